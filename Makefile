@@ -1,0 +1,36 @@
+# Spool — `make run` starts a server on 127.0.0.1:7070 with ./data; `make test` runs every check.
+SWIFT ?= swift
+DATA ?= ./data
+LISTEN ?= 127.0.0.1:7070
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: build run test bench clean deps lint
+
+# liblmdb-dev provides lmdb.h and the library; installed here when missing.
+deps:
+	@pkg-config --exists lmdb 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing liblmdb-dev"; apt-get update -qq && apt-get install -y -qq liblmdb-dev pkg-config >/dev/null; \
+	  else \
+	    echo "liblmdb-dev is missing: run  sudo apt-get install -y liblmdb-dev pkg-config"; exit 1; \
+	  fi; }
+
+build: deps
+	$(SWIFT) build
+
+run: deps
+	$(SWIFT) build -c release --product spoold
+	.build/release/spoold --listen $(LISTEN) --data $(DATA)
+
+test: deps
+	$(SWIFT) build --build-tests
+	bash tools/check-sources.sh
+	python3 tools/check_schemas.py
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+bench: deps
+	$(SWIFT) build -c release
+	bash tools/bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,35 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Spool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spoold", targets: ["spoold"]),
+        .executable(name: "spool", targets: ["spool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "JSON"),
+        .target(
+            name: "SpoolCore",
+            dependencies: ["LMDB", "JSON", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(name: "spoold", dependencies: ["SpoolCore"]),
+        .executableTarget(name: "spool", dependencies: ["SpoolCore"]),
+        .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),
+        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "SpoolTestSupport"]),
+    ]
+)

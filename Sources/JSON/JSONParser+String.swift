@@ -1,0 +1,177 @@
+/// String scanning: a fast path for strings without escapes (the common case for keys and
+/// most values) that hands the byte range to the standard library's UTF-8 validation, and a
+/// slower path that decodes escapes into a buffer. The byte-exact UTF-8 validator here runs
+/// only to locate the offending byte once the standard library has refused a string.
+extension JSONParser.Scanner {
+    /// Parses the string whose opening quote is at `index`.
+    /// Throws on a raw control character, an invalid escape, a lone surrogate, invalid UTF-8
+    /// or a missing closing quote.
+    mutating func parseString() throws(JSONParseError) -> String {
+        let start = index + 1
+        var i = start
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == 0x22 {  // closing "
+                guard let string = String(validating: bytes[start..<i], as: UTF8.self) else {
+                    throw invalidUTF8(from: start, to: i)
+                }
+                index = i + 1
+                return string
+            }
+            if byte == 0x5C { return try parseEscapedString(start: start, firstEscape: i) }  // \
+            if byte < 0x20 { throw controlCharacter(at: i) }
+            i += 1
+        }
+        throw unexpected(at: i)
+    }
+
+    /// The slow path from the first backslash on: decodes into a buffer, then validates.
+    private mutating func parseEscapedString(start: Int, firstEscape: Int) throws(JSONParseError) -> String {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(firstEscape - start + 32)
+        buffer.append(contentsOf: bytes[start..<firstEscape])
+        var i = firstEscape
+        while i < bytes.count {
+            let byte = bytes[i]
+            switch byte {
+            case 0x22:  // closing "
+                guard let string = String(validating: buffer, as: UTF8.self) else {
+                    throw invalidUTF8(from: start, to: i)
+                }
+                index = i + 1
+                return string
+            case 0x5C:  // \
+                guard i + 1 < bytes.count else { throw unexpected(at: i + 1) }
+                switch bytes[i + 1] {
+                case 0x22, 0x5C, 0x2F: buffer.append(bytes[i + 1])  // " \ /
+                case 0x62: buffer.append(0x08)  // b
+                case 0x66: buffer.append(0x0C)  // f
+                case 0x6E: buffer.append(0x0A)  // n
+                case 0x72: buffer.append(0x0D)  // r
+                case 0x74: buffer.append(0x09)  // t
+                case 0x75:  // u
+                    let scalar = try unicodeEscape(at: i)
+                    Self.appendUTF8(scalar, to: &buffer)
+                    i += scalar >= 0x10000 ? 12 : 6
+                    continue
+                default:
+                    throw JSONParseError(offset: i, reason: "invalid escape \(describeEscape(at: i + 1))")
+                }
+                i += 2
+            case 0..<0x20:
+                throw controlCharacter(at: i)
+            default:
+                // Copy the run up to the next quote, backslash or control byte in one go.
+                var end = i + 1
+                while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5C, bytes[end] >= 0x20 { end += 1 }
+                buffer.append(contentsOf: bytes[i..<end])
+                i = end
+            }
+        }
+        throw unexpected(at: i)
+    }
+
+    /// Decodes `\uXXXX` at `offset` (the backslash), and its low half when it is a high
+    /// surrogate, into a scalar value. The caller advances 6 bytes for a BMP scalar, 12 for a pair.
+    private func unicodeEscape(at offset: Int) throws(JSONParseError) -> UInt32 {
+        let unit = try hex4(at: offset + 2)
+        switch unit {
+        case 0xD800...0xDBFF:
+            guard offset + 7 < bytes.count, bytes[offset + 6] == 0x5C, bytes[offset + 7] == 0x75 else {
+                throw JSONParseError(offset: offset, reason: "unpaired surrogate in \\u escape")
+            }
+            let low = try hex4(at: offset + 8)
+            guard (0xDC00...0xDFFF).contains(low) else {
+                throw JSONParseError(offset: offset, reason: "unpaired surrogate in \\u escape")
+            }
+            return 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+        case 0xDC00...0xDFFF:
+            throw JSONParseError(offset: offset, reason: "unpaired surrogate in \\u escape")
+        default:
+            return unit
+        }
+    }
+
+    /// Appends the UTF-8 form of `scalar`, a Unicode scalar value (never a surrogate).
+    private static func appendUTF8(_ scalar: UInt32, to buffer: inout [UInt8]) {
+        switch scalar {
+        case 0..<0x80:
+            buffer.append(UInt8(scalar))
+        case 0x80..<0x800:
+            buffer.append(0xC0 | UInt8(scalar >> 6))
+            buffer.append(0x80 | UInt8(scalar & 0x3F))
+        case 0x800..<0x10000:
+            buffer.append(0xE0 | UInt8(scalar >> 12))
+            buffer.append(0x80 | UInt8(scalar >> 6 & 0x3F))
+            buffer.append(0x80 | UInt8(scalar & 0x3F))
+        default:
+            buffer.append(0xF0 | UInt8(scalar >> 18))
+            buffer.append(0x80 | UInt8(scalar >> 12 & 0x3F))
+            buffer.append(0x80 | UInt8(scalar >> 6 & 0x3F))
+            buffer.append(0x80 | UInt8(scalar & 0x3F))
+        }
+    }
+
+    /// Four hex digits at `offset` as a number.
+    private func hex4(at offset: Int) throws(JSONParseError) -> UInt32 {
+        var value: UInt32 = 0
+        for i in offset..<offset + 4 {
+            guard i < bytes.count else { throw unexpected(at: i) }
+            let byte = bytes[i]
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: throw JSONParseError(offset: i, reason: "invalid \\u escape: expected a hex digit")
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    private func describeEscape(at offset: Int) -> String {
+        let byte = bytes[offset]
+        return (0x21..<0x7F).contains(byte) ? "'\\\(Character(Unicode.Scalar(byte)))'" : "\\ \(Self.hex(byte))"
+    }
+
+    private func controlCharacter(at offset: Int) -> JSONParseError {
+        JSONParseError(offset: offset, reason: "unescaped control character \(Self.hex(bytes[offset])) in string")
+    }
+
+    /// The error for a string in `start..<end` that failed validation, at its first bad byte.
+    /// Escapes are ASCII, so validating the raw input finds the same byte the buffer had.
+    private func invalidUTF8(from start: Int, to end: Int) -> JSONParseError {
+        JSONParseError(offset: firstInvalidUTF8(from: start, to: end) ?? start, reason: "invalid UTF-8 in string")
+    }
+
+    /// The offset of the first byte in `start..<end` that does not begin or continue a valid
+    /// UTF-8 sequence (overlong forms, surrogates and values past U+10FFFF are invalid).
+    func firstInvalidUTF8(from start: Int, to end: Int) -> Int? {
+        var i = start
+        while i < end {
+            let lead = bytes[i]
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0x00...0x7F: i += 1; continue
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return i
+            }
+            for k in 1..<length {
+                guard i + k < end else { return i + k }
+                let byte = bytes[i + k]
+                if k == 1 ? !(low...high).contains(byte) : !(0x80...0xBF).contains(byte) { return i + k }
+            }
+            i += length
+        }
+        return nil
+    }
+}

@@ -1,0 +1,206 @@
+/// Strict RFC 8259 parsing from bytes straight to `JSONValue`.
+///
+/// Design: one recursive-descent pass over a `[UInt8]` by index: no tokenizer, no Foundation,
+/// no intermediate buffers except for strings that contain escapes. Strings without escapes are
+/// validated and decoded by the standard library in one call; integers are accumulated while
+/// they are scanned; other numbers take Clinger's exact fast path when they can and the
+/// standard library's correctly rounded conversion otherwise (`JSONParser+Number.swift`).
+/// Recursion is bounded by `maxDepth`. Rejected: a separate tokenizer (a second pass and an
+/// allocation per token), Foundation's `JSONSerialization` (7 µs a line), and `Span` (its
+/// `Array.span` needs macOS 26; the package supports macOS 15; indexed access is fast enough).
+public enum JSONParser {
+    /// Parses exactly one JSON value surrounded by optional whitespace.
+    ///
+    /// Guarantees: strings are valid UTF-8 with valid escapes (lone surrogates and raw control
+    /// characters are refused); integer literals that fit `Int64` become `.int` (`-0` is
+    /// `.int(0)`), every other number `.double` and a number whose `Double` is infinite is
+    /// refused; object keys are unique (keys that Swift's `String ==` treats as equal count as
+    /// duplicates, so lookup by key is never ambiguous) and keep document order; arrays and
+    /// objects nest at most `maxDepth` deep. Never crashes on any input.
+    /// - Parameter maxDepth: the deepest nesting of arrays and objects accepted; it also bounds
+    ///   recursion, so it must be in `0...1_000` (a caller bug otherwise).
+    /// - Throws: `JSONParseError` with the offset of the first offending byte.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        precondition((0...1_000).contains(maxDepth), "maxDepth must be in 0...1000: it bounds recursion")
+        var scanner = Scanner(bytes: bytes, maxDepth: maxDepth)
+        return try scanner.parseDocument()
+    }
+
+    /// Parses any byte collection (an `ArraySlice`, `String.UTF8View`, NIO-copied bytes…).
+    /// Same guarantees as `parse(_: [UInt8])`; offsets count from the collection's first byte.
+    /// Copies the bytes into an array first (a few dozen nanoseconds for a request line).
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        try parse(Array(bytes), maxDepth: maxDepth)
+    }
+
+    /// Parses the UTF-8 of `string`. Same guarantees as `parse(_: [UInt8])`.
+    public static func parse(_ string: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        try parse(Array(string.utf8), maxDepth: maxDepth)
+    }
+}
+
+extension JSONParser {
+    /// The parse state: the input and a cursor. Every method leaves `index` just past what it
+    /// consumed, or throws.
+    struct Scanner {
+        let bytes: [UInt8]
+        let maxDepth: Int
+        var index = 0
+
+        init(bytes: [UInt8], maxDepth: Int) {
+            self.bytes = bytes
+            self.maxDepth = maxDepth
+        }
+
+        mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+            skipWhitespace()
+            let value = try parseValue(depth: 0)
+            skipWhitespace()
+            guard index == bytes.count else {
+                throw JSONParseError(offset: index, reason: "trailing characters after value")
+            }
+            return value
+        }
+
+        /// Parses the value starting at `index` (no leading whitespace); `depth` counts the
+        /// arrays and objects around it.
+        mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+            guard index < bytes.count else { throw unexpected(at: index) }
+            switch bytes[index] {
+            case 0x22: return .string(try parseString())  // "
+            case 0x7B: return try parseObject(depth: depth + 1)  // {
+            case 0x5B: return try parseArray(depth: depth + 1)  // [
+            case 0x2D, 0x30...0x39: return try parseNumber()  // - 0-9
+            case 0x74:  // true
+                index += 1
+                try consume(0x72)
+                try consume(0x75)
+                try consume(0x65)
+                return .bool(true)
+            case 0x66:  // false
+                index += 1
+                try consume(0x61)
+                try consume(0x6C)
+                try consume(0x73)
+                try consume(0x65)
+                return .bool(false)
+            case 0x6E:  // null
+                index += 1
+                try consume(0x75)
+                try consume(0x6C)
+                try consume(0x6C)
+                return .null
+            default:
+                throw unexpected(at: index)
+            }
+        }
+
+        mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+            guard depth <= maxDepth else { throw tooDeep() }
+            index += 1  // [
+            skipWhitespace()
+            var elements: [JSONValue] = []
+            if index < bytes.count, bytes[index] == 0x5D {  // ]
+                index += 1
+                return .array(elements)
+            }
+            while true {
+                elements.append(try parseValue(depth: depth))
+                skipWhitespace()
+                guard index < bytes.count else { throw unexpected(at: index) }
+                switch bytes[index] {
+                case 0x2C:  // ,
+                    index += 1
+                    skipWhitespace()
+                case 0x5D:  // ]
+                    index += 1
+                    return .array(elements)
+                default:
+                    throw unexpected(at: index)
+                }
+            }
+        }
+
+        mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+            guard depth <= maxDepth else { throw tooDeep() }
+            index += 1  // {
+            skipWhitespace()
+            var members: [(key: String, value: JSONValue)] = []
+            if index < bytes.count, bytes[index] == 0x7D {  // }
+                index += 1
+                return .object(JSONObject(members))
+            }
+            // Small objects check duplicates by scanning; past 16 keys a set takes over.
+            var keySet: Set<String> = []
+            while true {
+                guard index < bytes.count, bytes[index] == 0x22 else { throw unexpected(at: index) }
+                let keyOffset = index
+                let key = try parseString()
+                if members.count < 16 {
+                    if members.contains(where: { $0.key == key }) { throw duplicate(key, at: keyOffset) }
+                } else {
+                    if members.count == 16 { keySet = Set(members.map(\.key)) }
+                    if !keySet.insert(key).inserted { throw duplicate(key, at: keyOffset) }
+                }
+                skipWhitespace()
+                try consume(0x3A)  // :
+                skipWhitespace()
+                members.append((key, try parseValue(depth: depth)))
+                skipWhitespace()
+                guard index < bytes.count else { throw unexpected(at: index) }
+                switch bytes[index] {
+                case 0x2C:  // ,
+                    index += 1
+                    skipWhitespace()
+                case 0x7D:  // }
+                    index += 1
+                    return .object(JSONObject(members))
+                default:
+                    throw unexpected(at: index)
+                }
+            }
+        }
+
+        /// Skips the four RFC 8259 whitespace bytes: space, tab, LF, CR.
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
+        }
+
+        /// Consumes `byte` at `index` or throws.
+        mutating func consume(_ byte: UInt8) throws(JSONParseError) {
+            guard index < bytes.count, bytes[index] == byte else { throw unexpected(at: index) }
+            index += 1
+        }
+
+        /// "unexpected end of input" past the end, else names the byte at `offset`.
+        func unexpected(at offset: Int) -> JSONParseError {
+            guard offset < bytes.count else { return JSONParseError(offset: offset, reason: "unexpected end of input") }
+            let byte = bytes[offset]
+            if (0x20..<0x7F).contains(byte) {
+                return JSONParseError(offset: offset, reason: "unexpected character '\(Character(Unicode.Scalar(byte)))'")
+            }
+            return JSONParseError(offset: offset, reason: "unexpected byte \(Self.hex(byte))")
+        }
+
+        func tooDeep() -> JSONParseError {
+            JSONParseError(offset: index, reason: "nesting deeper than \(maxDepth)")
+        }
+
+        func duplicate(_ key: String, at offset: Int) -> JSONParseError {
+            var writer = JSONWriter()
+            writer.writeString(key.count > 64 ? String(key.prefix(64)) + "…" : key)
+            return JSONParseError(offset: offset, reason: "duplicate key \(writer.string)")
+        }
+
+        /// `0x1F` style, for messages.
+        static func hex(_ byte: UInt8) -> String {
+            let digits = String(byte, radix: 16, uppercase: true)
+            return byte < 0x10 ? "0x0" + digits : "0x" + digits
+        }
+    }
+}

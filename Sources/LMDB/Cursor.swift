@@ -1,0 +1,46 @@
+import CLMDB
+
+/// A position in a database, valid only inside `Transaction.withCursor`.
+/// Each move returns the entry it lands on (copied), or nil past either end.
+public final class Cursor {
+    private let handle: OpaquePointer
+
+    init(_ handle: OpaquePointer) { self.handle = handle }
+
+    /// The first entry.
+    public func first() throws(LMDBError) -> (key: [UInt8], value: [UInt8])? { try move(MDB_FIRST) }
+    /// The last entry.
+    public func last() throws(LMDBError) -> (key: [UInt8], value: [UInt8])? { try move(MDB_LAST) }
+    /// The entry after the current one.
+    public func next() throws(LMDBError) -> (key: [UInt8], value: [UInt8])? { try move(MDB_NEXT) }
+    /// The entry before the current one.
+    public func previous() throws(LMDBError) -> (key: [UInt8], value: [UInt8])? { try move(MDB_PREV) }
+
+    /// The first entry whose key is at or after `key`.
+    public func seek(atLeast key: [UInt8]) throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
+        try move(MDB_SET_RANGE, key: key)
+    }
+
+    /// The last entry whose key is at or before `key`.
+    public func seek(atMost key: [UInt8]) throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
+        guard let entry = try seek(atLeast: key) else { return try last() }
+        return entry.key == key ? entry : try previous()
+    }
+
+    private func move(_ op: MDB_cursor_op, key: [UInt8]? = nil) throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
+        var k = MDB_val()
+        var v = MDB_val()
+        let rc: Int32
+        if let key {
+            rc = key.withUnsafeBytes { keyBytes in
+                k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                return mdb_cursor_get(handle, &k, &v, op)
+            }
+        } else {
+            rc = mdb_cursor_get(handle, &k, &v, op)
+        }
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "mdb_cursor_get")
+        return (copy(k), copy(v))
+    }
+}

@@ -1,0 +1,111 @@
+import CLMDB
+
+/// A transaction handed to the closure of `Environment.read`. Valid only inside that closure.
+/// Every value it returns is a copy, safe to keep after the transaction ends.
+public class Transaction {
+    let handle: OpaquePointer
+
+    init(_ handle: OpaquePointer) { self.handle = handle }
+
+    func openDatabase(_ name: String, flags: UInt32) throws(LMDBError) -> Database {
+        var dbi: MDB_dbi = 0
+        try check(mdb_dbi_open(handle, name, flags, &dbi), "mdb_dbi_open")
+        return Database(dbi: dbi, name: name)
+    }
+
+    /// The value stored under `key`, or nil when there is none.
+    public func get(_ db: Database, _ key: [UInt8]) throws(LMDBError) -> [UInt8]? {
+        var value = MDB_val()
+        let rc = key.withUnsafeBytes { keyBytes in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            return mdb_get(handle, db.dbi, &k, &value)
+        }
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "mdb_get")
+        return copy(value)
+    }
+
+    /// The number of entries in `db`.
+    public func count(_ db: Database) throws(LMDBError) -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(handle, db.dbi, &stat), "mdb_stat")
+        return stat.ms_entries
+    }
+
+    /// Runs `body` with a cursor over `db`; the cursor is closed when `body` returns.
+    public func withCursor<T>(_ db: Database, _ body: (Cursor) throws -> T) throws -> T {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(handle, db.dbi, &cursor), "mdb_cursor_open")
+        guard let cursor else { throw LMDBError(code: MDB_BAD_TXN, call: "mdb_cursor_open", message: "no cursor") }
+        defer { mdb_cursor_close(cursor) }
+        return try body(Cursor(cursor))
+    }
+
+    /// Calls `body` for each entry with a key at or after `start` (from the first key when
+    /// nil), in key order, until `body` returns false or the database ends.
+    public func scan(_ db: Database, from start: [UInt8]? = nil, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        try withCursor(db) { cursor in
+            var entry = try start.map { try cursor.seek(atLeast: $0) } ?? cursor.first()
+            while let (key, value) = entry, try body(key, value) {
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// Like `scan`, in reverse key order, from the last key at or before `start` (or the last key).
+    public func scanBackward(_ db: Database, from start: [UInt8]? = nil, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        try withCursor(db) { cursor in
+            var entry = try start.map { try cursor.seek(atMost: $0) } ?? cursor.last()
+            while let (key, value) = entry, try body(key, value) {
+                entry = try cursor.previous()
+            }
+        }
+    }
+}
+
+/// A transaction handed to the closure of `Environment.write`: reads see its own writes.
+public final class WriteTransaction: Transaction {
+    /// Stores `value` under `key`. Throws `isKeyExists` when `flags` forbid the write
+    /// (`.noOverwrite` on an existing key, `.append` on a key out of order), `isMapFull`
+    /// (handled by `Environment.write`), or another `LMDBError`.
+    public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], flags: PutFlags = []) throws(LMDBError) {
+        let rc = key.withUnsafeBytes { keyBytes in
+            value.withUnsafeBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                return mdb_put(handle, db.dbi, &k, &v, flags.rawValue)
+            }
+        }
+        try check(rc, "mdb_put")
+    }
+
+    /// Removes `key`; returns false when it was not there.
+    @discardableResult
+    public func delete(_ db: Database, _ key: [UInt8]) throws(LMDBError) -> Bool {
+        let rc = key.withUnsafeBytes { keyBytes in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            return mdb_del(handle, db.dbi, &k, nil)
+        }
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "mdb_del")
+        return true
+    }
+
+    /// Removes every entry of `db`, keeping the database.
+    public func clear(_ db: Database) throws(LMDBError) { try check(mdb_drop(handle, db.dbi, 0), "mdb_drop") }
+
+    /// Deletes `db` from the environment; its handle must not be used after this commits.
+    public func drop(_ db: Database) throws(LMDBError) { try check(mdb_drop(handle, db.dbi, 1), "mdb_drop") }
+
+    /// Opens the named database inside this transaction, creating it if missing.
+    public func openDatabase(_ name: String) throws(LMDBError) -> Database {
+        try openDatabase(name, flags: UInt32(MDB_CREATE))
+    }
+}
+
+/// Copies the bytes LMDB points at; they die with the transaction.
+@inline(__always)
+func copy(_ value: MDB_val) -> [UInt8] {
+    guard value.mv_size > 0, let data = value.mv_data else { return [] }
+    return Array(UnsafeRawBufferPointer(start: data, count: value.mv_size))
+}

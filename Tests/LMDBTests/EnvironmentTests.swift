@@ -1,0 +1,149 @@
+import Foundation
+import LMDB
+import SpoolTestSupport
+import XCTest
+
+final class EnvironmentTests: XCTestCase {
+    var directory: TemporaryDirectory!
+
+    override func setUpWithError() throws { directory = try TemporaryDirectory("lmdb") }
+    override func tearDown() { directory.remove() }
+
+    func open(mapSize: Int = 16 << 20) throws -> Environment {
+        var options = Environment.Options()
+        options.mapSize = mapSize
+        return try Environment(path: directory.path, options: options)
+    }
+
+    func testPutGetDeleteRoundTrip() throws {
+        let env = try open()
+        let db = try env.openDatabase("things")
+        try env.write { txn in
+            try txn.put(db, Array("a".utf8), Array("1".utf8))
+            try txn.put(db, Array("b".utf8), Array("2".utf8))
+        }
+        XCTAssertEqual(try env.read { try $0.get(db, Array("a".utf8)) }, Array("1".utf8))
+        XCTAssertNil(try env.read { try $0.get(db, Array("zz".utf8)) })
+        XCTAssertEqual(try env.read { try $0.count(db) }, 2)
+        let deleted = try env.write { try $0.delete(db, Array("a".utf8)) }
+        XCTAssertTrue(deleted)
+        XCTAssertFalse(try env.write { try $0.delete(db, Array("a".utf8)) })
+        XCTAssertEqual(try env.read { try $0.count(db) }, 1)
+    }
+
+    func testThrowingWriteAbortsEverything() throws {
+        struct Stop: Error {}
+        let env = try open()
+        let db = try env.openDatabase("things")
+        XCTAssertThrowsError(
+            try env.write { txn in
+                try txn.put(db, [1], [1])
+                throw Stop()
+            })
+        XCTAssertEqual(try env.read { try $0.count(db) }, 0)
+    }
+
+    func testAppendRefusesKeysOutOfOrderAndNoOverwriteRefusesDuplicates() throws {
+        let env = try open()
+        let db = try env.openDatabase("log")
+        try env.write { txn in
+            try txn.put(db, BigEndian.bytes(1), [1], flags: .append)
+            try txn.put(db, BigEndian.bytes(2), [2], flags: .append)
+        }
+        XCTAssertThrowsError(try env.write { try $0.put(db, BigEndian.bytes(1), [9], flags: .append) }) { error in
+            XCTAssertTrue((error as? LMDBError)?.isKeyExists == true)
+        }
+        XCTAssertThrowsError(try env.write { try $0.put(db, BigEndian.bytes(2), [9], flags: .noOverwrite) }) { error in
+            XCTAssertEqual((error as? LMDBError)?.call, "mdb_put")
+        }
+    }
+
+    func testScanSeekAndBackwardInKeyOrder() throws {
+        let env = try open()
+        let db = try env.openDatabase("log")
+        try env.write { txn in for i in UInt64(1)...10 { try txn.put(db, BigEndian.bytes(i * 10), [UInt8(i)]) } }
+        var seen: [UInt64] = []
+        try env.read { txn in
+            try txn.scan(db, from: BigEndian.bytes(35)) { key, _ in
+                seen.append(BigEndian.uint64(key, at: 0) ?? 0)
+                return seen.count < 3
+            }
+        }
+        XCTAssertEqual(seen, [40, 50, 60])
+        seen = []
+        try env.read { txn in
+            try txn.scanBackward(db, from: BigEndian.bytes(35)) { key, _ in
+                seen.append(BigEndian.uint64(key, at: 0) ?? 0)
+                return true
+            }
+        }
+        XCTAssertEqual(seen, [30, 20, 10])
+        let atMost = try env.read { txn in try txn.withCursor(db) { try $0.seek(atMost: BigEndian.bytes(5)) } }
+        XCTAssertNil(atMost)
+        let exact = try env.read { txn in try txn.withCursor(db) { try $0.seek(atMost: BigEndian.bytes(100)) } }
+        XCTAssertEqual(exact?.value, [10])
+    }
+
+    func testTinyMapGrowsWithoutTheCallerSeeingAnError() throws {
+        let env = try open(mapSize: 1 << 20)
+        let db = try env.openDatabase("big")
+        let value = [UInt8](repeating: 7, count: 1000)
+        for batch in UInt64(0)..<20 {
+            try env.write { txn in
+                for i in UInt64(0)..<500 { try txn.put(db, BigEndian.bytes(batch * 1000 + i), value, flags: .append) }
+            }
+        }
+        XCTAssertEqual(try env.read { try $0.count(db) }, 10_000)
+        XCTAssertGreaterThan(env.info.mapSize, 1 << 20)
+    }
+
+    func testReadsRunOnManyThreadsWhileTheMapGrows() throws {
+        let env = try open(mapSize: 1 << 20)
+        let db = try env.openDatabase("big")
+        try env.write { try $0.put(db, BigEndian.bytes(0), [0]) }
+        let failures = Atomic(0)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                for _ in 0..<2000 where (try? env.read { try $0.get(db, BigEndian.bytes(0)) }) != [0] {
+                    failures.add(1)
+                }
+            }
+        }
+        let value = [UInt8](repeating: 1, count: 2000)
+        for i in UInt64(1)...3000 { try env.write { try $0.put(db, BigEndian.bytes(i), value) } }
+        group.wait()
+        XCTAssertEqual(failures.value, 0)
+        XCTAssertEqual(try env.read { try $0.count(db) }, 3001)
+    }
+
+    func testReopenKeepsCommittedData() throws {
+        do {
+            let env = try open()
+            let db = try env.openDatabase("d")
+            try env.write { try $0.put(db, [1], [2]) }
+        }
+        let env = try open()
+        let db = try env.openDatabase("d", create: false)
+        XCTAssertEqual(try env.read { try $0.get(db, [1]) }, [2])
+        XCTAssertThrowsError(try env.openDatabase("missing", create: false)) { error in
+            XCTAssertTrue((error as? LMDBError)?.isNotFound == true)
+        }
+    }
+
+    func testBigEndianRoundTripAndOrder() {
+        XCTAssertEqual(BigEndian.bytes(0x0102_0304_0506_0708), [1, 2, 3, 4, 5, 6, 7, 8])
+        XCTAssertEqual(BigEndian.uint64(BigEndian.bytes(.max), at: 0), .max)
+        XCTAssertNil(BigEndian.uint64([1, 2, 3], at: 0))
+        XCTAssertLessThan(BigEndian.bytes(255).lexicographicallyPrecedes(BigEndian.bytes(256)) ? 0 : 1, 1)
+    }
+}
+
+/// A lock-protected counter for tests that count from several threads.
+final class Atomic: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count: Int
+    init(_ value: Int) { count = value }
+    func add(_ n: Int) { lock.withLock { count += n } }
+    var value: Int { lock.withLock { count } }
+}
