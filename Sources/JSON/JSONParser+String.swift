@@ -1,7 +1,8 @@
 /// String scanning: a fast path for strings without escapes (the common case for keys and
-/// most values) that hands the byte range to the standard library's UTF-8 validation, and a
-/// slower path that decodes escapes into a buffer. The byte-exact UTF-8 validator here runs
-/// only to locate the offending byte once the standard library has refused a string.
+/// most values) that validates non-ASCII bytes with the small validator below and then lets
+/// the standard library copy the range, and a slower path that decodes escapes into a buffer.
+/// Rejected: `String(validating:as:)`, whose generic, non-inlinable core looks up type
+/// metadata on every call (a third of the parse time in a profile).
 extension JSONParser.Scanner {
     /// Parses the string whose opening quote is at `index`.
     /// Throws on a raw control character, an invalid escape, a lone surrogate, invalid UTF-8
@@ -9,20 +10,27 @@ extension JSONParser.Scanner {
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index + 1
         var i = start
+        var highBits: UInt8 = 0  // any non-ASCII byte sets 0x80
         while i < bytes.count {
             let byte = bytes[i]
             if byte == 0x22 {  // closing "
-                guard let string = String(validating: bytes[start..<i], as: UTF8.self) else {
-                    throw invalidUTF8(from: start, to: i)
+                if highBits >= 0x80, let bad = firstInvalidUTF8(from: start, to: i) {
+                    throw JSONParseError(offset: bad, reason: "invalid UTF-8 in string")
                 }
                 index = i + 1
-                return string
+                return decode(from: start, to: i)
             }
             if byte == 0x5C { return try parseEscapedString(start: start, firstEscape: i) }  // \
             if byte < 0x20 { throw controlCharacter(at: i) }
+            highBits |= byte
             i += 1
         }
         throw unexpected(at: i)
+    }
+
+    /// The bytes in `start..<end` as a string; the caller has validated them.
+    private func decode(from start: Int, to end: Int) -> String {
+        String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// The slow path from the first backslash on: decodes into a buffer, then validates.
@@ -35,11 +43,13 @@ extension JSONParser.Scanner {
             let byte = bytes[i]
             switch byte {
             case 0x22:  // closing "
-                guard let string = String(validating: buffer, as: UTF8.self) else {
-                    throw invalidUTF8(from: start, to: i)
+                // Escapes decode to valid UTF-8 and are ASCII in the input, so validating
+                // the raw input range checks exactly the bytes copied into the buffer.
+                if let bad = firstInvalidUTF8(from: start, to: i) {
+                    throw JSONParseError(offset: bad, reason: "invalid UTF-8 in string")
                 }
                 index = i + 1
-                return string
+                return String(decoding: buffer, as: UTF8.self)
             case 0x5C:  // \
                 guard i + 1 < bytes.count else { throw unexpected(at: i + 1) }
                 switch bytes[i + 1] {
@@ -137,12 +147,6 @@ extension JSONParser.Scanner {
 
     private func controlCharacter(at offset: Int) -> JSONParseError {
         JSONParseError(offset: offset, reason: "unescaped control character \(Self.hex(bytes[offset])) in string")
-    }
-
-    /// The error for a string in `start..<end` that failed validation, at its first bad byte.
-    /// Escapes are ASCII, so validating the raw input finds the same byte the buffer had.
-    private func invalidUTF8(from start: Int, to end: Int) -> JSONParseError {
-        JSONParseError(offset: firstInvalidUTF8(from: start, to: end) ?? start, reason: "invalid UTF-8 in string")
     }
 
     /// The offset of the first byte in `start..<end` that does not begin or continue a valid

@@ -99,11 +99,12 @@ extension JSONParser {
             guard depth <= maxDepth else { throw tooDeep() }
             index += 1  // [
             skipWhitespace()
-            var elements: [JSONValue] = []
             if index < bytes.count, bytes[index] == 0x5D {  // ]
                 index += 1
-                return .array(elements)
+                return .array([])
             }
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(4)
             while true {
                 elements.append(try parseValue(depth: depth))
                 skipWhitespace()
@@ -125,11 +126,12 @@ extension JSONParser {
             guard depth <= maxDepth else { throw tooDeep() }
             index += 1  // {
             skipWhitespace()
-            var members: [(key: String, value: JSONValue)] = []
             if index < bytes.count, bytes[index] == 0x7D {  // }
                 index += 1
-                return .object(JSONObject(members))
+                return .object(JSONObject())
             }
+            var members: [(key: String, value: JSONValue)] = []
+            members.reserveCapacity(8)  // one allocation for most objects instead of four
             // Small objects check duplicates by scanning; past 16 keys a set takes over.
             var keySet: Set<String> = []
             while true {

@@ -1,0 +1,213 @@
+/// Compact JSON appended to a byte buffer, either from a `JSONValue` or piece by piece.
+///
+/// Design: the low-level calls (`beginObject`, `key`, `writeInt`, …) let a response be written
+/// straight from Swift values without building a `JSONValue` tree. Commas are automatic and
+/// need a single flag, not a stack: a value is always followed by a comma if another comes,
+/// closing a container completes a value of its parent, and opening one or writing a key
+/// starts a fresh list. The writer trusts its caller to pair `begin…`/`end…` and to put a
+/// `key` before each object member; it does not check the shape (that would cost a stack).
+///
+/// Canonical form (the event hash chain depends on it): no whitespace; keys in the order
+/// written; strings escape only `"`, `\` and bytes below 0x20 (`\b \f \n \r \t`, otherwise
+/// `\u00xx` in lowercase hex) and carry everything else as raw UTF-8; integers in plain decimal;
+/// doubles as Swift's shortest round-trip `description` (`1.0`, `1e-07`, `1.5e+300`).
+public struct JSONWriter: Sendable {
+    /// Everything written so far.
+    public var bytes: [UInt8]
+    /// Whether the next value or key must be preceded by a comma.
+    private var needsComma = false
+
+    /// An empty writer whose buffer has room for `reserveCapacity` bytes.
+    public init(reserveCapacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(reserveCapacity)
+    }
+
+    /// The output decoded as a `String` (always valid UTF-8).
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Empties the buffer, keeping its capacity, for the next document.
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma = false
+    }
+
+    // MARK: Values
+
+    /// Writes `value` in canonical form. NaN and infinite doubles (which the parser never
+    /// produces) are written as `null`.
+    public mutating func write(_ value: JSONValue) {
+        separate()
+        append(value)
+    }
+
+    /// Writes `string` quoted and escaped.
+    public mutating func writeString(_ string: String) {
+        separate()
+        appendString(string)
+    }
+
+    public mutating func writeInt(_ value: Int64) {
+        separate()
+        appendDecimal(value.magnitude, negative: value < 0)
+    }
+
+    public mutating func writeUInt(_ value: UInt64) {
+        separate()
+        appendDecimal(value, negative: false)
+    }
+
+    /// Writes the shortest text that parses back to `value`; NaN and ±infinity as `null`.
+    public mutating func writeDouble(_ value: Double) {
+        separate()
+        appendDouble(value)
+    }
+
+    public mutating func writeBool(_ value: Bool) {
+        separate()
+        appendBool(value)
+    }
+
+    public mutating func writeNull() {
+        separate()
+        appendNull()
+    }
+
+    /// Splices `json`, which must be one complete, already-encoded JSON value (it is not
+    /// checked), such as a stored event body.
+    public mutating func writeRaw(_ json: some Collection<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
+    // MARK: Containers
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(0x7B)  // {
+        needsComma = false
+    }
+
+    /// Writes the member name `name` and its colon; the member's value comes next.
+    public mutating func key(_ name: String) {
+        if needsComma { bytes.append(0x2C) }
+        appendString(name)
+        bytes.append(0x3A)  // :
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(0x7D)  // }
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(0x5B)  // [
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(0x5D)  // ]
+        needsComma = true
+    }
+
+    // MARK: Internals
+
+    /// Writes the comma before a value when needed; the value then completes an element.
+    private mutating func separate() {
+        if needsComma { bytes.append(0x2C) }
+        needsComma = true
+    }
+
+    private mutating func append(_ value: JSONValue) {
+        switch value {
+        case .null: appendNull()
+        case .bool(let bool): appendBool(bool)
+        case .int(let int): appendDecimal(int.magnitude, negative: int < 0)
+        case .double(let double): appendDouble(double)
+        case .string(let string): appendString(string)
+        case .array(let elements):
+            bytes.append(0x5B)  // [
+            for i in elements.indices {
+                if i > 0 { bytes.append(0x2C) }
+                append(elements[i])
+            }
+            bytes.append(0x5D)  // ]
+        case .object(let object):
+            bytes.append(0x7B)  // {
+            for i in object.members.indices {
+                if i > 0 { bytes.append(0x2C) }
+                appendString(object.members[i].key)
+                bytes.append(0x3A)  // :
+                append(object.members[i].value)
+            }
+            bytes.append(0x7D)  // }
+        }
+    }
+
+    private mutating func appendNull() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+
+    private mutating func appendBool(_ value: Bool) {
+        if value {
+            bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+        } else {
+            bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+        }
+    }
+
+    private mutating func appendDouble(_ value: Double) {
+        guard value.isFinite else { return appendNull() }
+        bytes.append(contentsOf: value.description.utf8)
+    }
+
+    /// Digits written from the right into space appended first, so no temporary is needed.
+    private mutating func appendDecimal(_ magnitude: UInt64, negative: Bool) {
+        if negative { bytes.append(0x2D) }  // -
+        if magnitude < 10 { return bytes.append(0x30 + UInt8(magnitude)) }
+        var digitCount = 0
+        var rest = magnitude
+        while rest > 0 {
+            digitCount += 1
+            rest /= 10
+        }
+        bytes.append(contentsOf: repeatElement(0x30, count: digitCount))
+        var position = bytes.count - 1
+        rest = magnitude
+        while rest > 0 {
+            bytes[position] = 0x30 + UInt8(rest % 10)
+            rest /= 10
+            position -= 1
+        }
+    }
+
+    /// Quotes and escapes. The UTF-8 is copied in one call, then scanned in place; only a
+    /// string that needs escaping is rewritten from its first special byte on.
+    private mutating func appendString(_ string: String) {
+        bytes.append(0x22)  // "
+        let start = bytes.count
+        bytes.append(contentsOf: string.utf8)
+        if let i = bytes[start...].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            let tail = Array(bytes[i...])
+            bytes.removeSubrange(i...)
+            for byte in tail { appendEscaped(byte) }
+        }
+        bytes.append(0x22)  // "
+    }
+
+    private mutating func appendEscaped(_ byte: UInt8) {
+        switch byte {
+        case 0x22, 0x5C: bytes.append(0x5C); bytes.append(byte)  // \" \\
+        case 0x08: bytes.append(0x5C); bytes.append(0x62)  // \b
+        case 0x0C: bytes.append(0x5C); bytes.append(0x66)  // \f
+        case 0x0A: bytes.append(0x5C); bytes.append(0x6E)  // \n
+        case 0x0D: bytes.append(0x5C); bytes.append(0x72)  // \r
+        case 0x09: bytes.append(0x5C); bytes.append(0x74)  // \t
+        case 0..<0x20:  // \u00xx
+            bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Self.hexDigit(byte >> 4), Self.hexDigit(byte & 0xF)])
+        default: bytes.append(byte)
+        }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10 }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import JSON
+
+/// One event as a client proposes it, before it has a position.
+public struct ProposedEvent: Sendable {
+    /// The client's id for the event; a retry with the same id is idempotent.
+    public var id: UUID?
+    public var type: String
+    public var data: JSONValue
+    public var metadata: JSONObject
+
+    public init(id: UUID? = nil, type: String, data: JSONValue, metadata: JSONObject = [:]) {
+        self.id = id
+        self.type = type
+        self.data = data
+        self.metadata = metadata
+    }
+}
+
+/// An append of one or more events to one stream, all or nothing.
+public struct AppendRequest: Sendable {
+    public var stream: String
+    public var expectedVersion: ExpectedVersion
+    public var events: [ProposedEvent]
+    /// Most events one append may carry.
+    public static let maxEvents = 10_000
+
+    public init(stream: String, expectedVersion: ExpectedVersion = .any, events: [ProposedEvent]) {
+        self.stream = stream
+        self.expectedVersion = expectedVersion
+        self.events = events
+    }
+
+    /// Validates every event against its type's schema and encodes it, off the writer thread.
+    /// `actor` is stamped as `metadata.actor`, replacing whatever the client sent.
+    /// Throws `bad_request` for a bad stream, batch or metadata, `invalid_event` naming the
+    /// event and field for data that fails its schema.
+    public func prepare(actor: String) throws(SpoolError) -> PreparedAppend {
+        if let problem = StreamName.problem(with: stream) { throw .badRequest("stream: \(problem)") }
+        guard !events.isEmpty else { throw .badRequest("events: at least one event is required") }
+        guard events.count <= Self.maxEvents else {
+            throw .badRequest("events: at most \(Self.maxEvents) events per append, got \(events.count)")
+        }
+        var seenIDs = Set<UUID>()
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(events.count)
+        for (index, event) in events.enumerated() {
+            if let id = event.id, !seenIDs.insert(id).inserted {
+                throw .badRequest("events[\(index)].id: \(id.lowercasedString) appears twice in this append")
+            }
+            _ = try EventValidator.validate(type: event.type, data: event.data, stream: stream, index: index)
+            var metadata = event.metadata
+            for key in ["correlation_id", "causation_id"] {
+                if let value = metadata[key], value.stringValue == nil {
+                    throw .badRequest("events[\(index)].metadata.\(key): expected a string, got \(value.typeName)")
+                }
+            }
+            metadata["actor"] = .string(actor)
+            prepared.append(
+                PreparedEvent(id: event.id, type: event.type, metadata: JSONValue.object(metadata).jsonBytes, data: event.data.jsonBytes))
+        }
+        return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
+    }
+}
+
+/// An event validated and encoded, ready for the writer.
+public struct PreparedEvent: Sendable {
+    public var id: UUID?
+    public var type: String
+    public var metadata: [UInt8]
+    public var data: [UInt8]
+}
+
+/// An append that passed validation; only the writer can still refuse it (expected version,
+/// reused event id).
+public struct PreparedAppend: Sendable {
+    public var stream: String
+    public var expectedVersion: ExpectedVersion
+    public var events: [PreparedEvent]
+}
+
+/// Where an append landed.
+public struct AppendResult: Sendable, Equatable {
+    public var firstSeq: UInt64
+    public var lastSeq: UInt64
+    /// The stream's version after the append (its last event's version).
+    public var version: UInt64
+    /// True when every event id was already in the log: nothing was written, and the
+    /// positions are those of the original append.
+    public var duplicate: Bool
+
+    public init(firstSeq: UInt64, lastSeq: UInt64, version: UInt64, duplicate: Bool) {
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+        self.version = version
+        self.duplicate = duplicate
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+extension UUID {
+    /// A UUIDv7 for `time`: 48 bits of Unix milliseconds, then random bits, so ids made later
+    /// sort later (RFC 9562). Spool gives one to every event appended without a client id.
+    public static func version7(at time: Timestamp) -> UUID {
+        var random = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let ms = UInt64(bitPattern: time.milliseconds)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> UInt64(40 - 8 * i)) }
+        let tail = random.next() as UInt64
+        let head = random.next() as UInt64
+        for i in 6..<8 { bytes[i] = UInt8(truncatingIfNeeded: head >> UInt64(8 * i)) }
+        for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: tail >> UInt64(8 * (i - 8))) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        return UUID(bytes: bytes)
+    }
+
+    /// The UUID made of the first 16 of `bytes` (callers pass exactly 16).
+    public init(bytes b: some Collection<UInt8>) {
+        let a = Array(b.prefix(16)) + [UInt8](repeating: 0, count: max(0, 16 - b.count))
+        self.init(uuid: (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]))
+    }
+
+    /// The 16 bytes, in RFC 9562 order.
+    public var bytes: [UInt8] {
+        let u = uuid
+        return [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
+    }
+
+    /// The canonical lower-case text form.
+    public var lowercasedString: String { uuidString.lowercased() }
+}

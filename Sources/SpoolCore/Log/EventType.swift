@@ -1,0 +1,47 @@
+/// The event types Spool knows, by their wire name. Each has a schema in
+/// `schemas/events/<Type>.json` and a field table in `EventValidator`; an append of any other
+/// type is refused.
+public enum EventType: String, CaseIterable, Sendable {
+    /// A new user with an email address and optional profile.
+    case userCreated = "UserCreated"
+    /// A partial change to a user's profile; `null` removes a field.
+    case userProfileUpdated = "UserProfileUpdated"
+    /// The user joined a segment.
+    case userJoinedSegment = "UserJoinedSegment"
+    /// The user left a segment.
+    case userLeftSegment = "UserLeftSegment"
+    /// The user opted in to or out of marketing email.
+    case userEmailPreferencesChanged = "UserEmailPreferencesChanged"
+    /// The user was deleted.
+    case userDeleted = "UserDeleted"
+    /// The email projector rendered an email for the user.
+    case emailGenerated = "EmailGenerated"
+    /// An external sender handed the email to its provider.
+    case emailSent = "EmailSent"
+    /// The email bounced.
+    case emailBounced = "EmailBounced"
+    /// The recipient opened the email.
+    case emailOpened = "EmailOpened"
+    /// The recipient clicked a link in the email.
+    case emailClicked = "EmailClicked"
+
+    /// True for the `User…` types, which live on stream `user-<user_id>`.
+    public var isUserEvent: Bool { streamCategory == "user" }
+
+    /// True for the `Email…` types, which live on stream `email-<user_id>`.
+    public var isEmailEvent: Bool { streamCategory == "email" }
+
+    /// The category of the stream the event must be appended to: `"user"` or `"email"`.
+    public var streamCategory: String {
+        switch self {
+        case .userCreated, .userProfileUpdated, .userJoinedSegment, .userLeftSegment,
+            .userEmailPreferencesChanged, .userDeleted:
+            "user"
+        case .emailGenerated, .emailSent, .emailBounced, .emailOpened, .emailClicked:
+            "email"
+        }
+    }
+
+    /// The stream an event of this type about `userID` must be appended to, e.g. `user-42`.
+    public func stream(userID: String) -> String { "\(streamCategory)-\(userID)" }
+}

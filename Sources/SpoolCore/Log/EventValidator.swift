@@ -1,0 +1,228 @@
+import JSON
+
+/// Checks an event before anything is written: its type is known, its data follows the type's
+/// schema, and it is appended to the stream its `user_id` names.
+///
+/// Design: one small field table per type (`fields`), mirroring `schemas/events/<Type>.json` rule
+/// for rule. `tools/check_schemas.py` runs `schemas/events/examples.json` through the schemas and
+/// `EventValidatorTests` runs the same file through this code, so the two cannot drift apart
+/// unnoticed. Each pattern in the schemas is one character class, checked here by hand over the
+/// string's bytes or scalars. Rejected: a general JSON Schema evaluator at run time (much code, slow
+/// on the hot path), a regex engine (Foundation stays off the hot path), and one hand-written
+/// function per type (eleven copies of the same checks). Lengths count Unicode scalars, as JSON
+/// Schema's `maxLength` counts code points. Fields not in a table are allowed and kept.
+public enum EventValidator {
+    /// Returns the event's type when `data` satisfies its schema and `stream` is
+    /// `<category>-<data.user_id>` (`user-…` for user events, `email-…` for email events).
+    ///
+    /// Throws `SpoolError(.invalidEvent, …)` whose message names the event by its 0-based `index`
+    /// in the batch and its type, and names the field, e.g.
+    /// `event 0 (UserCreated): field 'email' is required`. The caller refuses the whole append
+    /// and writes nothing.
+    public static func validate(
+        type: String,
+        data: JSONValue,
+        stream: String,
+        index: Int
+    ) throws(SpoolError) -> EventType {
+        guard let eventType = EventType(rawValue: type) else {
+            throw .invalidEvent("event \(index): unknown event type '\(type)'")
+        }
+        let event = "event \(index) (\(type))"
+        guard case .object(let object) = data else {
+            throw .invalidEvent("\(event): data must be an object, got \(data.typeName)")
+        }
+        for field in fields[eventType] ?? [] {
+            guard let value = object[field.name] else {
+                if field.isRequired { throw .invalidEvent("\(event): field '\(field.name)' is required") }
+                continue
+            }
+            if field.isNullable && value == .null { continue }
+            if let problem = field.kind.problem(with: value, nullable: field.isNullable) {
+                throw .invalidEvent("\(event): field '\(field.name)' \(problem)")
+            }
+        }
+        if eventType == .userProfileUpdated && !profileFields.contains(where: { object[$0] != nil }) {
+            let names = profileFields.map { "'\($0)'" }.joined(separator: ", ")
+            throw .invalidEvent("\(event): a profile update needs at least one of \(names)")
+        }
+        guard let userID = object["user_id"]?.stringValue else {
+            throw .invalidEvent("\(event): field 'user_id' is required")
+        }
+        guard stream == eventType.stream(userID: userID) else {
+            throw .invalidEvent("\(event): data.user_id '\(userID)' does not match stream '\(stream)'")
+        }
+        return eventType
+    }
+
+    /// The fields of which a UserProfileUpdated must carry at least one (the schema's `anyOf`).
+    static let profileFields = ["email", "first_name", "last_name", "attributes"]
+
+    /// Every type's fixed fields, as in `schemas/events/<Type>.json`; a test checks every type has
+    /// an entry.
+    static let fields: [EventType: [Field]] = {
+        let userID = Field.required("user_id", .userID)
+        let emailID = Field.required("email_id", .string(minLength: 1, maxLength: 256))
+        let name = Kind.string(minLength: 0, maxLength: 256)
+        let body = Kind.string(minLength: 0, maxLength: 1_048_576)
+        let reason = Kind.string(minLength: 0, maxLength: 1024)
+        return [
+            .userCreated: [
+                userID, .required("email", .email), .optional("first_name", name),
+                .optional("last_name", name), .optional("segments", .segments), .optional("attributes", .object),
+            ],
+            .userProfileUpdated: [
+                userID, .nullable("email", .email), .nullable("first_name", name), .nullable("last_name", name),
+                .optional("attributes", .object),
+            ],
+            .userJoinedSegment: [userID, .required("segment", .segment)],
+            .userLeftSegment: [userID, .required("segment", .segment)],
+            .userEmailPreferencesChanged: [userID, .required("marketing", .boolean)],
+            .userDeleted: [userID, .optional("reason", reason)],
+            .emailGenerated: [
+                emailID, userID, .required("template", .string(minLength: 1, maxLength: 256)),
+                .required("category", .category), .required("to", .email),
+                .required("subject", .string(minLength: 0, maxLength: 1024)), .required("text", body),
+                .optional("html", body),
+            ],
+            .emailSent: [emailID, userID, .optional("provider_id", .string(minLength: 1, maxLength: 256))],
+            .emailBounced: [emailID, userID, .optional("reason", reason)],
+            .emailOpened: [emailID, userID],
+            .emailClicked: [emailID, userID, .optional("url", .string(minLength: 1, maxLength: 2048))],
+        ]
+    }()
+
+    /// One row of a type's field table.
+    struct Field: Sendable {
+        let name: String
+        let kind: Kind
+        let isRequired: Bool
+        /// `null` is accepted (and means "remove"), as in a profile update.
+        let isNullable: Bool
+
+        static func required(_ name: String, _ kind: Kind) -> Field {
+            Field(name: name, kind: kind, isRequired: true, isNullable: false)
+        }
+        static func optional(_ name: String, _ kind: Kind) -> Field {
+            Field(name: name, kind: kind, isRequired: false, isNullable: false)
+        }
+        static func nullable(_ name: String, _ kind: Kind) -> Field {
+            Field(name: name, kind: kind, isRequired: false, isNullable: true)
+        }
+    }
+
+    /// What a field's value must be; each case is one schema shape.
+    enum Kind: Sendable {
+        /// `^[A-Za-z0-9._:@-]{1,128}$`, so `user-<user_id>` is a clean stream name.
+        case userID
+        /// A segment name, `^[A-Za-z0-9._:-]{1,128}$`.
+        case segment
+        /// An array of unique segment names.
+        case segments
+        /// `^[^@\s]+@[^@\s]+$`, at most 320 characters.
+        case email
+        /// Any string within the length bounds.
+        case string(minLength: Int, maxLength: Int)
+        /// `"transactional"` or `"marketing"`.
+        case category
+        case boolean
+        case object
+
+        /// nil when `value` fits; otherwise the end of a sentence that starts with the field name.
+        func problem(with value: JSONValue, nullable: Bool) -> String? {
+            let expected: String
+            switch (self, value) {
+            case (.boolean, .bool), (.object, .object): return nil
+            case (.boolean, _): expected = "a boolean"
+            case (.object, _): expected = "an object"
+            case (.segments, .array(let items)): return Kind.segmentsProblem(items)
+            case (.segments, _): expected = "an array of segment names"
+            case (_, .string(let string)): return stringProblem(string)
+            case (_, _): expected = "a string"
+            }
+            return "must be \(expected)\(nullable ? " or null" : ""), got \(value.typeName)"
+        }
+
+        private func stringProblem(_ string: String) -> String? {
+            switch self {
+            case .userID:
+                Kind.isName(string, allowingAt: true)
+                    ? nil : "must be 1-128 characters of A-Z a-z 0-9 . _ : @ - (no spaces)"
+            case .segment:
+                Kind.isName(string, allowingAt: false) ? nil : Kind.segmentRule
+            case .email:
+                Kind.isEmail(string)
+                    ? nil : "must be an email address: one '@' with text on both sides, no spaces, at most 320 characters"
+            case .string(let minLength, let maxLength):
+                if string.isEmpty && minLength > 0 {
+                    "must not be empty"
+                } else if !Kind.fits(string, maxLength: maxLength) {
+                    "must be at most \(maxLength) characters"
+                } else {
+                    nil
+                }
+            case .category:
+                string == "transactional" || string == "marketing"
+                    ? nil : "must be 'transactional' or 'marketing'"
+            case .segments, .boolean, .object:
+                nil  // not string kinds; `problem(with:)` handles them
+            }
+        }
+
+        private static let segmentRule = "must be a segment name: 1-128 characters of A-Z a-z 0-9 . _ : -"
+
+        private static func segmentsProblem(_ items: [JSONValue]) -> String? {
+            var seen = Set<String>()
+            for (position, item) in items.enumerated() {
+                guard case .string(let segment) = item, isName(segment, allowingAt: false) else {
+                    return "item \(position): \(segmentRule)"
+                }
+                if !seen.insert(segment).inserted { return "must name each segment once; '\(segment)' repeats" }
+            }
+            return nil
+        }
+
+        /// 1-128 bytes, each one of A-Z a-z 0-9 . _ : - (and @ when `allowingAt`). All ASCII, so
+        /// bytes and characters count the same.
+        private static func isName(_ string: String, allowingAt: Bool) -> Bool {
+            let bytes = string.utf8
+            guard (1...128).contains(bytes.count) else { return false }
+            return bytes.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                    UInt8(ascii: ":"), UInt8(ascii: "-"):
+                    true
+                case UInt8(ascii: "@"): allowingAt
+                default: false
+                }
+            }
+        }
+
+        /// Exactly one `@`, something before and after it, no whitespace (Unicode White_Space, as
+        /// the schema's `\s`), at most 320 characters.
+        private static func isEmail(_ string: String) -> Bool {
+            guard fits(string, maxLength: 320) else { return false }
+            var atCount = 0
+            var localCount = 0
+            var domainCount = 0
+            for scalar in string.unicodeScalars {
+                if scalar == "@" {
+                    atCount += 1
+                } else if scalar.properties.isWhitespace {
+                    return false
+                } else if atCount == 0 {
+                    localCount += 1
+                } else {
+                    domainCount += 1
+                }
+            }
+            return atCount == 1 && localCount > 0 && domainCount > 0
+        }
+
+        /// At most `maxLength` Unicode scalars; the UTF-8 byte count (O(1)) decides most cases.
+        private static func fits(_ string: String, maxLength: Int) -> Bool {
+            string.utf8.count <= maxLength || string.unicodeScalars.count <= maxLength
+        }
+    }
+}

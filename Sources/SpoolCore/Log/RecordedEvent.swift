@@ -1,0 +1,150 @@
+import Crypto
+import Foundation
+import LMDB
+
+/// An event as stored in the log, with its position and its link in the hash chain.
+///
+/// `metadata` and `data` are kept as the canonical JSON bytes they were stored with, so a
+/// response or a replay can splice them without parsing (see `EventRecord` for the layout).
+public struct RecordedEvent: Sendable, Equatable {
+    /// Global position: 1, 2, 3 … with no gaps.
+    public var seq: UInt64
+    public var id: UUID
+    public var stream: String
+    /// Position in its stream: 1, 2, 3 …
+    public var version: UInt64
+    public var type: String
+    /// Server time of the append; never earlier than the event before it.
+    public var time: Timestamp
+    /// Canonical JSON object bytes (correlation_id, causation_id, actor, …).
+    public var metadata: [UInt8]
+    /// Canonical JSON object bytes of the event's data.
+    public var data: [UInt8]
+    /// The id came from the client (and so is indexed in `event_ids`).
+    public var hasClientID: Bool
+    /// SHA-256 of the previous record (32 zero bytes before seq 1).
+    public var previousHash: [UInt8]
+    /// SHA-256(previousHash ‖ seq ‖ record body).
+    public var hash: [UInt8]
+
+    public var hashHex: String { Hex.encode(hash) }
+}
+
+/// Lower-case hexadecimal text of bytes.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The byte layout of a record in the `events` database (key: seq, UInt64 big-endian).
+///
+/// ```
+/// offset 0    1       2        18          26         34        36       38        42        46
+///        +----+-------+--------+-----------+----------+---------+--------+---------+---------+
+///        | v1 | flags | id 16  | time i64  | version  | stream  | type   | meta    | data    |
+///        |    |       |        | ms, BE    | u64 BE   | len u16 | len u16| len u32 | len u32 |
+///        +----+-------+--------+-----------+----------+---------+--------+---------+---------+
+///        | stream bytes | type bytes | metadata JSON | data JSON | previous hash 32 | hash 32 |
+///        +--------------+------------+---------------+-----------+------------------+---------+
+/// ```
+/// `flags` bit 0: the id was supplied by the client. The hash covers
+/// previous hash ‖ seq (8 bytes, BE) ‖ every byte before the previous hash (the "body").
+/// A reader that meets a format byte other than 1 refuses the record rather than guess.
+public enum EventRecord {
+    public static let formatVersion: UInt8 = 1
+    static let headerSize = 46
+    static let hashSize = 32
+    public static let zeroHash = [UInt8](repeating: 0, count: 32)
+
+    /// Encodes `event` (its `hash` is ignored) and returns the record bytes and the new hash.
+    static func encode(_ event: RecordedEvent) -> (bytes: [UInt8], hash: [UInt8]) {
+        let stream = Array(event.stream.utf8)
+        let type = Array(event.type.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(headerSize + stream.count + type.count + event.metadata.count + event.data.count + 2 * hashSize)
+        out.append(formatVersion)
+        out.append(event.hasClientID ? 1 : 0)
+        out += event.id.bytes
+        BigEndian.append(UInt64(bitPattern: event.time.milliseconds), to: &out)
+        BigEndian.append(event.version, to: &out)
+        out.append(UInt8(truncatingIfNeeded: stream.count >> 8))
+        out.append(UInt8(truncatingIfNeeded: stream.count))
+        out.append(UInt8(truncatingIfNeeded: type.count >> 8))
+        out.append(UInt8(truncatingIfNeeded: type.count))
+        BigEndian.append(UInt32(event.metadata.count), to: &out)
+        BigEndian.append(UInt32(event.data.count), to: &out)
+        out += stream
+        out += type
+        out += event.metadata
+        out += event.data
+        let hash = chainHash(previous: event.previousHash, seq: event.seq, body: out[...])
+        out += event.previousHash
+        out += hash
+        return (out, hash)
+    }
+
+    static func chainHash(previous: [UInt8], seq: UInt64, body: ArraySlice<UInt8>) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: BigEndian.bytes(seq))
+        hasher.update(data: body)
+        return Array(hasher.finalize())
+    }
+
+    /// Why a stored record could not be read.
+    public struct Corrupt: Error, Sendable, CustomStringConvertible {
+        public let seq: UInt64
+        public let reason: String
+        public var description: String { "seq \(seq): \(reason)" }
+    }
+
+    /// Decodes the record stored under `seq`. Throws `Corrupt` when the bytes do not parse;
+    /// does not check the hash (see `verifyHash`).
+    public static func decode(seq: UInt64, _ bytes: [UInt8]) throws(Corrupt) -> RecordedEvent {
+        guard bytes.count >= headerSize + 2 * hashSize else { throw Corrupt(seq: seq, reason: "record too short") }
+        guard bytes[0] == formatVersion else { throw Corrupt(seq: seq, reason: "unknown record format \(bytes[0])") }
+        let streamLength = Int(bytes[34]) << 8 | Int(bytes[35])
+        let typeLength = Int(bytes[36]) << 8 | Int(bytes[37])
+        let metadataLength = Int(BigEndian.uint32(bytes, at: 38) ?? 0)
+        let dataLength = Int(BigEndian.uint32(bytes, at: 42) ?? 0)
+        let bodyEnd = headerSize + streamLength + typeLength + metadataLength + dataLength
+        guard bodyEnd + 2 * hashSize == bytes.count else { throw Corrupt(seq: seq, reason: "record lengths do not add up") }
+        var offset = headerSize
+        func take(_ count: Int) -> ArraySlice<UInt8> {
+            defer { offset += count }
+            return bytes[offset..<offset + count]
+        }
+        let stream = String(decoding: take(streamLength), as: UTF8.self)
+        let type = String(decoding: take(typeLength), as: UTF8.self)
+        let metadata = Array(take(metadataLength))
+        let data = Array(take(dataLength))
+        return RecordedEvent(
+            seq: seq, id: UUID(bytes: bytes[2..<18]), stream: stream,
+            version: BigEndian.uint64(bytes, at: 26) ?? 0, type: type,
+            time: Timestamp(milliseconds: Int64(bitPattern: BigEndian.uint64(bytes, at: 18) ?? 0)),
+            metadata: metadata, data: data, hasClientID: bytes[1] & 1 == 1,
+            previousHash: Array(take(hashSize)), hash: Array(take(hashSize)))
+    }
+
+    /// The stored hash equals the one recomputed from `previous` and the record's bytes.
+    static func verifyHash(seq: UInt64, _ bytes: [UInt8], previous: [UInt8]) -> Bool {
+        guard bytes.count >= headerSize + 2 * hashSize else { return false }
+        let bodyEnd = bytes.count - 2 * hashSize
+        return Array(bytes[bodyEnd..<bodyEnd + hashSize]) == previous
+            && Array(bytes[(bodyEnd + hashSize)...]) == chainHash(previous: previous, seq: seq, body: bytes[..<bodyEnd])
+    }
+
+    /// Only the time of a record, for binary searches by time.
+    static func time(_ bytes: [UInt8]) -> Timestamp? {
+        BigEndian.uint64(bytes, at: 18).map { Timestamp(milliseconds: Int64(bitPattern: $0)) }
+    }
+}

@@ -1,0 +1,116 @@
+/// A server time: milliseconds since 1970-01-01T00:00:00Z, written as RFC 3339 in UTC.
+///
+/// Formatting and parsing are done by hand (Howard Hinnant's civil-date algorithms): the
+/// event path formats a time per event and Foundation's `ISO8601DateFormatter` costs ~2 µs.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+    /// The RFC 3339 text, always UTC with milliseconds: `2026-11-24T10:00:00.000Z`.
+    public var description: String { rfc3339 }
+
+    public var rfc3339: String {
+        let days = Self.floorDiv(milliseconds, 86_400_000)
+        let msOfDay = milliseconds - days * 86_400_000
+        let (year, month, day) = Self.civil(fromDays: days)
+        var out = ""
+        out.reserveCapacity(24)
+        func pad(_ value: Int64, _ width: Int) {
+            let digits = String(value)
+            if digits.count < width { out += String(repeating: "0", count: width - digits.count) }
+            out += digits
+        }
+        pad(year, 4); out += "-"; pad(month, 2); out += "-"; pad(day, 2); out += "T"
+        pad(msOfDay / 3_600_000, 2); out += ":"; pad(msOfDay / 60_000 % 60, 2); out += ":"
+        pad(msOfDay / 1000 % 60, 2); out += "."; pad(msOfDay % 1000, 3); out += "Z"
+        return out
+    }
+
+    /// Parses RFC 3339 (`2026-11-24T10:00:00Z`, fractions and `±hh:mm` offsets allowed) or a
+    /// bare date (`2026-11-24`, meaning its midnight UTC). Returns nil for anything else.
+    public init?(rfc3339 text: String) {
+        let b = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int64? {
+            guard from + count <= b.count else { return nil }
+            var value: Int64 = 0
+            for byte in b[from..<from + count] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int64(byte - 48)
+            }
+            return value
+        }
+        guard let year = number(0, 4), b.count >= 10, b[4] == 45, b[7] == 45,
+            let month = number(5, 2), let day = number(8, 2), (1...12).contains(month),
+            day >= 1, day <= Self.daysIn(month: month, year: year)
+        else { return nil }
+        var ms = Self.days(fromCivil: year, month, day) * 86_400_000
+        if b.count == 10 {
+            self.milliseconds = ms
+            return
+        }
+        guard b.count >= 20, b[10] == 84 || b[10] == 116 || b[10] == 32, b[13] == 58, b[16] == 58,
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+            hour < 24, minute < 60, second < 61
+        else { return nil }
+        ms += (hour * 3600 + minute * 60 + min(second, 59)) * 1000
+        var i = 19
+        if b[i] == 46 {  // fraction: keep milliseconds, ignore finer digits
+            i += 1
+            var scale: Int64 = 100
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                ms += Int64(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        guard i < b.count else { return nil }
+        if b[i] == 90 || b[i] == 122 {  // Z
+            guard i + 1 == b.count else { return nil }
+        } else if b[i] == 43 || b[i] == 45, i + 6 == b.count, b[i + 3] == 58,
+            let offsetHours = number(i + 1, 2), let offsetMinutes = number(i + 4, 2), offsetHours < 24, offsetMinutes < 60
+        {
+            let offset = (offsetHours * 60 + offsetMinutes) * 60_000
+            ms += b[i] == 43 ? -offset : offset
+        } else {
+            return nil
+        }
+        self.milliseconds = ms
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    private static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDiv(y, 400)
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = floorDiv(z, 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import LMDB
+
+/// What a work item sees inside the writer's transaction: the transaction itself, the
+/// store's databases and the log's end as this batch has moved it so far.
+/// Writer thread only; lives for one transaction.
+public final class WriteContext {
+    public let txn: WriteTransaction
+    public let store: Store
+    let clock: @Sendable () -> Timestamp
+    /// The log's end including this batch's appends; becomes the writer's state on commit.
+    var state: LogState
+    /// Committed stream heads, shared across batches; this batch's new heads are in `newHeads`.
+    private let committedHeads: StreamHeadCache
+    /// Stream heads this batch moved; merged into the cache once the batch commits.
+    private(set) var newHeads: [String: UInt64] = [:]
+    /// Events appended in this transaction, in seq order.
+    public private(set) var appended: [RecordedEvent] = []
+
+    init(txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, clock: @escaping @Sendable () -> Timestamp) {
+        self.txn = txn
+        self.committedHeads = heads
+        self.store = store
+        self.state = state
+        self.clock = clock
+    }
+
+    /// The last seq in the log, counting this batch's appends.
+    public var headSeq: UInt64 { state.headSeq }
+
+    /// Appends `request` to its stream after checking its expected version and event ids.
+    /// Throws (having written nothing) `wrong_expected_version` with the stream's actual
+    /// version, or `duplicate_event_id` when an id is reused for a different event. A retry
+    /// whose ids are all present already returns the original positions and writes nothing.
+    func append(_ request: PreparedAppend) throws -> AppendResult {
+        if let earlier = try earlierAppend(of: request) { return earlier }
+        let head = try streamHead(request.stream)
+        guard request.expectedVersion.isSatisfied(byHead: head) else {
+            throw SpoolError(
+                .wrongExpectedVersion,
+                "stream \(request.stream) is at version \(head), expected \(request.expectedVersion.wireDescription)",
+                details: ["stream": .string(request.stream), "actual_version": .int(Int64(head))])
+        }
+        let time = max(clock(), state.lastTime)
+        let streamPrefix = Array(request.stream.utf8) + [0]
+        var version = head
+        for proposed in request.events {
+            version += 1
+            let seq = state.headSeq + 1
+            var event = RecordedEvent(
+                seq: seq, id: proposed.id ?? UUID.version7(at: time), stream: request.stream, version: version,
+                type: proposed.type, time: time, metadata: proposed.metadata, data: proposed.data,
+                hasClientID: proposed.id != nil, previousHash: state.headHash, hash: [])
+            let (record, hash) = EventRecord.encode(event)
+            event.hash = hash
+            let seqKey = BigEndian.bytes(seq)
+            try txn.put(store.events, seqKey, record, flags: .append)
+            try txn.put(store.streams, streamPrefix + BigEndian.bytes(version), seqKey)
+            if let id = proposed.id { try txn.put(store.eventIDs, id.bytes, seqKey, flags: .noOverwrite) }
+            state.headSeq = seq
+            state.headHash = hash
+            appended.append(event)
+        }
+        state.lastTime = time
+        newHeads[request.stream] = version
+        return AppendResult(firstSeq: state.headSeq - UInt64(request.events.count) + 1, lastSeq: state.headSeq, version: version, duplicate: false)
+    }
+
+    /// The result of an earlier append with the same event ids, or nil when none was seen.
+    private func earlierAppend(of request: PreparedAppend) throws -> AppendResult? {
+        let ids = request.events.compactMap(\.id)
+        guard !ids.isEmpty else { return nil }
+        var earlier: [RecordedEvent] = []
+        for (index, proposed) in request.events.enumerated() {
+            guard let id = proposed.id, let seqBytes = try txn.get(store.eventIDs, id.bytes),
+                let seq = BigEndian.uint64(seqBytes, at: 0), let record = try txn.get(store.events, seqBytes)
+            else { continue }
+            let stored = try EventRecord.decode(seq: seq, record)
+            guard stored.stream == request.stream, stored.type == proposed.type, stored.data == proposed.data else {
+                throw SpoolError(
+                    .duplicateEventID,
+                    "events[\(index)].id \(id.lowercasedString) was already used for a different event (seq \(seq))",
+                    details: ["seq": .int(Int64(seq))])
+            }
+            earlier.append(stored)
+        }
+        guard let first = earlier.first, let last = earlier.last else { return nil }
+        guard earlier.count == request.events.count else {
+            throw SpoolError(
+                .duplicateEventID,
+                "\(earlier.count) of the \(request.events.count) event ids were already appended (from seq \(first.seq)); retry the original append unchanged")
+        }
+        return AppendResult(firstSeq: first.seq, lastSeq: last.seq, version: last.version, duplicate: true)
+    }
+
+    /// The version of the last event in `stream`, 0 when it has none.
+    public func streamHead(_ stream: String) throws -> UInt64 {
+        if let head = newHeads[stream] ?? committedHeads.versions[stream] { return head }
+        let head = try StreamIndex.lastVersion(of: stream, in: txn, store: store)
+        committedHeads.versions[stream] = head  // read before this batch wrote to it: committed
+        return head
+    }
+
+    /// Folds this batch's events into every projector and records their checkpoints.
+    func project(with projectors: [any Projector]) throws {
+        guard !appended.isEmpty else { return }
+        for projector in projectors {
+            try projector.apply(appended, in: self)
+            try txn.put(store.checkpoints, Array(projector.name.utf8), BigEndian.bytes(state.headSeq))
+        }
+    }
+}

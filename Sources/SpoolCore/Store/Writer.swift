@@ -1,0 +1,171 @@
+import Foundation
+import LMDB
+
+/// The one thread that writes the store: group commit.
+///
+/// Design: callers `submit` work from any task; the writer thread drains everything waiting
+/// (up to `maxBatchWeight` events), runs all of it in one LMDB write transaction, commits once
+/// (one fsync for the batch) and only then resumes the callers. Batches grow with load, which
+/// is where throughput comes from (a durable commit costs ~0.2 ms whatever it holds).
+/// A work item that throws `SpoolError` fails alone: it must throw before it writes anything.
+/// An item that throws anything else is dropped and the batch is run again without it, so its
+/// neighbours still commit. Rejected: a commit per request (caps at ~4k/s), and nested
+/// transactions per request (they copy dirty pages on every request).
+public final class Writer: @unchecked Sendable {
+    // Safe to share: `queue`, `stopping`, `finished` and `observers` are only touched with
+    // `condition` locked; `state` and `heads` only on the writer thread.
+    private let condition = NSCondition()
+    private var queue: [WriteItem] = []
+    private var stopping = false
+    private var finished = false
+    private var state: LogState
+    private let heads = StreamHeadCache()
+    private var observers: [@Sendable (CommitSummary) -> Void] = []
+    let store: Store
+    let clock: @Sendable () -> Timestamp
+    let projectors: [any Projector]
+    /// The most events one transaction takes before it commits.
+    public let maxBatchWeight: Int
+
+    /// Starts the writer thread over `store`. `clock` gives server times (tests inject one).
+    public init(
+        store: Store, projectors: [any Projector] = [], maxBatchWeight: Int = 4096,
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+    ) throws {
+        self.store = store
+        self.clock = clock
+        self.projectors = projectors
+        self.maxBatchWeight = maxBatchWeight
+        self.state = try LogState.load(from: store)
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "spool-writer"
+        thread.start()
+    }
+
+    /// Calls `observer` on the writer thread after every commit. Register before submitting.
+    public func onCommit(_ observer: @escaping @Sendable (CommitSummary) -> Void) {
+        condition.withLock { observers.append(observer) }
+    }
+
+    /// Runs `work` in the writer's next transaction and returns its result once that
+    /// transaction is durable. `weight` is the number of events it writes (for batch sizing).
+    /// Throws what `work` throws, `storage_full` when the disk is full, `shutting_down` after
+    /// `stop`, or `internal`.
+    public func submit<T: Sendable>(weight: Int = 1, _ work: @escaping @Sendable (WriteContext) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let item = TypedWriteItem(weight: weight, work: work, continuation: continuation)
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                item.fail(SpoolError(.shuttingDown, "the server is shutting down"))
+                return
+            }
+            queue.append(item)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Appends events to one stream. See `WriteContext.append` for what can fail.
+    public func append(_ request: PreparedAppend) async throws -> AppendResult {
+        try await submit(weight: request.events.count) { try $0.append(request) }
+    }
+
+    /// Finishes the work already submitted, refuses new work, and waits for the thread to end.
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while let batch = nextBatch() {
+            commit(batch)
+        }
+        condition.withLock {
+            finished = true
+            condition.broadcast()
+        }
+    }
+
+    /// Waits for work; nil once stopping and drained.
+    private func nextBatch() -> [WriteItem]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !stopping { condition.wait() }
+        if queue.isEmpty { return nil }
+        var weight = 0
+        var taken = 0
+        while taken < queue.count && (taken == 0 || weight + queue[taken].weight <= maxBatchWeight) {
+            weight += queue[taken].weight
+            taken += 1
+        }
+        let batch = Array(queue.prefix(taken))
+        queue.removeFirst(taken)
+        return batch
+    }
+
+    /// Writer thread only.
+    private func commit(_ items: [WriteItem]) {
+        var live = items
+        while true {
+            do {
+                let context = try store.environment.write { txn in
+                    let context = WriteContext(txn: txn, store: store, state: state, heads: heads, clock: clock)
+                    for (index, item) in live.enumerated() {
+                        do {
+                            try item.run(context)
+                        } catch let error as SpoolError {
+                            item.record(error)
+                        } catch let error as LMDBError {
+                            throw error
+                        } catch {
+                            throw DroppedItem(index: index, error: error)
+                        }
+                    }
+                    try context.project(with: projectors)
+                    return context
+                }
+                state = context.state
+                heads.versions.merge(context.newHeads) { _, new in new }
+                for item in live { item.complete() }
+                let summary = CommitSummary(headSeq: state.headSeq, events: context.appended.count, requests: live.count)
+                for observer in condition.withLock({ observers }) { observer(summary) }
+                return
+            } catch let dropped as DroppedItem {
+                live.remove(at: dropped.index).fail(SpoolError(.internal, "write failed: \(dropped.error)"))
+                if live.isEmpty { return }
+            } catch let error as LMDBError where error.isDiskFull {
+                for item in live { item.fail(SpoolError(.storageFull, "the disk is full; nothing was written")) }
+                return
+            } catch {
+                for item in live { item.fail(SpoolError(.internal, "write failed: \(error)")) }
+                return
+            }
+        }
+    }
+
+    private struct DroppedItem: Error {
+        let index: Int
+        let error: any Error
+    }
+}
+
+/// What one commit made durable, for observers (long polls, push delivery, metrics).
+public struct CommitSummary: Sendable {
+    /// The last seq in the log after the commit.
+    public var headSeq: UInt64
+    /// Events appended by the commit.
+    public var events: Int
+    /// Requests the commit answered.
+    public var requests: Int
+}
+
+extension Timestamp {
+    /// The wall clock, in milliseconds.
+    @Sendable public static func now() -> Timestamp {
+        Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}

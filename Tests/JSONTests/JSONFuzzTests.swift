@@ -1,0 +1,190 @@
+import XCTest
+
+@testable import JSON
+
+/// Property tests with a fixed seed, so a failure reproduces: whatever the bytes, the parser
+/// returns or throws `JSONParseError` (never crashes), and whatever it accepts survives
+/// write → parse unchanged, with the canonical bytes stable.
+final class JSONFuzzTests: XCTestCase {
+    /// Bytes that matter to the grammar, plus whitespace and UTF-8 fragments.
+    private static let alphabet: [UInt8] = Array(#"{}[]:,"\/0123456789-+.eEtrufalsnbx "#.utf8)
+        + [0x09, 0x0A, 0x0D, 0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xED, 0xA0, 0xF0, 0x9F, 0xFF]
+
+    private static let seeds: [String] = [
+        #"{"op":"append","stream":"orders-2024","expected_version":{"exact":41},"events":[{"type":"OrderPlaced","data":{"amount":129.95,"items":[{"sku":"A-1","qty":2}],"note":"leave\nat door"}}],"request_id":7}"#,
+        #"[1,-2,3.5,-4e10,0.000001,1E+2,9223372036854775807,-9223372036854775808,123456789012345678901234567890]"#,
+        #"{"a":"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t","b":"Zoë 中文 😀","c":[true,false,null],"d":{}}"#,
+        #"[[[[[[[[[[{"deep":[[[[[]]]]]}]]]]]]]]]]"#,
+        #"  { "spaced" : [ 1 , 2 , { "x" : null } ] , "e" : "" }  "#,
+        #""just a string with \u0000 and \uFFFF""#,
+        "-0.0", "true", "0",
+    ]
+
+    func testRandomBytes() {
+        var random = SplitMix64(seed: 0x5EED_0001)
+        for _ in 0..<20_000 {
+            let length = random.next(below: 48)
+            let useAlphabet = random.next(below: 4) != 0
+            let input = (0..<length).map { _ in
+                useAlphabet ? Self.alphabet[random.next(below: Self.alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
+            }
+            check(input)
+        }
+    }
+
+    func testMutatedDocuments() {
+        var random = SplitMix64(seed: 0x5EED_0002)
+        let seeds = Self.seeds.map { Array($0.utf8) }
+        for _ in 0..<20_000 {
+            var input = seeds[random.next(below: seeds.count)]
+            for _ in 0...random.next(below: 3) { mutate(&input, &random) }
+            check(input)
+        }
+    }
+
+    /// Random number texts against the standard library's conversion: checks the integer
+    /// accumulation and the exact fast path give the correctly rounded value.
+    func testNumbersMatchTheStandardLibrary() throws {
+        var random = SplitMix64(seed: 0x5EED_0003)
+        for _ in 0..<5_000 {
+            var text = random.next(below: 2) == 0 ? "" : "-"
+            text += randomDigits(&random, leadingZeroAllowed: false)
+            if random.next(below: 2) == 0 { text += "." + randomDigits(&random, leadingZeroAllowed: true) }
+            if random.next(below: 2) == 0 {
+                text += ["e", "E", "e+", "e-"][random.next(below: 4)] + String(random.next(below: 400))
+            }
+            let isIntegerLiteral = !text.contains(where: { ".eE".contains($0) })
+            if isIntegerLiteral, let int = Int64(text) {
+                XCTAssertEqual(try JSONParser.parse(text), .int(int), text)
+            } else if let double = Double(text), double.isFinite {
+                XCTAssertEqual(try JSONParser.parse(text), .double(double), text)
+            } else {
+                XCTAssertThrowsError(try JSONParser.parse(text), text)
+            }
+        }
+    }
+
+    /// The parser's own UTF-8 check against the standard library's: every 2-byte sequence and
+    /// random 3- and 4-byte ones (no quote, backslash or control byte), accepted or refused alike.
+    func testUTF8ValidationMatchesTheStandardLibrary() {
+        var random = SplitMix64(seed: 0x5EED_0005)
+        var sequences: [[UInt8]] = []
+        for first in 0x20...0xFF { for second in 0x20...0xFF { sequences.append([UInt8(first), UInt8(second)]) } }
+        for _ in 0..<40_000 {
+            let count = 3 + random.next(below: 2)
+            sequences.append((0..<count).map { _ in UInt8(0x20 + random.next(below: 0xE0)) })
+        }
+        for sequence in sequences where !sequence.contains(0x22) && !sequence.contains(0x5C) {
+            let expected = String(validating: sequence, as: UTF8.self)
+            let parsed = try? JSONParser.parse([0x22] + sequence + [0x22])
+            if parsed != expected.map(JSONValue.string) { XCTFail("\(sequence): \(String(describing: parsed))") }
+        }
+    }
+
+    /// Random trees through the writer and back: every string (control characters, quotes,
+    /// astral scalars, combining marks) and every finite double (random bit patterns) must
+    /// come back equal.
+    func testRandomValuesRoundTrip() throws {
+        var random = SplitMix64(seed: 0x5EED_0004)
+        for _ in 0..<2_000 {
+            let value = randomValue(&random, depth: 0)
+            let encoded = value.jsonBytes
+            let again = try JSONParser.parse(encoded)
+            XCTAssertEqual(again, value, String(decoding: encoded, as: UTF8.self))
+            XCTAssertEqual(again.jsonBytes, encoded)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func randomValue(_ random: inout SplitMix64, depth: Int) -> JSONValue {
+        switch random.next(below: depth >= 5 ? 6 : 8) {
+        case 0: return .null
+        case 1: return .bool(random.next(below: 2) == 0)
+        case 2: return .int(Int64(bitPattern: random.next() >> random.next(below: 64)))
+        case 3:
+            let double = Double(bitPattern: random.next())
+            return .double(double.isFinite ? double : Double(random.next(below: 1000)) / 8)
+        case 4, 5: return .string(randomString(&random))
+        case 6: return .array((0..<random.next(below: 5)).map { _ in randomValue(&random, depth: depth + 1) })
+        default:
+            let members = (0..<random.next(below: 5)).map { i in
+                (key: "k\(i)_" + randomString(&random), value: randomValue(&random, depth: depth + 1))
+            }
+            return .object(JSONObject(members))
+        }
+    }
+
+    private func randomString(_ random: inout SplitMix64) -> String {
+        let ranges: [ClosedRange<UInt32>] = [0...0x7F, 0x20...0x7E, 0xA0...0x2FF, 0x300...0x36F, 0x4E00...0x9FFF, 0x1F600...0x1F64F, 0xFFF0...0x10FFFF]
+        var string = ""
+        for _ in 0..<random.next(below: 12) {
+            let range = ranges[random.next(below: ranges.count)]
+            let value = range.lowerBound + UInt32(random.next(below: Int(range.upperBound - range.lowerBound + 1)))
+            if let scalar = Unicode.Scalar(value) { string.unicodeScalars.append(scalar) }
+        }
+        return string
+    }
+
+    private func check(_ input: [UInt8]) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(input)
+        } catch {
+            if !(0...input.count).contains(error.offset) || error.reason.isEmpty {
+                XCTFail("bad error \(error) for \(input)")
+            }
+            return
+        }
+        let encoded = value.jsonBytes
+        do {
+            let again = try JSONParser.parse(encoded)
+            if again != value || again.jsonBytes != encoded {
+                XCTFail("round trip changed \(input): \(value) → \(again)")
+            }
+        } catch {
+            XCTFail("could not re-parse \(String(decoding: encoded, as: UTF8.self)): \(error)")
+        }
+    }
+
+    private func mutate(_ bytes: inout [UInt8], _ random: inout SplitMix64) {
+        let position = random.next(below: bytes.count + 1)
+        let byte = random.next(below: 2) == 0 ? Self.alphabet[random.next(below: Self.alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
+        switch random.next(below: 5) {
+        case 0 where position < bytes.count: bytes[position] = byte  // replace
+        case 1: bytes.insert(byte, at: position)  // insert
+        case 2 where position < bytes.count: bytes.remove(at: position)  // delete
+        case 3: bytes.removeSubrange(position...)  // truncate
+        default:  // duplicate a short run
+            let end = min(bytes.count, position + random.next(below: 8))
+            bytes.insert(contentsOf: bytes[position..<end], at: position)
+        }
+    }
+
+    private func randomDigits(_ random: inout SplitMix64, leadingZeroAllowed: Bool) -> String {
+        let count = 1 + random.next(below: random.next(below: 4) == 0 ? 30 : 18)
+        let digits = (0..<count).map { _ in String(random.next(below: 10)) }.joined()
+        if leadingZeroAllowed || digits.first != "0" { return digits }
+        return digits.count == 1 ? digits : "1" + digits.dropFirst()
+    }
+}
+
+/// Vigna's SplitMix64: tiny, fast and good enough to drive a fuzz loop reproducibly.
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A value in `0..<bound` (slightly biased, which does not matter here); 0 for bound 0.
+    mutating func next(below bound: Int) -> Int {
+        bound <= 0 ? 0 : Int(next() % UInt64(bound))
+    }
+}

@@ -1,0 +1,103 @@
+import XCTest
+
+@testable import JSON
+
+final class JSONWriterTests: XCTestCase {
+    func testStringEscaping() {
+        var writer = JSONWriter()
+        writer.writeString("a\"b\\c/\n\r\t\u{8}\u{C}\u{0}\u{1}\u{1F}\u{7F} é 中 😀")
+        XCTAssertEqual(writer.string, #""a\"b\\c/\n\r\t\b\f\u0000\u0001\u001f"# + "\u{7F} é 中 😀\"")
+        XCTAssertEqual(JSONValue.string("").jsonString, #""""#)
+        XCTAssertEqual(JSONValue.string("plain ascii that is longer than fifteen bytes").jsonString, #""plain ascii that is longer than fifteen bytes""#)
+    }
+
+    func testIntegers() {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for value: Int64 in [0, 9, 10, -1, -10, 1234567890, .max, .min] { writer.writeInt(value) }
+        for value: UInt64 in [0, 7, 100, .max] { writer.writeUInt(value) }
+        writer.endArray()
+        XCTAssertEqual(
+            writer.string,
+            "[0,9,10,-1,-10,1234567890,9223372036854775807,-9223372036854775808,0,7,100,18446744073709551615]"
+        )
+    }
+
+    func testDoubles() {
+        let cases: [(Double, String)] = [
+            (1.0, "1.0"), (0.1, "0.1"), (-2.5, "-2.5"), (-0.0, "-0.0"), (1e300, "1e+300"), (1e-7, "1e-07"),
+            (.leastNonzeroMagnitude, "5e-324"), (.nan, "null"), (.infinity, "null"), (-.infinity, "null"),
+        ]
+        for (value, expected) in cases {
+            var writer = JSONWriter()
+            writer.writeDouble(value)
+            XCTAssertEqual(writer.string, expected)
+            if value.isFinite {
+                XCTAssertEqual(try JSONParser.parse(writer.bytes), .double(value), "\(value) does not round-trip")
+            }
+        }
+    }
+
+    func testBuilderCommas() {
+        var writer = JSONWriter(reserveCapacity: 256)
+        writer.beginObject()
+        writer.key("a")
+        writer.writeInt(1)
+        writer.key("b")
+        writer.beginArray()
+        writer.writeBool(true)
+        writer.writeNull()
+        writer.writeString("x")
+        writer.beginObject()
+        writer.endObject()
+        writer.writeRaw(Array(#"{"raw":[1,2]}"#.utf8))
+        writer.beginArray()
+        writer.endArray()
+        writer.write(["v": [1.5, false]])
+        writer.endArray()
+        writer.key("c")
+        writer.beginObject()
+        writer.key("d")
+        writer.writeUInt(2)
+        writer.endObject()
+        writer.key("e\"")
+        writer.writeBool(false)
+        writer.endObject()
+        XCTAssertEqual(
+            writer.string,
+            #"{"a":1,"b":[true,null,"x",{},{"raw":[1,2]},[],{"v":[1.5,false]}],"c":{"d":2},"e\"":false}"#
+        )
+        XCTAssertNoThrow(try JSONParser.parse(writer.bytes))
+    }
+
+    func testResetStartsAFreshDocument() {
+        var writer = JSONWriter()
+        writer.writeInt(1)
+        writer.reset()
+        writer.writeInt(2)
+        XCTAssertEqual(writer.string, "2")
+    }
+
+    func testCanonicalForm() throws {
+        let input = #" { "b" : [ 1 , 2.50 , "x\u0041\/" , -0 , 1E2 ] , "a" : null, "c": {"z": true, "y": false} } "#
+        let value = try JSONParser.parse(input)
+        XCTAssertEqual(value.jsonString, #"{"b":[1,2.5,"xA/",0,100.0],"a":null,"c":{"z":true,"y":false}}"#)
+        XCTAssertEqual(try JSONParser.parse(value.jsonBytes), value)
+    }
+
+    func testRoundTripOfEveryKind() throws {
+        let documents = [
+            "null", "true", "false", "0", "-1", "9223372036854775807", "-9223372036854775808",
+            "1.5", "-0.0", "1e-300", "123456789012345678901234567890", "0.30000000000000004",
+            #""""#, #""\u0000\u001f\"\\ é 😀 \ud83d\ude00""#, "[]", "{}", "[[[[]]]]",
+            #"{"op":"append","stream":"orders","events":[{"type":"A","data":{"n":1,"f":0.5,"s":"Zoë"}}],"id":7}"#,
+        ]
+        for document in documents {
+            let value = try JSONParser.parse(document)
+            let encoded = value.jsonBytes
+            let again = try JSONParser.parse(encoded)
+            XCTAssertEqual(again, value, document)
+            XCTAssertEqual(again.jsonBytes, encoded, document)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import JSON
+import SpoolCore
+import XCTest
+
+/// Runs `schemas/events/examples.json` — the file `tools/check_schemas.py` runs through the JSON
+/// Schemas — through `EventValidator`, so the Swift rules and the schemas agree on every example.
+final class EventValidatorTests: XCTestCase {
+    private struct Example {
+        let type: String
+        let data: JSONValue
+        let field: String?
+    }
+
+    private func loadExamples(_ kind: String) throws -> [Example] {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let bytes = try Data(contentsOf: root.appendingPathComponent("schemas/events/examples.json"))
+        let examples = try XCTUnwrap(JSONParser.parse(Array(bytes))[kind]?.arrayValue, "no '\(kind)' array")
+        return try examples.map { example in
+            Example(
+                type: try XCTUnwrap(example["type"]?.stringValue),
+                data: try XCTUnwrap(example["data"]),
+                field: example["field"]?.stringValue
+            )
+        }
+    }
+
+    /// The stream an example belongs on: `<category>-<user_id>`, or `user-?` when it has none.
+    private func stream(for example: Example) -> String {
+        let category = EventType(rawValue: example.type)?.streamCategory ?? "user"
+        let userID = example.data["user_id"]?.stringValue ?? "?"
+        return "\(category)-\(userID)"
+    }
+
+    private func assertInvalid(
+        type: String,
+        data: JSONValue,
+        stream: String,
+        index: Int = 0,
+        messageContains expected: [String],
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
+        do {
+            let accepted = try EventValidator.validate(type: type, data: data, stream: stream, index: index)
+            XCTFail("\(type) \(data) was accepted as \(accepted)", file: file, line: line)
+        } catch {
+            XCTAssertEqual(error.code, .invalidEvent, file: file, line: line)
+            for part in expected {
+                XCTAssertTrue(error.message.contains(part), "'\(error.message)' lacks '\(part)'", file: file, line: line)
+            }
+        }
+    }
+
+    func testValidExamplesPass() throws {
+        let examples = try loadExamples("valid")
+        XCTAssertGreaterThanOrEqual(examples.count, 2 * EventType.allCases.count)
+        for (index, example) in examples.enumerated() {
+            do {
+                let type = try EventValidator.validate(
+                    type: example.type, data: example.data, stream: stream(for: example), index: index)
+                XCTAssertEqual(type.rawValue, example.type)
+            } catch {
+                XCTFail("valid[\(index)] \(example.type) refused: \(error)")
+            }
+        }
+    }
+
+    func testInvalidExamplesFailNamingTheField() throws {
+        let examples = try loadExamples("invalid")
+        XCTAssertGreaterThanOrEqual(examples.count, 2 * EventType.allCases.count)
+        for (index, example) in examples.enumerated() {
+            let field = try XCTUnwrap(example.field, "invalid[\(index)] has no field")
+            // Quoted, so 'email' is not found inside 'email_id'; the data itself is named bare.
+            let named = field == "data" ? "data must be" : "'\(field)'"
+            assertInvalid(
+                type: example.type, data: example.data, stream: stream(for: example), index: index,
+                messageContains: ["event \(index) (\(example.type))", named])
+        }
+    }
+
+    func testEveryTypeHasExamplesAndAFieldTable() throws {
+        let valid = Set(try loadExamples("valid").map(\.type))
+        let invalid = Set(try loadExamples("invalid").map(\.type))
+        for type in EventType.allCases {
+            XCTAssertTrue(valid.contains(type.rawValue), "no valid example for \(type.rawValue)")
+            XCTAssertTrue(invalid.contains(type.rawValue), "no invalid example for \(type.rawValue)")
+            XCTAssertTrue(type.isUserEvent != type.isEmailEvent)
+            XCTAssertEqual(type.isUserEvent, type.rawValue.hasPrefix("User"))
+        }
+    }
+
+    func testMessageFormat() {
+        assertInvalid(
+            type: "UserCreated", data: ["user_id": "42"], stream: "user-42",
+            messageContains: ["event 0 (UserCreated): field 'email' is required"])
+        assertInvalid(
+            type: "UserProfileUpdated", data: ["user_id": "42", "first_name": 7], stream: "user-42", index: 3,
+            messageContains: ["event 3 (UserProfileUpdated): field 'first_name' must be a string or null, got integer"])
+    }
+
+    func testUserIDMustMatchStream() {
+        assertInvalid(
+            type: "UserCreated", data: ["user_id": "42", "email": "ada@example.com"], stream: "user-43",
+            messageContains: ["event 0 (UserCreated): data.user_id '42' does not match stream 'user-43'"])
+        assertInvalid(
+            type: "UserJoinedSegment", data: ["user_id": "42", "segment": "vip"], stream: "email-42", index: 2,
+            messageContains: ["event 2 (UserJoinedSegment)", "user_id", "'email-42'"])
+        assertInvalid(
+            type: "EmailOpened", data: ["email_id": "e-1", "user_id": "42"], stream: "user-42",
+            messageContains: ["user_id", "'user-42'"])
+        assertInvalid(
+            type: "EmailSent", data: ["email_id": "e-1", "user_id": "42"], stream: "email-4",
+            messageContains: ["user_id"])
+        assertInvalid(
+            type: "UserDeleted", data: ["user_id": "42"], stream: "42",
+            messageContains: ["user_id"])
+    }
+
+    func testStreamFollowsCategory() throws {
+        XCTAssertEqual(
+            try EventValidator.validate(
+                type: "EmailClicked", data: ["email_id": "e", "user_id": "u@x"], stream: "email-u@x", index: 0),
+            .emailClicked)
+        XCTAssertEqual(EventType.userCreated.stream(userID: "42"), "user-42")
+        XCTAssertEqual(EventType.emailGenerated.stream(userID: "42"), "email-42")
+    }
+
+    func testUnknownTypeIsRefused() {
+        assertInvalid(
+            type: "UserRenamed", data: ["user_id": "42"], stream: "user-42", index: 5,
+            messageContains: ["event 5", "unknown event type 'UserRenamed'"])
+        assertInvalid(type: "usercreated", data: [:], stream: "user-42", messageContains: ["unknown event type"])
+    }
+
+    func testLengthsCountCharactersNotBytes() throws {
+        let name = JSONValue.string(String(repeating: "é", count: 256))  // 512 UTF-8 bytes
+        XCTAssertEqual(
+            try EventValidator.validate(
+                type: "UserCreated", data: ["user_id": "1", "email": "a@b", "first_name": name], stream: "user-1",
+                index: 0),
+            .userCreated)
+        assertInvalid(
+            type: "UserCreated",
+            data: ["user_id": "1", "email": "a@b", "first_name": .string(String(repeating: "é", count: 257))],
+            stream: "user-1", messageContains: ["'first_name'", "at most 256"])
+        assertInvalid(
+            type: "UserCreated", data: ["user_id": "1", "email": "a\u{2003}b@c"], stream: "user-1",
+            messageContains: ["'email'"])
+    }
+}
