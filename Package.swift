@@ -27,6 +27,11 @@ let package = Package(
         ),
         .executableTarget(name: "spoold", dependencies: ["SpoolCore"]),
         .executableTarget(name: "spool", dependencies: ["SpoolCore"]),
+        .executableTarget(
+            name: "spool-bench",
+            dependencies: ["SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "tools/spool-bench"
+        ),
         .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),

@@ -59,9 +59,9 @@ extension JSONParser.Scanner {
                 i += 1
             }
             guard i < bytes.count, Self.isDigit(bytes[i]) else { throw missingDigit(at: i, after: "exponent") }
-            var written = 0
+            var written = 0  // capped: past 100,000 only the slow path decides, and it cannot overflow
             while i < bytes.count, Self.isDigit(bytes[i]) {
-                if written < 100_000 { written = written * 10 + Int(bytes[i] &- 0x30) }  // past this, only the slow path decides
+                if written < 100_000 { written = written * 10 + Int(bytes[i] &- 0x30) }
                 i += 1
             }
             exponent += exponentNegative ? -written : written

@@ -184,7 +184,8 @@ extension JSONParser {
             guard offset < bytes.count else { return JSONParseError(offset: offset, reason: "unexpected end of input") }
             let byte = bytes[offset]
             if (0x20..<0x7F).contains(byte) {
-                return JSONParseError(offset: offset, reason: "unexpected character '\(Character(Unicode.Scalar(byte)))'")
+                let character = Character(Unicode.Scalar(byte))
+                return JSONParseError(offset: offset, reason: "unexpected character '\(character)'")
             }
             return JSONParseError(offset: offset, reason: "unexpected byte \(Self.hex(byte))")
         }

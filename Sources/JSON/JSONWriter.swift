@@ -26,7 +26,8 @@ public struct JSONWriter: Sendable {
     /// The output decoded as a `String` (always valid UTF-8).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Empties the buffer, keeping its capacity, for the next document.
+    /// Empties the buffer, keeping its capacity, for the next document. (Top-level values
+    /// written one after another without a reset come out comma-separated.)
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
         needsComma = false
@@ -196,17 +197,23 @@ public struct JSONWriter: Sendable {
     }
 
     private mutating func appendEscaped(_ byte: UInt8) {
+        let letter: UInt8
         switch byte {
-        case 0x22, 0x5C: bytes.append(0x5C); bytes.append(byte)  // \" \\
-        case 0x08: bytes.append(0x5C); bytes.append(0x62)  // \b
-        case 0x0C: bytes.append(0x5C); bytes.append(0x66)  // \f
-        case 0x0A: bytes.append(0x5C); bytes.append(0x6E)  // \n
-        case 0x0D: bytes.append(0x5C); bytes.append(0x72)  // \r
-        case 0x09: bytes.append(0x5C); bytes.append(0x74)  // \t
+        case 0x22, 0x5C: letter = byte  // \" \\
+        case 0x08: letter = 0x62  // \b
+        case 0x0C: letter = 0x66  // \f
+        case 0x0A: letter = 0x6E  // \n
+        case 0x0D: letter = 0x72  // \r
+        case 0x09: letter = 0x74  // \t
         case 0..<0x20:  // \u00xx
             bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Self.hexDigit(byte >> 4), Self.hexDigit(byte & 0xF)])
-        default: bytes.append(byte)
+            return
+        default:
+            bytes.append(byte)
+            return
         }
+        bytes.append(0x5C)
+        bytes.append(letter)
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10 }

@@ -7,7 +7,8 @@ import XCTest
 /// write → parse unchanged, with the canonical bytes stable.
 final class JSONFuzzTests: XCTestCase {
     /// Bytes that matter to the grammar, plus whitespace and UTF-8 fragments.
-    private static let alphabet: [UInt8] = Array(#"{}[]:,"\/0123456789-+.eEtrufalsnbx "#.utf8)
+    private static let alphabet: [UInt8] =
+        Array(#"{}[]:,"\/0123456789-+.eEtrufalsnbx "#.utf8)
         + [0x09, 0x0A, 0x0D, 0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xED, 0xA0, 0xF0, 0x9F, 0xFF]
 
     private static let seeds: [String] = [
@@ -26,7 +27,8 @@ final class JSONFuzzTests: XCTestCase {
             let length = random.next(below: 48)
             let useAlphabet = random.next(below: 4) != 0
             let input = (0..<length).map { _ in
-                useAlphabet ? Self.alphabet[random.next(below: Self.alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
+                useAlphabet
+                    ? Self.alphabet[random.next(below: Self.alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
             }
             check(input)
         }
@@ -116,7 +118,9 @@ final class JSONFuzzTests: XCTestCase {
     }
 
     private func randomString(_ random: inout SplitMix64) -> String {
-        let ranges: [ClosedRange<UInt32>] = [0...0x7F, 0x20...0x7E, 0xA0...0x2FF, 0x300...0x36F, 0x4E00...0x9FFF, 0x1F600...0x1F64F, 0xFFF0...0x10FFFF]
+        let ranges: [ClosedRange<UInt32>] = [
+            0...0x7F, 0x20...0x7E, 0xA0...0x2FF, 0x300...0x36F, 0x4E00...0x9FFF, 0x1F600...0x1F64F, 0xFFF0...0x10FFFF,
+        ]
         var string = ""
         for _ in 0..<random.next(below: 12) {
             let range = ranges[random.next(below: ranges.count)]
@@ -149,7 +153,9 @@ final class JSONFuzzTests: XCTestCase {
 
     private func mutate(_ bytes: inout [UInt8], _ random: inout SplitMix64) {
         let position = random.next(below: bytes.count + 1)
-        let byte = random.next(below: 2) == 0 ? Self.alphabet[random.next(below: Self.alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
+        let byte =
+            random.next(below: 2) == 0
+            ? Self.alphabet[random.next(below: Self.alphabet.count)] : UInt8(truncatingIfNeeded: random.next())
         switch random.next(below: 5) {
         case 0 where position < bytes.count: bytes[position] = byte  // replace
         case 1: bytes.insert(byte, at: position)  // insert

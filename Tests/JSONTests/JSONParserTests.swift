@@ -21,9 +21,9 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse("-123"), .int(-123))
         XCTAssertEqual(try JSONParser.parse("9223372036854775807"), .int(.max))
         XCTAssertEqual(try JSONParser.parse("-9223372036854775808"), .int(.min))
-        XCTAssertEqual(try JSONParser.parse("9223372036854775808"), .double(9223372036854775808))
+        XCTAssertEqual(try JSONParser.parse("9223372036854775808"), .double(9_223_372_036_854_775_808))
         XCTAssertEqual(try JSONParser.parse("-9223372036854775809"), .double(-9223372036854775808.0))
-        XCTAssertEqual(try JSONParser.parse("18446744073709551616"), .double(18446744073709551616))
+        XCTAssertEqual(try JSONParser.parse("18446744073709551616"), .double(18_446_744_073_709_551_616))
     }
 
     func testDoubles() throws {
@@ -77,7 +77,8 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse(#"[1,{"a":"b"}]"#.utf8), expected)
         XCTAssertEqual(try JSONParser.parse(#"[1,{"a":"b"}]"#), expected)
         XCTAssertThrowsError(try JSONParser.parse(bytes[2..<16])) { error in
-            XCTAssertEqual(error as? JSONParseError, JSONParseError(offset: 13, reason: "trailing characters after value"))
+            XCTAssertEqual(
+                error as? JSONParseError, JSONParseError(offset: 13, reason: "trailing characters after value"))
         }
     }
 
@@ -138,6 +139,7 @@ final class JSONParserTests: XCTestCase {
         expectError("\"a\nb\"", "unescaped control character 0x0A in string", at: 2)
         expectError("\"\\n\tb\"", "unescaped control character 0x09 in string", at: 3)
         expectError(#""\x""#, #"invalid escape '\x'"#, at: 1)
+        expectError("\"\\\n\"", #"invalid escape: byte 0x0A after '\'"#, at: 1)
         expectError(#""\u12G4""#, #"invalid \u escape: expected a hex digit"#, at: 5)
         expectError(#""\u12"#, "unexpected end of input", at: 5)
         expectError("\"\\", "unexpected end of input", at: 2)
@@ -197,10 +199,13 @@ final class JSONParserTests: XCTestCase {
     func testNestingLimit() throws {
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         XCTAssertNoThrow(try JSONParser.parse(ok))
-        expectError(String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "nesting deeper than 64", at: 64)
+        expectError(
+            String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "nesting deeper than 64", at: 64)
         expectError(String(repeating: "[", count: 10_000), "nesting deeper than 64", at: 64)
         expectError(String(repeating: #"{"a":"#, count: 10_000), "nesting deeper than 64", at: 64 * 5)
         expectError(String(repeating: #"[{"a":"#, count: 5_000), "nesting deeper than 64", at: 32 * 6)
+        let limit = String(repeating: "[", count: 1_000) + String(repeating: "]", count: 1_000)
+        XCTAssertNoThrow(try JSONParser.parse(limit, maxDepth: 1_000))
         XCTAssertEqual(try JSONParser.parse("1", maxDepth: 0), 1)
         XCTAssertThrowsError(try JSONParser.parse("[]", maxDepth: 0))
         XCTAssertEqual(try JSONParser.parse("[[1]]", maxDepth: 2), [[1]])

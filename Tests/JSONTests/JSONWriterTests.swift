@@ -8,13 +8,15 @@ final class JSONWriterTests: XCTestCase {
         writer.writeString("a\"b\\c/\n\r\t\u{8}\u{C}\u{0}\u{1}\u{1F}\u{7F} é 中 😀")
         XCTAssertEqual(writer.string, #""a\"b\\c/\n\r\t\b\f\u0000\u0001\u001f"# + "\u{7F} é 中 😀\"")
         XCTAssertEqual(JSONValue.string("").jsonString, #""""#)
-        XCTAssertEqual(JSONValue.string("plain ascii that is longer than fifteen bytes").jsonString, #""plain ascii that is longer than fifteen bytes""#)
+        XCTAssertEqual(
+            JSONValue.string("plain ascii that is longer than fifteen bytes").jsonString,
+            #""plain ascii that is longer than fifteen bytes""#)
     }
 
     func testIntegers() {
         var writer = JSONWriter()
         writer.beginArray()
-        for value: Int64 in [0, 9, 10, -1, -10, 1234567890, .max, .min] { writer.writeInt(value) }
+        for value: Int64 in [0, 9, 10, -1, -10, 1_234_567_890, .max, .min] { writer.writeInt(value) }
         for value: UInt64 in [0, 7, 100, .max] { writer.writeUInt(value) }
         writer.endArray()
         XCTAssertEqual(

@@ -18,6 +18,11 @@ public struct EventLog: Sendable {
         }
     }
 
+    /// The last seq as `txn` sees it.
+    func headSeq(in txn: Transaction) throws -> UInt64 {
+        try txn.withCursor(store.events) { try $0.last() }.flatMap { BigEndian.uint64($0.key, at: 0) } ?? 0
+    }
+
     /// The event at `seq`, or nil when there is none.
     public func event(at seq: UInt64) throws -> RecordedEvent? {
         try store.environment.read { txn in try Self.event(at: seq, in: txn, store: store) }

@@ -152,7 +152,7 @@ public enum EventValidator {
                 Kind.isName(string, allowingAt: false) ? nil : Kind.segmentRule
             case .email:
                 Kind.isEmail(string)
-                    ? nil : "must be an email address: one '@' with text on both sides, no spaces, at most 320 characters"
+                    ? nil : "must be an email address: one '@' with text both sides, no spaces, at most 320 characters"
             case .string(let minLength, let maxLength):
                 if string.isEmpty && minLength > 0 {
                     "must not be empty"

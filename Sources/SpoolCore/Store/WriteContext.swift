@@ -101,12 +101,9 @@ public final class WriteContext {
         return head
     }
 
-    /// Folds this batch's events into every projector and records their checkpoints.
+    /// Folds this batch's events into every projector.
     func project(with projectors: [any Projector]) throws {
         guard !appended.isEmpty else { return }
-        for projector in projectors {
-            try projector.apply(appended, in: self)
-            try txn.put(store.checkpoints, Array(projector.name.utf8), BigEndian.bytes(state.headSeq))
-        }
+        for projector in projectors { try projector.apply(appended, in: self) }
     }
 }

@@ -1,12 +1,10 @@
-/// A view kept up to date inside the writer's transaction.
+/// Something kept up to date inside the writer's transaction.
 ///
-/// A projector folds events, in seq order, into its own databases; the writer calls it once
-/// per transaction with the events that transaction appended and then stores its checkpoint
-/// (the last seq it applied) in the same transaction, so a view is never ahead of or behind
-/// the log, and a read after an acknowledged append sees it.
+/// The writer calls each projector once per transaction with the events that transaction
+/// appended (consecutive seqs, in order). The projector folds them into its own databases and
+/// stores its checkpoint (the last seq it applied) in the same transaction, so it is never
+/// ahead of or behind the log, and a read after an acknowledged append sees it.
 public protocol Projector: Sendable {
-    /// The checkpoint name, e.g. `users-by-id`.
-    var name: String { get }
-    /// Writer thread only. Applies `events` (consecutive seqs) to the view.
+    /// Writer thread only.
     func apply(_ events: [RecordedEvent], in context: WriteContext) throws
 }

@@ -1,0 +1,20 @@
+import JSON
+
+/// A recorded event with its data parsed once, shared by every projector that folds it.
+public struct DecodedEvent: Sendable {
+    public let event: RecordedEvent
+    public let data: JSONObject
+
+    /// Parses `event.data`; the writer stored it from a parsed object, so a failure means
+    /// the record is damaged and is reported as such.
+    public init(_ event: RecordedEvent) throws {
+        guard let data = try JSONParser.parse(event.data).objectValue else {
+            throw EventRecord.Corrupt(seq: event.seq, reason: "event data is not a JSON object")
+        }
+        self.event = event
+        self.data = data
+    }
+
+    public var type: EventType? { EventType(rawValue: event.type) }
+    public var userID: String? { data["user_id"]?.stringValue }
+}

@@ -1,0 +1,75 @@
+import LMDB
+
+/// users-by-segment: who is in which segment, now and at any seq.
+///
+/// ```
+/// 0 segment_members  segment ‖ 0x00 ‖ user               → seq joined (u64 BE)
+/// 1 segment_counts   segment                             → member count (u64 BE)
+/// 2 segment_history  segment ‖ 0x00 ‖ user ‖ 0x00 ‖ seq  → 1 joined | 0 left
+/// 3 user_segments    user                                → segments joined by 0x00 (to leave all on delete)
+/// ```
+/// The history is keyed by (segment, user, seq) rather than (segment, seq): a page of
+/// members as of any seq then reads users in id order, one short run of keys each, instead
+/// of folding the segment's whole history. Segment names and user ids never hold 0x00.
+enum SegmentProjection {
+    static let members = 0, counts = 1, history = 2, userSegments = 3
+
+    static func apply(_ decoded: DecodedEvent, to tables: some ViewTables) throws {
+        guard let user = decoded.userID else { return }
+        let seq = decoded.event.seq
+        switch decoded.type {
+        case .userCreated:
+            for segment in Set((decoded.data["segments"]?.arrayValue ?? []).compactMap(\.stringValue)).sorted() {
+                try join(segment, user: user, seq: seq, tables)
+            }
+        case .userJoinedSegment:
+            if let segment = decoded.data["segment"]?.stringValue { try join(segment, user: user, seq: seq, tables) }
+        case .userLeftSegment:
+            if let segment = decoded.data["segment"]?.stringValue { try leave(segment, user: user, seq: seq, tables) }
+        case .userDeleted:
+            for segment in try segments(of: user, tables) { try leave(segment, user: user, seq: seq, tables) }
+        default:
+            break
+        }
+    }
+
+    static func memberKey(_ segment: String, _ user: String) -> [UInt8] { Array(segment.utf8) + [0] + Array(user.utf8) }
+    static func historyKey(_ segment: String, _ user: String, _ seq: UInt64) -> [UInt8] {
+        memberKey(segment, user) + [0] + BigEndian.bytes(seq)
+    }
+
+    private static func join(_ segment: String, user: String, seq: UInt64, _ tables: some ViewTables) throws {
+        let key = memberKey(segment, user)
+        guard try tables.get(members, key) == nil else { return }
+        try tables.put(members, key, BigEndian.bytes(seq))
+        try setSegments(of: user, try segments(of: user, tables) + [segment], tables)
+        try tables.put(history, historyKey(segment, user, seq), [1])
+        try addToCount(segment, 1, tables)
+    }
+
+    private static func leave(_ segment: String, user: String, seq: UInt64, _ tables: some ViewTables) throws {
+        let key = memberKey(segment, user)
+        guard try tables.get(members, key) != nil else { return }
+        try tables.delete(members, key)
+        try setSegments(of: user, try segments(of: user, tables).filter { $0 != segment }, tables)
+        try tables.put(history, historyKey(segment, user, seq), [0])
+        try addToCount(segment, -1, tables)
+    }
+
+    private static func addToCount(_ segment: String, _ delta: Int64, _ tables: some ViewTables) throws {
+        let key = Array(segment.utf8)
+        let count = Int64(try tables.get(counts, key).flatMap { BigEndian.uint64($0, at: 0) } ?? 0) + delta
+        if count > 0 { try tables.put(counts, key, BigEndian.bytes(UInt64(count))) } else { try tables.delete(counts, key) }
+    }
+
+    private static func segments(of user: String, _ tables: some ViewTables) throws -> [String] {
+        guard let joined = try tables.get(userSegments, Array(user.utf8)) else { return [] }
+        return joined.split(separator: 0, omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func setSegments(of user: String, _ segments: [String], _ tables: some ViewTables) throws {
+        let key = Array(user.utf8)
+        guard !segments.isEmpty else { return try tables.delete(userSegments, key) }
+        try tables.put(userSegments, key, Array(segments.sorted().joined(separator: "\u{0}").utf8))
+    }
+}

@@ -1,0 +1,109 @@
+import JSON
+
+/// A user as the log tells it at some seq: the fold of the `user-<id>` stream.
+///
+/// Stored in the users-by-id view as its wire JSON (`U` in the protocol), so `get_user`
+/// answers by splicing the stored bytes.
+public struct UserView: Sendable, Equatable {
+    public var userID: String
+    public var email: String?
+    public var firstName: String?
+    public var lastName: String?
+    public var attributes: JSONObject = [:]
+    /// Segment names, sorted.
+    public var segments: [String] = []
+    /// False once the user opted out of marketing email.
+    public var marketing = true
+    public var deleted = false
+    /// The stream version of the last event folded.
+    public var version: UInt64 = 0
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+    public var lastSeq: UInt64 = 0
+
+    public init(userID: String, createdAt: Timestamp) {
+        self.userID = userID
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    /// Folds one event of this user's stream. A user exists from the first event of its
+    /// stream on; `UserCreated` sets the whole profile, `UserProfileUpdated` only the fields it
+    /// names (`null` removes one), and `attributes` merge key by key.
+    public static func fold(_ user: UserView?, _ decoded: DecodedEvent) -> UserView {
+        let event = decoded.event
+        let data = decoded.data
+        var user = user ?? UserView(userID: decoded.userID ?? "", createdAt: event.time)
+        switch decoded.type {
+        case .userCreated:
+            user.email = data["email"]?.stringValue
+            user.firstName = data["first_name"]?.stringValue
+            user.lastName = data["last_name"]?.stringValue
+            user.attributes = data["attributes"]?.objectValue ?? [:]
+            user.segments = Array(Set((data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))).sorted()
+            user.deleted = false
+        case .userProfileUpdated:
+            if let value = data["email"] { user.email = value.stringValue }
+            if let value = data["first_name"] { user.firstName = value.stringValue }
+            if let value = data["last_name"] { user.lastName = value.stringValue }
+            for (key, value) in data["attributes"]?.objectValue?.members ?? [] {
+                user.attributes[key] = value.isNull ? JSONValue?.none : value
+            }
+        case .userJoinedSegment:
+            if let segment = data["segment"]?.stringValue, !user.segments.contains(segment) {
+                user.segments.append(segment)
+                user.segments.sort()
+            }
+        case .userLeftSegment:
+            if let segment = data["segment"]?.stringValue { user.segments.removeAll { $0 == segment } }
+        case .userEmailPreferencesChanged:
+            if let marketing = data["marketing"]?.boolValue { user.marketing = marketing }
+        case .userDeleted:
+            user.deleted = true
+            user.segments = []
+        default:
+            break
+        }
+        user.version = event.version
+        user.updatedAt = event.time
+        user.lastSeq = event.seq
+        return user
+    }
+
+    /// The wire form, `U` in the protocol.
+    public var json: JSONValue {
+        .object([
+            "user_id": .string(userID),
+            "email": email.map(JSONValue.string) ?? .null,
+            "first_name": firstName.map(JSONValue.string) ?? .null,
+            "last_name": lastName.map(JSONValue.string) ?? .null,
+            "attributes": .object(attributes),
+            "segments": .array(segments.map(JSONValue.string)),
+            "marketing": .bool(marketing),
+            "deleted": .bool(deleted),
+            "version": .int(Int64(version)),
+            "created_at": .string(createdAt.rfc3339),
+            "updated_at": .string(updatedAt.rfc3339),
+            "last_seq": .int(Int64(lastSeq)),
+        ])
+    }
+
+    /// Reads the stored form back; nil when the bytes are not a user.
+    public init?(json bytes: [UInt8]) {
+        guard let object = try? JSONParser.parse(bytes).objectValue, let userID = object["user_id"]?.stringValue,
+            let created = object["created_at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+            let updated = object["updated_at"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+        else { return nil }
+        self.init(userID: userID, createdAt: created)
+        email = object["email"]?.stringValue
+        firstName = object["first_name"]?.stringValue
+        lastName = object["last_name"]?.stringValue
+        attributes = object["attributes"]?.objectValue ?? [:]
+        segments = (object["segments"]?.arrayValue ?? []).compactMap(\.stringValue)
+        marketing = object["marketing"]?.boolValue ?? true
+        deleted = object["deleted"]?.boolValue ?? false
+        version = object["version"]?.uint64Value ?? 0
+        updatedAt = updated
+        lastSeq = object["last_seq"]?.uint64Value ?? 0
+    }
+}

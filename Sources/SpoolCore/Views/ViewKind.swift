@@ -1,0 +1,52 @@
+/// The materialized views Spool keeps, each a set of LMDB tables folded from the log.
+///
+/// Every table exists twice, as `<table>.0` and `<table>.1`: the live slot serves reads and
+/// takes inline updates while a rebuild fills the other; the switch is one write of the
+/// view's slot number in `meta`, so readers move over atomically.
+public enum ViewKind: String, CaseIterable, Sendable {
+    /// user id → the user's current profile (`UserView`).
+    case usersByID = "users-by-id"
+    /// segment → members, with counts and a membership history for as-of queries.
+    case usersBySegment = "users-by-segment"
+    /// (user id, seq) → email with its delivery status.
+    case emailsByUser = "emails-by-user"
+
+    /// The base names of the view's tables, indexed by the projector's table numbers.
+    public var tables: [String] {
+        switch self {
+        case .usersByID: ["users"]
+        case .usersBySegment: ["segment_members", "segment_counts", "segment_history", "user_segments"]
+        case .emailsByUser: ["emails", "email_ids"]
+        }
+    }
+
+    /// Folds one event into the view's tables. Events that do not concern the view are ignored.
+    func apply(_ event: DecodedEvent, to tables: some ViewTables) throws {
+        switch self {
+        case .usersByID: try UsersByIDProjection.apply(event, to: tables)
+        case .usersBySegment: try SegmentProjection.apply(event, to: tables)
+        case .emailsByUser: try EmailProjection.apply(event, to: tables)
+        }
+    }
+
+    /// Whether the view cares about events of `type` (others are skipped without parsing).
+    func folds(_ type: String) -> Bool {
+        guard let type = EventType(rawValue: type) else { return false }
+        return self == .emailsByUser ? type.isEmailEvent : type.isUserEvent
+    }
+
+    /// The `meta` key holding the view's live slot (0 or 1).
+    var slotKey: [UInt8] { Array("view.\(rawValue).slot".utf8) }
+    /// The `checkpoints` key: the last seq folded into the live slot.
+    var checkpointKey: [UInt8] { Array(rawValue.utf8) }
+}
+
+/// users-by-id: one table, user id → `UserView` JSON.
+enum UsersByIDProjection {
+    static func apply(_ event: DecodedEvent, to tables: some ViewTables) throws {
+        guard let userID = event.userID else { return }
+        let key = Array(userID.utf8)
+        let current = try tables.get(0, key).flatMap(UserView.init(json:))
+        try tables.put(0, key, UserView.fold(current, event).json.jsonBytes)
+    }
+}

@@ -1,0 +1,140 @@
+import JSON
+import LMDB
+
+/// Answers questions of the views, now or as of any point in the past.
+///
+/// "Now" reads the live slot. "As of" never replays the whole log: a user folds only its own
+/// stream up to the seq, segment membership reads the (segment, user, seq) history, emails
+/// read the (user, seq) range. Every call is one read transaction on the caller's thread.
+public struct ViewQueries: Sendable {
+    let store: Store
+    let views: ViewSet
+
+    /// The user, now or as of `asOf`. Throws `not_found` (the same for an unknown user and a
+    /// user that did not exist yet).
+    public func user(_ userID: String, asOf: AsOf? = nil) throws -> UserView {
+        try store.environment.read { txn in
+            let notFound = SpoolError.notFound("no user \(userID)\(asOf == nil ? "" : " at that point")")
+            guard let asOf else {
+                let stored = try txn.get(views.liveTables(.usersByID, in: txn)[0], Array(userID.utf8))
+                guard let user = stored.flatMap(UserView.init(json:)) else { throw notFound }
+                return user
+            }
+            let seq = try resolve(asOf, in: txn)
+            let events = try EventLog.readStream("user-\(userID)", fromVersion: 1, through: seq, limit: .max, in: txn, store: store)
+            guard !events.isEmpty else { throw notFound }
+            return try events.reduce(nil as UserView?) { try UserView.fold($0, DecodedEvent($1)) } ?? { throw notFound }()
+        }
+    }
+
+    /// A page of `segment`'s members in user-id order, after `after`; `next` is the last id of
+    /// the page when more follow.
+    public func segmentMembers(_ segment: String, asOf: AsOf? = nil, after: String? = nil, limit: Int) throws -> (users: [String], next: String?) {
+        try store.environment.read { txn in
+            let tables = try views.liveTables(.usersBySegment, in: txn)
+            let prefix = Array(segment.utf8) + [0]
+            let start = prefix + Array((after ?? "").utf8) + (after == nil ? [] : [1])
+            var users: [String] = []
+            var more = false
+            if let asOf {
+                let seq = try resolve(asOf, in: txn)
+                var current: (user: String, joined: Bool)? = nil
+                func flush() -> Bool {
+                    if let (user, joined) = current, joined {
+                        if users.count == limit { more = true; return false }
+                        users.append(user)
+                    }
+                    return true
+                }
+                try txn.scan(tables[SegmentProjection.history], from: start) { key, value in
+                    guard key.starts(with: prefix), key.count >= prefix.count + 9 else { return false }
+                    let user = String(decoding: key[prefix.count..<key.count - 9], as: UTF8.self)
+                    if user != current?.user {
+                        guard flush() else { return false }
+                        current = (user, false)
+                    }
+                    if let entrySeq = BigEndian.uint64(key, at: key.count - 8), entrySeq <= seq { current?.joined = value == [1] }
+                    return true
+                }
+                if !more { _ = flush() }
+            } else {
+                try txn.scan(tables[SegmentProjection.members], from: start) { key, _ in
+                    guard key.starts(with: prefix) else { return false }
+                    if users.count == limit { more = true; return false }
+                    users.append(String(decoding: key[prefix.count...], as: UTF8.self))
+                    return true
+                }
+            }
+            return (users, more ? users.last : nil)
+        }
+    }
+
+    /// Every segment with members and its member count, by name; as of a point, from the
+    /// history (a scan of all of it).
+    public func segments(asOf: AsOf? = nil) throws -> [(name: String, count: UInt64)] {
+        try store.environment.read { txn in
+            let tables = try views.liveTables(.usersBySegment, in: txn)
+            var result: [(name: String, count: UInt64)] = []
+            guard let asOf else {
+                try txn.scan(tables[SegmentProjection.counts]) { key, value in
+                    result.append((String(decoding: key, as: UTF8.self), BigEndian.uint64(value, at: 0) ?? 0))
+                    return true
+                }
+                return result
+            }
+            let seq = try resolve(asOf, in: txn)
+            var membership: [String: [String: Bool]] = [:]
+            try txn.scan(tables[SegmentProjection.history]) { key, value in
+                guard key.count > 9, let entrySeq = BigEndian.uint64(key, at: key.count - 8), entrySeq <= seq,
+                    let separator = key.firstIndex(of: 0)
+                else { return true }
+                let segment = String(decoding: key[..<separator], as: UTF8.self)
+                let user = String(decoding: key[(separator + 1)..<(key.count - 9)], as: UTF8.self)
+                membership[segment, default: [:]][user] = value == [1]
+                return true
+            }
+            for (segment, users) in membership.sorted(by: { $0.key < $1.key }) {
+                let count = users.values.filter { $0 }.count
+                if count > 0 { result.append((segment, UInt64(count))) }
+            }
+            return result
+        }
+    }
+
+    /// The user's emails in the order they were generated, with status as of `asOf`.
+    public func emails(_ userID: String, asOf: AsOf? = nil) throws -> [JSONValue] {
+        try store.environment.read { txn in
+            let table = try views.liveTables(.emailsByUser, in: txn)[EmailProjection.emails]
+            let seq = try asOf.map { try resolve($0, in: txn) } ?? .max
+            let prefix = Array(userID.utf8) + [0]
+            var emails: [JSONValue] = []
+            try txn.scan(table, from: prefix) { key, value in
+                guard key.starts(with: prefix), let emailSeq = BigEndian.uint64(key, at: prefix.count), emailSeq <= seq else { return false }
+                if let email = EmailRecord.render(value, asOf: seq) { emails.append(email) }
+                return true
+            }
+            return emails
+        }
+    }
+
+    /// Every event of `user-<id>` and `email-<id>` in seq order, optionally within a time range.
+    public func audit(_ userID: String, since: Timestamp? = nil, until: Timestamp? = nil, asOf: AsOf? = nil) throws -> [RecordedEvent] {
+        try store.environment.read { txn in
+            let seq = try asOf.map { try resolve($0, in: txn) } ?? .max
+            let events = try ["user-\(userID)", "email-\(userID)"].flatMap {
+                try EventLog.readStream($0, fromVersion: 1, through: seq, limit: .max, in: txn, store: store)
+            }
+            return events.filter { event in
+                (since.map { event.time >= $0 } ?? true) && (until.map { event.time <= $0 } ?? true)
+            }.sorted { $0.seq < $1.seq }
+        }
+    }
+
+    /// The seq `asOf` stands for.
+    func resolve(_ asOf: AsOf, in txn: Transaction) throws -> UInt64 {
+        switch asOf {
+        case .seq(let seq): seq
+        case .time(let time): try EventLog.lastSeq(atOrBefore: time, in: txn, store: store)
+        }
+    }
+}

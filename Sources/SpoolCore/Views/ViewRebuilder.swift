@@ -1,0 +1,112 @@
+import LMDB
+
+/// Rebuilds views by replaying the log into their spare slot, online.
+///
+/// 1. Replay seqs 1…H (H = the head when it starts) into memory, in bounded read
+///    transactions, while the live slot keeps serving and taking inline updates.
+/// 2. Clear the spare slot and write the folded tables into it in key order (`MDB_APPEND`,
+///    no page splits), in writer transactions of bounded size.
+/// 3. Catch the spare slot up with events appended meanwhile, a bounded chunk per writer
+///    transaction; the transaction that reaches the head also switches the live slot and
+///    clears the old one. Readers see either the old or the new view, never a mix.
+/// Rejected: replaying straight into LMDB (a random-key put per event; ~10× slower), and
+/// dropping databases (a reader could hold a handle being closed).
+/// The fold is held in memory: about the size of the views themselves.
+public struct ViewRebuilder: Sendable {
+    let store: Store
+    let views: ViewSet
+    let writer: Writer
+
+    /// Where a rebuild is.
+    public struct Progress: Sendable, Equatable {
+        public enum Phase: String, Sendable { case replaying, writing, catchingUp = "catching_up", done }
+        public var phase: Phase
+        public var done: UInt64
+        public var total: UInt64
+    }
+
+    /// Rebuilds `kinds` and returns each view's checksum right after the switch.
+    /// Throws `SpoolError` or an LMDB failure; on failure the live views are untouched.
+    public func rebuild(_ kinds: [ViewKind], progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> [ViewKind: String] {
+        let head = try EventLog(store: store).head().seq
+        var replay = ViewReplay(store: store, kinds: kinds)
+        try replay.advance(to: head) { progress(Progress(phase: .replaying, done: $0, total: head)) }
+
+        try await writer.submit { context in
+            for kind in kinds {
+                for table in views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn))) { try context.txn.clear(table) }
+            }
+        }
+        let batches = kinds.flatMap { kind in
+            (0..<kind.tables.count).map { (kind, $0, replay.tables[kind]?.sortedEntries($0) ?? []) }
+        }
+        let total = UInt64(batches.reduce(0) { $0 + $1.2.count })
+        var written: UInt64 = 0
+        for (kind, table, entries) in batches {
+            for start in stride(from: 0, to: entries.count, by: 50_000) {
+                let chunk = Array(entries[start..<min(entries.count, start + 50_000)])
+                try await writer.submit(weight: chunk.count / 10) { context in
+                    let database = views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn)))[table]
+                    for (key, value) in chunk { try context.txn.put(database, key, value, flags: .append) }
+                }
+                written += UInt64(chunk.count)
+                progress(Progress(phase: .writing, done: written, total: total))
+            }
+        }
+
+        var through = head
+        while true {
+            let from = through
+            let (reached, switched, committed) = try await writer.submit(weight: ViewReplay.chunkSize) { context in
+                try catchUp(kinds, from: from, in: context)
+            }
+            through = reached
+            progress(Progress(phase: switched ? .done : .catchingUp, done: reached, total: committed))
+            if switched { break }
+        }
+        return try store.environment.read { txn in
+            try Dictionary(uniqueKeysWithValues: kinds.map { ($0, try ViewChecksum.stored(views.liveTables($0, in: txn), in: txn)) })
+        }
+    }
+
+    /// Writer thread only. Folds up to one chunk of events after `from` into the spare slots;
+    /// when that reaches the committed head, makes the spare slots live and clears the old.
+    private func catchUp(_ kinds: [ViewKind], from: UInt64, in context: WriteContext) throws -> (UInt64, Bool, UInt64) {
+        // Events appended earlier in this batch are folded by the inline projector after
+        // this item, into whichever slot is live by then.
+        let committed = context.headSeq - UInt64(context.appended.count)
+        let end = min(committed, from + UInt64(ViewReplay.chunkSize))
+        let spare = try Dictionary(uniqueKeysWithValues: kinds.map { ($0, 1 - (try views.liveSlot($0, in: context.txn))) })
+        if end > from {
+            try context.txn.scan(store.events, from: BigEndian.bytes(from + 1)) { key, value in
+                guard let seq = BigEndian.uint64(key, at: 0), seq <= end else { return false }
+                let event = try EventRecord.decode(seq: seq, value)
+                let folding = kinds.filter { $0.folds(event.type) }
+                guard !folding.isEmpty else { return true }
+                let decoded = try DecodedEvent(event)
+                for kind in folding {
+                    try kind.apply(decoded, to: StoredViewTables(txn: context.txn, databases: views.tables(kind, slot: spare[kind] ?? 0)))
+                }
+                return true
+            }
+        }
+        guard end == committed else { return (end, false, committed) }
+        for kind in kinds {
+            let newSlot = spare[kind] ?? 0
+            try context.txn.put(store.meta, kind.slotKey, [UInt8(newSlot)])
+            try context.txn.put(store.checkpoints, kind.checkpointKey, BigEndian.bytes(committed))
+            for table in views.tables(kind, slot: 1 - newSlot) { try context.txn.clear(table) }
+        }
+        return (end, true, committed)
+    }
+}
+
+/// One view compared with a fresh fold of the log.
+public struct ViewCheck: Sendable, Equatable {
+    public var view: ViewKind
+    public var checkpoint: UInt64
+    public var head: UInt64
+    public var stored: String
+    public var fresh: String
+    public var matches: Bool { stored == fresh && checkpoint == head }
+}
