@@ -35,6 +35,6 @@ let package = Package(
         .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),
-        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "SpoolTestSupport"]),
+        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "LMDB", "SpoolTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import LMDB
 import SpoolCore
 import SpoolTestSupport
 import XCTest
@@ -146,5 +147,22 @@ final class ViewTests: XCTestCase {
         } while after != nil
         XCTAssertEqual(seen, (0..<25).map { String(format: "u%02d", $0) })
         XCTAssertEqual(try e.engine.queries.segments().first?.count, 25)
+    }
+}
+
+final class ViewCheckTests: XCTestCase {
+    func testAViewThatDiffersFromAFreshFoldIsReported() async throws {
+        let e = try OpenEngine()
+        defer { e.close() }
+        try await e.user("1", "UserCreated", ["email": "a@example.com"])
+        XCTAssertTrue(try e.engine.checkViews().allSatisfy(\.matches))
+        // Damage the live users table behind the projector's back.
+        let environment = e.engine.store.environment
+        let users = try environment.openDatabase("users.0", create: false)
+        try environment.write { try $0.put(users, Array("ghost".utf8), Array("{}".utf8)) }
+        let checks = try e.engine.checkViews()
+        XCTAssertEqual(checks.filter { !$0.matches }.map(\.view), [.usersByID])
+        _ = try await e.engine.rebuild([.usersByID])
+        XCTAssertTrue(try e.engine.checkViews().allSatisfy(\.matches), "a rebuild repairs it")
     }
 }

@@ -18,10 +18,12 @@ enum SegmentProjection {
         guard let user = decoded.userID else { return }
         let seq = decoded.event.seq
         switch decoded.type {
-        case .userCreated:
-            for segment in Set((decoded.data["segments"]?.arrayValue ?? []).compactMap(\.stringValue)).sorted() {
-                try join(segment, user: user, seq: seq, tables)
+        case .userCreated:  // a fresh start: exactly the segments it lists
+            let listed = Set((decoded.data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))
+            for segment in try segments(of: user, tables) where !listed.contains(segment) {
+                try leave(segment, user: user, seq: seq, tables)
             }
+            for segment in listed.sorted() { try join(segment, user: user, seq: seq, tables) }
         case .userJoinedSegment:
             if let segment = decoded.data["segment"]?.stringValue { try join(segment, user: user, seq: seq, tables) }
         case .userLeftSegment:

@@ -28,20 +28,22 @@ public struct UserView: Sendable, Equatable {
     }
 
     /// Folds one event of this user's stream. A user exists from the first event of its
-    /// stream on; `UserCreated` sets the whole profile, `UserProfileUpdated` only the fields it
-    /// names (`null` removes one), and `attributes` merge key by key.
+    /// stream on; `UserCreated` starts the user afresh (a re-created user keeps nothing),
+    /// `UserProfileUpdated` changes only the fields it names (`null` removes one), and
+    /// `attributes` merge key by key. Events after `UserDeleted` still apply: the view says
+    /// what the log says, and the deleted flag stays until a new `UserCreated`.
     public static func fold(_ user: UserView?, _ decoded: DecodedEvent) -> UserView {
         let event = decoded.event
         let data = decoded.data
         var user = user ?? UserView(userID: decoded.userID ?? "", createdAt: event.time)
         switch decoded.type {
         case .userCreated:
+            user = UserView(userID: user.userID, createdAt: event.time)
             user.email = data["email"]?.stringValue
             user.firstName = data["first_name"]?.stringValue
             user.lastName = data["last_name"]?.stringValue
             user.attributes = data["attributes"]?.objectValue ?? [:]
             user.segments = Array(Set((data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))).sorted()
-            user.deleted = false
         case .userProfileUpdated:
             if let value = data["email"] { user.email = value.stringValue }
             if let value = data["first_name"] { user.firstName = value.stringValue }
