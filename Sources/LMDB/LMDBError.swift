@@ -15,8 +15,9 @@ public struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The map (the file's reserved size) is full; `Environment.write` grows it and retries.
     public var isMapFull: Bool { code == MDB_MAP_FULL }
-    /// The device has no space left: nothing more can be written until space is freed.
-    public var isDiskFull: Bool { code == 28 /* ENOSPC */ || code == 122 /* EDQUOT */ }
+    /// The device has no space left (`ENOSPC`, or `EDQUOT` for a quota): nothing more can be
+    /// written until space is freed.
+    public var isDiskFull: Bool { code == 28 || code == 122 }
     /// The key was not found.
     public var isNotFound: Bool { code == MDB_NOTFOUND }
     /// A put with `.noOverwrite` or `.append` met an existing or out-of-order key.

@@ -7,10 +7,14 @@ import XCTest
 final class AppendTests: XCTestCase {
     func testSeqsAreContiguousAndVersionsCountPerStream() async throws {
         let s = try OpenStore()
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         let first = try await s.appendUser("1")
         XCTAssertEqual(first, AppendResult(firstSeq: 1, lastSeq: 1, version: 1, duplicate: false))
-        let second = try await s.append(stream: "user-1", events: [profileUpdated("1", firstName: "Ada"), profileUpdated("1", firstName: "Bo")])
+        let second = try await s.append(
+            stream: "user-1", events: [profileUpdated("1", firstName: "Ada"), profileUpdated("1", firstName: "Bo")])
         XCTAssertEqual(second, AppendResult(firstSeq: 2, lastSeq: 3, version: 3, duplicate: false))
         try await s.appendUser("2")
         let events = try s.log.readStream("user-1")
@@ -27,14 +31,19 @@ final class AppendTests: XCTestCase {
 
     func testExpectedVersionIsCheckedAtomically() async throws {
         let s = try OpenStore()
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         try await s.appendUser("1", expected: .noStream)
         let again = await spoolError { try await s.appendUser("1", expected: .noStream) }
         XCTAssertEqual(again?.code, .wrongExpectedVersion)
         XCTAssertEqual(again?.details?["actual_version"], 1)
         let missing = await spoolError { try await s.appendUser("2", expected: .exists) }
         XCTAssertEqual(missing?.code, .wrongExpectedVersion)
-        let stale = await spoolError { try await s.append(stream: "user-1", expected: .exact(5), events: [profileUpdated("1", firstName: "x")]) }
+        let stale = await spoolError {
+            try await s.append(stream: "user-1", expected: .exact(5), events: [profileUpdated("1", firstName: "x")])
+        }
         XCTAssertEqual(stale?.code, .wrongExpectedVersion)
         let ok = try await s.append(stream: "user-1", expected: .exact(1), events: [profileUpdated("1", firstName: "x")])
         XCTAssertEqual(ok.version, 2)
@@ -43,7 +52,10 @@ final class AppendTests: XCTestCase {
 
     func testRetryWithSameIDsIsANoOpAndReuseForOtherContentIsRefused() async throws {
         let s = try OpenStore()
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         let id = UUID()
         let original = try await s.appendUser("1", id: id)
         try await s.appendUser("2")
@@ -61,7 +73,10 @@ final class AppendTests: XCTestCase {
 
     func testInvalidEventsAreRefusedWholeNamingTheField() async throws {
         let s = try OpenStore()
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         let bad = ProposedEvent(type: "UserCreated", data: ["user_id": "1"])
         let error = await spoolError { try await s.append(stream: "user-1", events: [userCreated("1"), bad]) }
         XCTAssertEqual(error?.code, .invalidEvent)
@@ -77,7 +92,10 @@ final class AppendTests: XCTestCase {
 
     func testAFailingRequestDoesNotFailItsNeighboursInTheBatch() async throws {
         let s = try OpenStore()
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         try await s.appendUser("0")
         let results = await withTaskGroup(of: Bool.self) { group in
             for i in 0..<200 {
@@ -96,7 +114,10 @@ final class AppendTests: XCTestCase {
 
     func testManyConcurrentAppendersLoseAndRepeatNothing() async throws {
         let s = try OpenStore()
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         let appenders = 32
         let perAppender = 60
         let streams = 10
@@ -137,7 +158,10 @@ final class AppendTests: XCTestCase {
     func testTimesNeverGoBackwardsAndTimeSearchFindsTheLastSeq() async throws {
         let clock = TestClock(start: 10_000)
         let s = try OpenStore(clock: { clock.now() })
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         try await s.appendUser("a")  // t=10000
         clock.set(20_000)
         try await s.appendUser("b")  // t=20000
@@ -155,7 +179,10 @@ final class AppendTests: XCTestCase {
 
     func testReadAllFiltersByTypeAndStreamPrefixAndPages() async throws {
         let s = try OpenStore()
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         for i in 0..<5 { try await s.appendUser("\(i)") }
         try await s.append(stream: "user-1", events: [profileUpdated("1", firstName: "x")])
         let updates = try s.log.read(from: 1, limit: 100, filter: EventFilter(types: ["UserProfileUpdated"]))
@@ -170,7 +197,10 @@ final class AppendTests: XCTestCase {
 
     func testATinyMapGrowsWithoutTheCallerSeeingAnError() async throws {
         let s = try OpenStore(mapSize: 1 << 20)
-        defer { s.close(); s.directory.remove() }
+        defer {
+            s.close()
+            s.directory.remove()
+        }
         let filler = String(repeating: "x", count: 200)
         for i in 0..<3000 {
             try await s.append(stream: "user-\(i % 50)", events: [profileUpdated("\(i % 50)", firstName: filler)])

@@ -27,7 +27,9 @@ final class OpenStore: Sendable {
         try await append(stream: "user-\(user)", expected: expected, events: [userCreated(user, id: id, email: email)])
     }
 
-    func append(stream: String, expected: ExpectedVersion = .any, events: [ProposedEvent], actor: String = "test") async throws -> AppendResult {
+    func append(stream: String, expected: ExpectedVersion = .any, events: [ProposedEvent], actor: String = "test") async throws
+        -> AppendResult
+    {
         let prepared = try AppendRequest(stream: stream, expectedVersion: expected, events: events).prepare(actor: actor)
         return try await writer.append(prepared)
     }

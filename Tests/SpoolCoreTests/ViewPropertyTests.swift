@@ -87,7 +87,9 @@ final class ViewPropertyTests: XCTestCase {
             }
             for segment in segments {
                 let members = try q.segmentMembers(segment, asOf: .seq(seq), limit: 1000).users
-                let want = expected.filter { $0.value.segments.contains(segment) }.map(\.key).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                let want = expected.filter { $0.value.segments.contains(segment) }.map(\.key).sorted {
+                    $0.utf8.lexicographicallyPrecedes($1.utf8)
+                }
                 XCTAssertEqual(members, want, "\(segment) at \(seq)")
             }
         }
@@ -101,7 +103,11 @@ final class ViewPropertyTests: XCTestCase {
     func testOnlineRebuildWhileAppendingLosesNothingAndReadsNeverFail() async throws {
         let e = try OpenEngine()
         defer { e.close() }
-        for i in 0..<2000 { try await e.user("u\(i % 300)", i < 300 ? "UserCreated" : "UserJoinedSegment", i < 300 ? ["email": "x@example.com"] : ["segment": .string("s\(i % 7)")]) }
+        for i in 0..<2000 {
+            try await e.user(
+                "u\(i % 300)", i < 300 ? "UserCreated" : "UserJoinedSegment",
+                i < 300 ? ["email": "x@example.com"] : ["segment": .string("s\(i % 7)")])
+        }
         let engine = e.engine
         let appender = Task {
             var count = 0

@@ -27,7 +27,8 @@ final class OpenEngine: Sendable {
     func user(_ id: String, _ type: String, _ data: JSONObject = [:]) async throws -> AppendResult {
         var data = data
         data["user_id"] = .string(id)
-        return try await engine.append(AppendRequest(stream: "user-\(id)", events: [ProposedEvent(type: type, data: .object(data))]), actor: "test")
+        return try await engine.append(
+            AppendRequest(stream: "user-\(id)", events: [ProposedEvent(type: type, data: .object(data))]), actor: "test")
     }
 
     @discardableResult
@@ -36,7 +37,8 @@ final class OpenEngine: Sendable {
         data["user_id"] = .string(user)
         let metadata: JSONObject = cause.map { ["causation_id": .string($0)] } ?? [:]
         return try await engine.append(
-            AppendRequest(stream: "email-\(user)", events: [ProposedEvent(type: type, data: .object(data), metadata: metadata)]), actor: "test")
+            AppendRequest(stream: "email-\(user)", events: [ProposedEvent(type: type, data: .object(data), metadata: metadata)]),
+            actor: "test")
     }
 }
 
@@ -45,14 +47,20 @@ final class ViewTests: XCTestCase {
         let clock = TestClock(start: 1_000_000)
         let e = try OpenEngine(clock: { clock.now() })
         defer { e.close() }
-        try await e.user("42", "UserCreated", ["email": "ada@example.com", "first_name": "Ada", "segments": ["beta"], "attributes": ["style": "bold"]])  // 1
+        // seq 1
+        try await e.user("42", "UserCreated", ["email": "ada@example.com", "first_name": "Ada", "segments": ["beta"], "attributes": ["style": "bold"]])
         clock.set(2_000_000)
         try await e.user("42", "UserProfileUpdated", ["last_name": "Lovelace", "attributes": ["style": nil, "plan": "pro"]])  // 2
         try await e.user("42", "UserJoinedSegment", ["segment": "vip"])  // 3
         try await e.user("7", "UserCreated", ["email": "bo@example.com", "segments": ["vip"]])  // 4
         try await e.user("42", "UserLeftSegment", ["segment": "beta"])  // 5
         try await e.user("42", "UserEmailPreferencesChanged", ["marketing": false])  // 6
-        try await e.email("42", "EmailGenerated", ["email_id": "m1", "template": "welcome", "category": "transactional", "to": "ada@example.com", "subject": "Hi Ada", "text": "Welcome"], cause: "src-1")  // 7
+        try await e.email(
+            "42", "EmailGenerated",
+            [
+                "email_id": "m1", "template": "welcome", "category": "transactional", "to": "ada@example.com", "subject": "Hi Ada",
+                "text": "Welcome",
+            ], cause: "src-1")  // 7
         clock.set(3_000_000)
         try await e.email("42", "EmailSent", ["email_id": "m1", "provider_id": "p-9"])  // 8
         try await e.email("42", "EmailOpened", ["email_id": "m1"])  // 9

@@ -45,7 +45,9 @@ public struct LogVerifier: Sendable {
                         problem = Problem(seq: expected, reason: "missing: the next stored key is not seq \(expected)")
                         return false
                     }
-                    problem = try check(seq: seq, record: value, previousHash: &previousHash, streamVersions: &streamVersions, clientIDs: &clientIDs, txn: txn)
+                    problem = try check(
+                        seq: seq, record: value, previousHash: &previousHash, streamVersions: &streamVersions, clientIDs: &clientIDs,
+                        txn: txn)
                     guard problem == nil else { return false }
                     verified = seq
                     examined += 1
@@ -85,7 +87,8 @@ public struct LogVerifier: Sendable {
         streamVersions[event.stream] = event.version
         let indexed = try txn.get(store.streams, StreamIndex.key(event.stream, version: event.version))
         guard indexed == BigEndian.bytes(seq) else {
-            return Problem(seq: seq, reason: "streams index entry for \(event.stream) version \(event.version) does not point at this event")
+            return Problem(
+                seq: seq, reason: "streams index entry for \(event.stream) version \(event.version) does not point at this event")
         }
         if event.hasClientID {
             clientIDs += 1

@@ -23,9 +23,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             if digits.count < width { out += String(repeating: "0", count: width - digits.count) }
             out += digits
         }
-        pad(year, 4); out += "-"; pad(month, 2); out += "-"; pad(day, 2); out += "T"
-        pad(msOfDay / 3_600_000, 2); out += ":"; pad(msOfDay / 60_000 % 60, 2); out += ":"
-        pad(msOfDay / 1000 % 60, 2); out += "."; pad(msOfDay % 1000, 3); out += "Z"
+        pad(year, 4)
+        out += "-"
+        pad(month, 2)
+        out += "-"
+        pad(day, 2)
+        out += "T"
+        pad(msOfDay / 3_600_000, 2)
+        out += ":"
+        pad(msOfDay / 60_000 % 60, 2)
+        out += ":"
+        pad(msOfDay / 1000 % 60, 2)
+        out += "."
+        pad(msOfDay % 1000, 3)
+        out += "Z"
         return out
     }
 

@@ -63,7 +63,8 @@ public final class WriteContext {
         }
         state.lastTime = time
         newHeads[request.stream] = version
-        return AppendResult(firstSeq: state.headSeq - UInt64(request.events.count) + 1, lastSeq: state.headSeq, version: version, duplicate: false)
+        return AppendResult(
+            firstSeq: state.headSeq - UInt64(request.events.count) + 1, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.
@@ -88,7 +89,8 @@ public final class WriteContext {
         guard earlier.count == request.events.count else {
             throw SpoolError(
                 .duplicateEventID,
-                "\(earlier.count) of the \(request.events.count) event ids were already appended (from seq \(first.seq)); retry the original append unchanged")
+                "\(earlier.count) of the \(request.events.count) event ids were already appended (from seq \(first.seq)); retry the original append unchanged"
+            )
         }
         return AppendResult(firstSeq: first.seq, lastSeq: last.seq, version: last.version, duplicate: true)
     }

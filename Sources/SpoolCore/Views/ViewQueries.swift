@@ -29,7 +29,9 @@ public struct ViewQueries: Sendable {
 
     /// A page of `segment`'s members in user-id order, after `after`; `next` is the last id of
     /// the page when more follow.
-    public func segmentMembers(_ segment: String, asOf: AsOf? = nil, after: String? = nil, limit: Int) throws -> (users: [String], next: String?) {
+    public func segmentMembers(_ segment: String, asOf: AsOf? = nil, after: String? = nil, limit: Int) throws -> (
+        users: [String], next: String?
+    ) {
         try store.environment.read { txn in
             let tables = try views.liveTables(.usersBySegment, in: txn)
             let prefix = Array(segment.utf8) + [0]
@@ -41,7 +43,10 @@ public struct ViewQueries: Sendable {
                 var current: (user: String, joined: Bool)? = nil
                 func flush() -> Bool {
                     if let (user, joined) = current, joined {
-                        if users.count == limit { more = true; return false }
+                        if users.count == limit {
+                            more = true
+                            return false
+                        }
                         users.append(user)
                     }
                     return true
@@ -60,7 +65,10 @@ public struct ViewQueries: Sendable {
             } else {
                 try txn.scan(tables[SegmentProjection.members], from: start) { key, _ in
                     guard key.starts(with: prefix) else { return false }
-                    if users.count == limit { more = true; return false }
+                    if users.count == limit {
+                        more = true
+                        return false
+                    }
                     users.append(String(decoding: key[prefix.count...], as: UTF8.self))
                     return true
                 }
@@ -109,7 +117,9 @@ public struct ViewQueries: Sendable {
             let prefix = Array(userID.utf8) + [0]
             var emails: [JSONValue] = []
             try txn.scan(table, from: prefix) { key, value in
-                guard key.starts(with: prefix), let emailSeq = BigEndian.uint64(key, at: prefix.count), emailSeq <= seq else { return false }
+                guard key.starts(with: prefix), let emailSeq = BigEndian.uint64(key, at: prefix.count), emailSeq <= seq else {
+                    return false
+                }
                 if let email = EmailRecord.render(value, asOf: seq) { emails.append(email) }
                 return true
             }

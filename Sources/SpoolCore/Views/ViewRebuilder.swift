@@ -19,7 +19,11 @@ public struct ViewRebuilder: Sendable {
 
     /// Where a rebuild is.
     public struct Progress: Sendable, Equatable {
-        public enum Phase: String, Sendable { case replaying, writing, catchingUp = "catching_up", done }
+        public enum Phase: String, Sendable {
+            case replaying, writing
+            case catchingUp = "catching_up"
+            case done
+        }
         public var phase: Phase
         public var done: UInt64
         public var total: UInt64
@@ -27,7 +31,8 @@ public struct ViewRebuilder: Sendable {
 
     /// Rebuilds `kinds` and returns each view's checksum right after the switch.
     /// Throws `SpoolError` or an LMDB failure; on failure the live views are untouched.
-    public func rebuild(_ kinds: [ViewKind], progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> [ViewKind: String] {
+    public func rebuild(_ kinds: [ViewKind], progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> [ViewKind: String]
+    {
         let head = try EventLog(store: store).head().seq
         var replay = ViewReplay(store: store, kinds: kinds)
         try replay.advance(to: head) { progress(Progress(phase: .replaying, done: $0, total: head)) }
