@@ -48,7 +48,8 @@ final class ViewTests: XCTestCase {
         let e = try OpenEngine(clock: { clock.now() })
         defer { e.close() }
         // seq 1
-        try await e.user("42", "UserCreated", ["email": "ada@example.com", "first_name": "Ada", "segments": ["beta"], "attributes": ["style": "bold"]])
+        try await e.user(
+            "42", "UserCreated", ["email": "ada@example.com", "first_name": "Ada", "segments": ["beta"], "attributes": ["style": "bold"]])
         clock.set(2_000_000)
         try await e.user("42", "UserProfileUpdated", ["last_name": "Lovelace", "attributes": ["style": nil, "plan": "pro"]])  // 2
         try await e.user("42", "UserJoinedSegment", ["segment": "vip"])  // 3
