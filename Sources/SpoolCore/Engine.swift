@@ -14,6 +14,9 @@ public final class Engine: Sendable {
     public let views: ViewSet
     /// Questions of the views, now or as of a point in the past.
     public let queries: ViewQueries
+    /// Durable subscriptions: fetch, ack, dead letters.
+    public let subscriptions: SubscriptionHub
+    private let ticker = Mutex<Task<Void, Never>?>(nil)
     public let startedAt: Timestamp
     private let rebuildProgress = Mutex<ViewRebuilder.Progress?>(nil)
 
@@ -34,8 +37,21 @@ public final class Engine: Sendable {
         log = EventLog(store: store)
         views = try ViewSet(store: store)
         queries = ViewQueries(store: store, views: views)
-        writer = options.readOnly ? nil : try Writer(store: store, projectors: [views], clock: options.clock)
+        let writer = options.readOnly ? nil : try Writer(store: store, projectors: [views], clock: options.clock)
+        self.writer = writer
+        subscriptions = try SubscriptionHub(store: store, writer: writer, clock: options.clock)
         startedAt = options.clock()
+        if writer != nil {
+            let hub = subscriptions
+            ticker.withLock {
+                $0 = Task.detached {
+                    while !Task.isCancelled {
+                        await hub.tick()
+                        try? await Task.sleep(for: .milliseconds(25))
+                    }
+                }
+            }
+        }
     }
 
     /// Validates, stamps `actor` and appends. Throws `SpoolError` (`bad_request`,
@@ -91,6 +107,7 @@ public final class Engine: Sendable {
 
     /// Finishes queued writes and stops the writer; the store closes when the engine is released.
     public func close() {
+        ticker.withLock { $0?.cancel() }
         writer?.stop()
         try? store.environment.sync()
     }

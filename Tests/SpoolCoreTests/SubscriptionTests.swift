@@ -1,0 +1,207 @@
+import Foundation
+import JSON
+import SpoolCore
+import SpoolTestSupport
+import XCTest
+
+final class SubscriptionTests: XCTestCase {
+    func makeEngine(_ clock: TestClock, directory: TemporaryDirectory) throws -> Engine {
+        var options = Engine.Options()
+        options.mapSize = 64 << 20
+        options.clock = { clock.now() }
+        return try Engine(directory: directory.path, options: options)
+    }
+
+    func appendUsers(_ engine: Engine, _ ids: [String]) async throws {
+        for id in ids {
+            let event = ProposedEvent(type: "UserCreated", data: ["user_id": .string(id), "email": "x@example.com"])
+            _ = try await engine.append(AppendRequest(stream: "user-\(id)", events: [event]), actor: "test")
+        }
+    }
+
+    func testFanOutAndFilters() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "a"))
+        try await hub.create(SubscriptionConfig(name: "b"))
+        try await hub.create(SubscriptionConfig(name: "created", filter: EventFilter(types: ["UserCreated"])))
+        try await hub.create(SubscriptionConfig(name: "user-1s", filter: EventFilter(streamPrefix: "user-1")))
+        try await appendUsers(engine, ["1", "2", "10"])
+        let update = ProposedEvent(type: "UserProfileUpdated", data: ["user_id": "2", "first_name": "B"])
+        _ = try await engine.append(AppendRequest(stream: "user-2", events: [update]), actor: "t")
+        let a = try await hub.fetch("a", max: 10, consumer: "c1").map(\.seq)
+        let b = try await hub.fetch("b", max: 10, consumer: "c2").map(\.seq)
+        XCTAssertEqual(a, [1, 2, 3, 4])
+        XCTAssertEqual(b, [1, 2, 3, 4], "each subscription sees every event")
+        let got1 = try await hub.fetch("created", max: 10, consumer: "c").map(\.seq)
+        XCTAssertEqual(got1, [1, 2, 3])
+        let got2 = try await hub.fetch("user-1s", max: 10, consumer: "c").map(\.seq)
+        XCTAssertEqual(got2, [1, 3])
+        XCTAssertEqual(try hub.info("a").inFlight, 4)
+        try await hub.ack("a", [1, 2, 3, 4])
+        let info = try hub.info("a")
+        XCTAssertEqual(info.ackFloor, 4)
+        XCTAssertEqual(info.lag, 0)
+        XCTAssertEqual(try hub.info("b").lag, 4)
+        XCTAssertEqual(try hub.info("created").lag, 3)
+    }
+
+    func testCompetingConsumersShareEventsAndEachIsProcessedOnce() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "q"))
+        try await appendUsers(engine, (0..<300).map { "u\($0)" })
+        let processed = await withTaskGroup(of: [UInt64].self) { group in
+            for consumer in 0..<4 {
+                group.addTask {
+                    var mine: [UInt64] = []
+                    while let batch = try? await hub.fetch("q", max: 7, consumer: "c\(consumer)"), !batch.isEmpty {
+                        mine += batch.map(\.seq)
+                        try? await hub.ack("q", batch.map(\.seq))
+                    }
+                    return mine
+                }
+            }
+            return await group.reduce(into: [[UInt64]]()) { $0.append($1) }
+        }
+        let all = processed.flatMap { $0 }
+        XCTAssertEqual(all.count, 300, "no event processed twice")
+        XCTAssertEqual(Set(all), Set(1...300))
+        XCTAssertGreaterThan(processed.filter { !$0.isEmpty }.count, 1, "the work was shared")
+        XCTAssertEqual(try hub.info("q").ackFloor, 300)
+    }
+
+    func testLeaseTimeoutNackDelayMaxDeliveriesDeadLettersAndRequeue() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "q", ackTimeoutMilliseconds: 1000, maxDeliveries: 3))
+        try await appendUsers(engine, ["1", "2"])
+        let first = try await hub.fetch("q", max: 1, consumer: "a")
+        XCTAssertEqual(first.map(\.seq), [1])
+        XCTAssertEqual(first.first?.delivery, 1)
+        let got3 = try await hub.fetch("q", max: 1, consumer: "b").map(\.seq)
+        XCTAssertEqual(got3, [2], "a leased event goes to nobody else")
+        clock.set(2_001)  // seq 1's and seq 2's leases expired
+        let again = try await hub.fetch("q", max: 1, consumer: "b")
+        XCTAssertEqual(again.map(\.seq), [1])
+        XCTAssertEqual(again.first?.delivery, 2)
+        try await hub.nack("q", [1], delayMilliseconds: 500, error: "template failed")
+        let got4 = try await hub.fetch("q", max: 5, consumer: "b").map(\.seq)
+        XCTAssertEqual(got4, [2], "seq 1 waits out its delay")
+        clock.set(2_600)
+        let third = try await hub.fetch("q", max: 5, consumer: "b")
+        XCTAssertEqual(third.map(\.seq), [1])
+        XCTAssertEqual(third.first?.delivery, 3)
+        try await hub.nack("q", [1], error: "still failing")
+        let dead = try hub.deadLetters("q")
+        XCTAssertEqual(dead.map(\.seq), [1])
+        XCTAssertEqual(dead.first?.lastError, "still failing")
+        XCTAssertEqual(dead.first?.deliveries, 3)
+        XCTAssertEqual(try hub.info("q").deadLetters, 1)
+        let refused = await spoolError { try await hub.ack("q", [1]) }
+        XCTAssertEqual(refused?.code, .badRequest)
+        try await hub.ack("q", [2])
+        XCTAssertEqual(try hub.info("q").ackFloor, 0, "a dead letter holds the floor")
+        let got5 = try await hub.requeue("q", nil)
+        XCTAssertEqual(got5, [1])
+        let requeued = try await hub.fetch("q", max: 5, consumer: "c")
+        XCTAssertEqual(requeued.map(\.seq), [1])
+        XCTAssertEqual(requeued.first?.delivery, 1)
+        try await hub.ack("q", [1])
+        XCTAssertEqual(try hub.info("q").ackFloor, 2)
+    }
+
+    func testLongPollWakesOnAppend() async throws {
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        var options = Engine.Options()
+        options.mapSize = 64 << 20
+        let engine = try Engine(directory: directory.path, options: options)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await appendUsers(engine, ["old"])
+        try await hub.create(SubscriptionConfig(name: "q", start: .end))
+        let poll = Task { try await hub.fetch("q", max: 10, waitMilliseconds: 20_000, consumer: "c") }
+        try await Task.sleep(for: .milliseconds(50))
+        try await appendUsers(engine, ["new"])
+        let got = try await poll.value
+        XCTAssertEqual(got.map(\.seq), [2], "woken by the commit, long before the 20 s wait ends")
+        let got6 = try await hub.fetch("q", max: 10, waitMilliseconds: 50, consumer: "c").count
+        XCTAssertEqual(got6, 0)
+    }
+
+    func testRestartRedeliversUnackedAndNeverAcked() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        do {
+            let engine = try makeEngine(clock, directory: directory)
+            try await engine.subscriptions.create(SubscriptionConfig(name: "q"))
+            try await appendUsers(engine, (1...6).map { "u\($0)" })
+            let got = try await engine.subscriptions.fetch("q", max: 6, consumer: "a")
+            XCTAssertEqual(got.count, 6)
+            try await engine.subscriptions.ack("q", [1, 2, 4, 6])
+            engine.close()
+        }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let again = try await engine.subscriptions.fetch("q", max: 10, consumer: "b")
+        XCTAssertEqual(again.map(\.seq), [3, 5], "unacked events come back; acked ones never do")
+        XCTAssertEqual(again.map(\.delivery), [2, 2], "delivery counts survive the restart")
+        try await engine.subscriptions.ack("q", [3, 5])
+        XCTAssertEqual(try engine.subscriptions.info("q").ackFloor, 6)
+    }
+
+    func testResetToAnEarlierTimeReplays() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "q"))
+        try await appendUsers(engine, ["1"])
+        clock.set(5_000)
+        try await appendUsers(engine, ["2", "3"])
+        try await hub.ack("q", try await hub.fetch("q", max: 10, consumer: "a").map(\.seq))
+        let got7 = try await hub.fetch("q", max: 10, consumer: "a").count
+        XCTAssertEqual(got7, 0)
+        try await hub.reset("q", to: .time(Timestamp(milliseconds: 4_000)))
+        let got8 = try await hub.fetch("q", max: 10, consumer: "a").map(\.seq)
+        XCTAssertEqual(got8, [2, 3])
+    }
+
+    func testBadInputGetsClearErrors() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "q"))
+        let created = try await hub.create(SubscriptionConfig(name: "q"))
+        XCTAssertFalse(created, "the same settings again is a no-op")
+        let other = await spoolError { try await hub.create(SubscriptionConfig(name: "q", maxDeliveries: 9)) }
+        XCTAssertEqual(other?.code, .alreadyExists)
+        let unknown = await spoolError { try await hub.fetch("nope", max: 1, consumer: "c") }
+        XCTAssertEqual(unknown?.code, .notFound)
+        let never = await spoolError { try await hub.ack("q", [42]) }
+        XCTAssertEqual(never?.code, .notFound)
+        let badName = await spoolError { try await hub.create(SubscriptionConfig(name: "has space")) }
+        XCTAssertEqual(badName?.code, .badRequest)
+        try await hub.delete("q")
+        XCTAssertThrowsError(try hub.info("q"))
+    }
+}
