@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
@@ -23,7 +24,9 @@ let package = Package(
         .target(name: "JSON"),
         .target(
             name: "SpoolCore",
-            dependencies: ["LMDB", "JSON", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "LMDB", "JSON", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
+            ]
         ),
         .executableTarget(name: "spoold", dependencies: ["SpoolCore"]),
         .executableTarget(name: "spool", dependencies: ["SpoolCore"]),
