@@ -97,6 +97,18 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Rebuilds the views whose checkpoint is not the log's head (a data directory written
+    /// before a view existed, or restored without its views); returns them. The server runs
+    /// it before it listens.
+    public func catchUpViews() async throws -> [ViewKind] {
+        let lagging = try store.environment.read { txn in
+            let head = try log.headSeq(in: txn)
+            return try ViewKind.allCases.filter { try views.checkpoint($0, in: txn) != head }
+        }
+        if !lagging.isEmpty { _ = try await rebuild(lagging) }
+        return lagging
+    }
+
     /// The running (or last finished) rebuild's progress, for `stats`.
     public var rebuildStatus: ViewRebuilder.Progress? { rebuildProgress.withLock { $0 } }
 

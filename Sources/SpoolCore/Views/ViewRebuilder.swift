@@ -82,18 +82,8 @@ public struct ViewRebuilder: Sendable {
         let committed = context.headSeq - UInt64(context.appended.count)
         let end = min(committed, from + UInt64(ViewReplay.chunkSize))
         let spare = try Dictionary(uniqueKeysWithValues: kinds.map { ($0, 1 - (try views.liveSlot($0, in: context.txn))) })
-        if end > from {
-            try context.txn.scan(store.events, from: BigEndian.bytes(from + 1)) { key, value in
-                guard let seq = BigEndian.uint64(key, at: 0), seq <= end else { return false }
-                let event = try EventRecord.decode(seq: seq, value)
-                let folding = kinds.filter { $0.folds(event.type) }
-                guard !folding.isEmpty else { return true }
-                let decoded = try DecodedEvent(event)
-                for kind in folding {
-                    try kind.apply(decoded, to: StoredViewTables(txn: context.txn, databases: views.tables(kind, slot: spare[kind] ?? 0)))
-                }
-                return true
-            }
+        try ViewReplay.fold(kinds, from: from + 1, to: end, in: context.txn, store: store) { kind in
+            StoredViewTables(txn: context.txn, databases: views.tables(kind, slot: spare[kind] ?? 0))
         }
         guard end == committed else { return (end, false, committed) }
         for kind in kinds {

@@ -30,6 +30,16 @@ struct ViewReplay {
 
     /// Folds events `from … to` as `txn` sees them.
     mutating func fold(from: UInt64, to: UInt64, in txn: Transaction) throws {
+        let tables = self.tables
+        try Self.fold(kinds, from: from, to: to, in: txn, store: store) { tables[$0] }
+        through = max(through, to)
+    }
+
+    /// Folds events `from … to` as `txn` sees them into the tables `destination` gives for
+    /// each view (nil skips the view). Events no view cares about are not parsed.
+    static func fold(
+        _ kinds: [ViewKind], from: UInt64, to: UInt64, in txn: Transaction, store: Store, into destination: (ViewKind) -> (any ViewTables)?
+    ) throws {
         guard from <= to else { return }
         try txn.scan(store.events, from: BigEndian.bytes(from)) { key, value in
             guard let seq = BigEndian.uint64(key, at: 0), seq <= to else { return false }
@@ -38,11 +48,10 @@ struct ViewReplay {
             guard !folding.isEmpty else { return true }
             let decoded = try DecodedEvent(event)
             for kind in folding {
-                if let memory = tables[kind] { try kind.apply(decoded, to: memory) }
+                if let tables = destination(kind) { try kind.apply(decoded, to: tables) }
             }
             return true
         }
-        through = max(through, to)
     }
 }
 
