@@ -17,6 +17,7 @@ public final class Engine: Sendable {
     /// Durable subscriptions: fetch, ack, dead letters.
     public let subscriptions: SubscriptionHub
     private let ticker = Mutex<Task<Void, Never>?>(nil)
+    private let emailProjector = Mutex<(projector: EmailProjector, task: Task<Void, Never>)?>(nil)
     public let startedAt: Timestamp
     private let rebuildProgress = Mutex<ViewRebuilder.Progress?>(nil)
 
@@ -109,6 +110,24 @@ public final class Engine: Sendable {
         return lagging
     }
 
+    /// Starts the email projector with `catalog` (creating its subscriptions); it runs until
+    /// `close`. Throws `bad_request` when read-only.
+    public func startEmails(_ catalog: EmailCatalog) async throws {
+        _ = try requireWriter()
+        let projector = EmailProjector(engine: self, catalog: catalog)
+        try await projector.ensureSubscriptions()
+        let task = Task.detached { await projector.run() }
+        emailProjector.withLock { $0 = (projector, task) }
+    }
+
+    /// The running email projector, for previews; nil when not started.
+    public var emails: EmailProjector? { emailProjector.withLock { $0?.projector } }
+
+    /// Each view's checkpoint: the last seq folded into its live tables.
+    public func viewCheckpoints() throws -> [(ViewKind, UInt64)] {
+        try store.environment.read { txn in try ViewKind.allCases.map { ($0, try views.checkpoint($0, in: txn)) } }
+    }
+
     /// The running (or last finished) rebuild's progress, for `stats`.
     public var rebuildStatus: ViewRebuilder.Progress? { rebuildProgress.withLock { $0 } }
 
@@ -120,6 +139,7 @@ public final class Engine: Sendable {
     /// Finishes queued writes and stops the writer; the store closes when the engine is released.
     public func close() {
         ticker.withLock { $0?.cancel() }
+        emailProjector.withLock { $0?.task.cancel() }
         writer?.stop()
         try? store.environment.sync()
     }

@@ -1,0 +1,159 @@
+import JSON
+import SpoolCore
+
+extension Dispatcher {
+    static let viewOperations: [Operation] = [
+        Operation("get_user", "a user's profile, segments and preferences: user_id, as_of (seq or RFC 3339 time)") {
+            dispatcher, request, writer in try await dispatcher.getUser(&request, &writer)
+        },
+        Operation("list_segment", "a segment's members in user-id order: segment, as_of, after, limit (100)") {
+            dispatcher, request, writer in try await dispatcher.listSegment(&request, &writer)
+        },
+        Operation("segments", "every segment with its member count: as_of") {
+            dispatcher, request, writer in try await dispatcher.segments(&request, &writer)
+        },
+        Operation("list_emails", "a user's generated emails with their status: user_id, as_of") {
+            dispatcher, request, writer in try await dispatcher.listEmails(&request, &writer)
+        },
+        Operation("audit", "every event of a user and their emails, oldest first: user_id, since, until, as_of") {
+            dispatcher, request, writer in try await dispatcher.audit(&request, &writer)
+        },
+        Operation("rebuild", "rebuilds views by replaying the log, online: views ([all]), wait (true)") {
+            dispatcher, request, writer in try await dispatcher.rebuild(&request, &writer)
+        },
+    ]
+
+    /// `get_user` → `user` (U). `not_found` for an unknown user or one that did not exist yet.
+    func getUser(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let userID = try request.fields.string("user_id")
+        let asOf = try request.fields.asOf()
+        try request.fields.finish()
+        let queries = engine.queries
+        let user = try await blocking { try queries.user(userID, asOf: asOf) }
+        writer.key("user")
+        writer.write(user.json)
+    }
+
+    /// `list_segment` → `users` (ids) and `next` (the `after` of the next page, or null).
+    func listSegment(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let segment = try request.fields.string("segment")
+        let asOf = try request.fields.asOf()
+        let after = try request.fields.optionalString("after")
+        let limit = try readLimit(&request.fields)
+        try request.fields.finish()
+        let queries = engine.queries
+        let page = try await blocking { try queries.segmentMembers(segment, asOf: asOf, after: after, limit: limit) }
+        writer.key("users")
+        writer.write(.array(page.users.map(JSONValue.string)))
+        writer.key("next")
+        if let next = page.next { writer.writeString(next) } else { writer.writeNull() }
+    }
+
+    /// `segments` → `segments` [{name, count}].
+    func segments(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let asOf = try request.fields.asOf()
+        try request.fields.finish()
+        let queries = engine.queries
+        let segments = try await blocking { try queries.segments(asOf: asOf) }
+        writer.key("segments")
+        writer.write(.array(segments.map { .object(["name": .string($0.name), "count": .int(Int64($0.count))]) }))
+    }
+
+    /// `list_emails` → `emails`, in the order they were generated, status as of `as_of`.
+    func listEmails(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let userID = try request.fields.string("user_id")
+        let asOf = try request.fields.asOf()
+        try request.fields.finish()
+        let queries = engine.queries
+        let emails = try await blocking { try queries.emails(userID, asOf: asOf) }
+        writer.key("emails")
+        writer.write(.array(emails))
+    }
+
+    /// `audit` → `events` (E) of `user-<id>` and `email-<id>` in seq order. An unknown user
+    /// is `not_found`.
+    func audit(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let userID = try request.fields.string("user_id")
+        let since = try request.fields.optionalTime("since")
+        let until = try request.fields.optionalTime("until")
+        let asOf = try request.fields.asOf()
+        try request.fields.finish()
+        let engine = engine
+        let events = try await blocking {
+            guard try engine.log.streamVersion("user-\(userID)") > 0 else { throw SpoolError.notFound("no user \(userID)") }
+            return try engine.queries.audit(userID, since: since, until: until, asOf: asOf)
+        }
+        writer.key("events")
+        writer.writeEvents(events)
+    }
+
+    /// `rebuild` → with `wait` (default), `checksums` {view: hex} once the new views are live;
+    /// without, `started: true` at once, progress in `stats.views.rebuild`.
+    func rebuild(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let names = try request.fields.optionalStrings("views")
+        let wait = try request.fields.optionalBool("wait") ?? true
+        try request.fields.finish()
+        var kinds: [ViewKind] = []
+        for name in names ?? ViewKind.allCases.map(\.rawValue) {
+            guard let kind = ViewKind(rawValue: name) else {
+                throw request.fields.problem("views", "unknown view '\(name)'; views are \(ViewKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            kinds.append(kind)
+        }
+        let engine = engine
+        guard wait else {
+            Task { [logger] in
+                do { _ = try await engine.rebuild(kinds) } catch { logger.error("rebuild failed", metadata: ["error": "\(error)"]) }
+            }
+            writer.key("started")
+            writer.writeBool(true)
+            return
+        }
+        let checksums = try await engine.rebuild(kinds)
+        writer.key("checksums")
+        writer.write(.object(JSONObject(kinds.map { (key: $0.rawValue, value: .string(checksums[$0] ?? "")) })))
+    }
+
+    /// The `views` member of `stats`: per view its checkpoint, and the rebuild's progress.
+    /// Runs on the blocking executor.
+    func viewStatistics() throws -> JSONValue {
+        var object = JSONObject()
+        for (view, checkpoint) in try engine.viewCheckpoints() { object[view.rawValue] = ["checkpoint": .int(Int64(checkpoint))] }
+        if let progress = engine.rebuildStatus {
+            object["rebuild"] = [
+                "phase": .string(progress.phase.rawValue), "done": .int(Int64(progress.done)), "total": .int(Int64(progress.total)),
+            ]
+        }
+        return .object(object)
+    }
+}
+
+extension FieldReader {
+    /// `as_of`: a seq (integer) or an RFC 3339 time or date (string); nil when absent.
+    mutating func asOf() throws(SpoolError) -> AsOf? {
+        guard let value = value("as_of") else { return nil }
+        switch value {
+        case .int(let seq) where seq >= 0: return .seq(UInt64(seq))
+        case .string(let text):
+            guard let time = Timestamp(rfc3339: text) else { throw problem("as_of", "expected a seq or an RFC 3339 time, got '\(text)'") }
+            return .time(time)
+        default: throw problem("as_of", "expected a seq (non-negative integer) or an RFC 3339 time, got \(value.typeName)")
+        }
+    }
+
+    /// An optional RFC 3339 time field.
+    mutating func optionalTime(_ name: String) throws(SpoolError) -> Timestamp? {
+        guard let text = try optionalString(name) else { return nil }
+        guard let time = Timestamp(rfc3339: text) else { throw problem(name, "expected an RFC 3339 time, got '\(text)'") }
+        return time
+    }
+}
+
+extension FieldReader {
+    /// An optional boolean field.
+    mutating func optionalBool(_ name: String) throws(SpoolError) -> Bool? {
+        guard let value = value(name) else { return nil }
+        guard case .bool(let flag) = value else { throw wrongType(name, expected: "a boolean", got: value) }
+        return flag
+    }
+}
