@@ -28,16 +28,58 @@ let package = Package(
                 "LMDB", "JSON", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
-        .executableTarget(name: "spoold", dependencies: ["SpoolCore"]),
-        .executableTarget(name: "spool", dependencies: ["SpoolCore"]),
+        .target(
+            name: "SpoolProtocol",
+            dependencies: ["JSON", "SpoolCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "SpoolServer",
+            dependencies: [
+                "JSON", "SpoolCore", "SpoolProtocol",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SpoolClient",
+            dependencies: [
+                "JSON", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ]
+        ),
+        .executableTarget(
+            name: "spoold",
+            dependencies: [
+                "SpoolCore", "SpoolServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "spool",
+            dependencies: [
+                "JSON", "SpoolCore", "SpoolProtocol", "SpoolClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "spool-bench",
             dependencies: ["SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "tools/spool-bench"
         ),
-        .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
+        .target(name: "SpoolTestSupport", dependencies: ["JSON", "SpoolClient"], path: "Tests/SpoolTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "LMDB", "SpoolTestSupport"]),
+        .testTarget(name: "SpoolProtocolTests", dependencies: ["JSON", "SpoolCore", "SpoolProtocol", "SpoolTestSupport"]),
+        .testTarget(
+            name: "SpoolServerTests",
+            dependencies: [
+                "SpoolServer", "SpoolTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "SpoolClient", "SpoolTestSupport"]),
+        .testTarget(name: "SpoolCLITests", dependencies: ["JSON", "SpoolClient", "SpoolTestSupport"]),
     ]
 )

@@ -3,7 +3,10 @@ import SpoolCore
 
 extension Dispatcher {
     static let subscriptionOperations: [Operation] = [
-        Operation("sub_create", "creates a durable subscription: name, start, filter{types, stream_prefix}, ack_timeout_ms, max_deliveries, max_in_flight") {
+        Operation(
+            "sub_create",
+            "creates a durable subscription: name, start, filter{types, stream_prefix}, ack_timeout_ms, max_deliveries, max_in_flight"
+        ) {
             dispatcher, request, writer in try await dispatcher.subCreate(&request, &writer)
         },
         Operation("sub_delete", "deletes a subscription and its state: name") {

@@ -96,7 +96,8 @@ extension Dispatcher {
         var kinds: [ViewKind] = []
         for name in names ?? ViewKind.allCases.map(\.rawValue) {
             guard let kind = ViewKind(rawValue: name) else {
-                throw request.fields.problem("views", "unknown view '\(name)'; views are \(ViewKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw request.fields.problem(
+                    "views", "unknown view '\(name)'; views are \(ViewKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             kinds.append(kind)
         }

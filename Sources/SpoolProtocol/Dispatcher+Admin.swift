@@ -1,0 +1,87 @@
+import JSON
+import SpoolCore
+
+extension Dispatcher {
+    static let adminOperations: [Operation] = [
+        Operation("stats", "head seq and hash, events/s, connections, data size, uptime, views") {
+            dispatcher, request, writer in try await dispatcher.stats(&request, &writer)
+        },
+        Operation("digest", "the log's head (seq, hash), or the hash at seq: keep it to check the log later") {
+            dispatcher, request, writer in try await dispatcher.digest(&request, &writer)
+        },
+        Operation("verify", "recomputes the whole hash chain and indexes; answers valid or the first problem") {
+            dispatcher, request, writer in try await dispatcher.verify(&request, &writer)
+        },
+    ]
+
+    /// `stats` → `head_seq`, `head_hash`, `events_per_second`, `connections`, `data_bytes`,
+    /// `map_bytes`, `uptime_seconds`, `views`.
+    func stats(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        try request.fields.finish()
+        let engine = engine
+        let (head, info, views) = try await blocking { [self] in
+            (try engine.log.head(), engine.store.environment.info, try viewStatistics())
+        }
+        writer.key("head_seq")
+        writer.writeUInt(head.seq)
+        writer.key("head_hash")
+        writer.writeString(Hex.encode(head.hash))
+        writer.key("events_per_second")
+        writer.writeDouble((status.eventsPerSecond * 10).rounded() / 10)
+        writer.key("connections")
+        writer.writeInt(Int64(status.connectionCount))
+        writer.key("data_bytes")
+        writer.writeInt(Int64(info.usedBytes))
+        writer.key("map_bytes")
+        writer.writeInt(Int64(info.mapSize))
+        writer.key("uptime_seconds")
+        let uptime = ContinuousClock.now - started
+        writer.writeDouble((Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18).rounded())
+        writer.key("views")
+        writer.write(views)
+    }
+
+    /// `digest` → `seq` and `hash` of the head, or of `seq` when given (seq 0: the zero hash
+    /// before the first event). A seq past the head is `not_found`.
+    func digest(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let seq = try request.fields.optionalUInt64("seq")
+        try request.fields.finish()
+        let log = engine.log
+        let digest: (seq: UInt64, hash: [UInt8])? = try await blocking {
+            switch seq {
+            case nil: return try log.head()
+            case 0?: return (0, EventRecord.zeroHash)
+            case let seq?: return try log.event(at: seq).map { ($0.seq, $0.hash) }
+            }
+        }
+        guard let digest else { throw SpoolError.notFound("no event at seq \(seq ?? 0): the log is shorter") }
+        writer.key("seq")
+        writer.writeUInt(digest.seq)
+        writer.key("hash")
+        writer.writeString(Hex.encode(digest.hash))
+    }
+
+    /// `verify` → `valid`, `verified_through`, `head_hash`, and `problem` {seq, reason} when
+    /// the log is damaged. Runs on the blocking executor; it reads the whole log.
+    func verify(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        try request.fields.finish()
+        let engine = engine
+        let report = try await blocking { try engine.verify() }
+        writer.key("valid")
+        writer.writeBool(report.isValid)
+        writer.key("verified_through")
+        writer.writeUInt(report.verifiedThrough)
+        writer.key("head_hash")
+        writer.writeString(Hex.encode(report.headHash))
+        if let problem = report.problem {
+            logger.warning("verify found a problem", metadata: ["seq": "\(problem.seq)", "reason": "\(problem.reason)"])
+            writer.key("problem")
+            writer.beginObject()
+            writer.key("seq")
+            writer.writeUInt(problem.seq)
+            writer.key("reason")
+            writer.writeString(problem.reason)
+            writer.endObject()
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import JSON
+import Logging
+import SpoolCore
+
+/// Turns one request line into one response line: the protocol's op → engine table.
+///
+/// Design: transport-free and stateless per request (a connection's state is its `Session`),
+/// so the server, tests and tools drive it the same way. A line is first `decode`d
+/// synchronously (JSON, `id`, `op` lookup), then `execute`d; ops write their response straight
+/// into a `JSONWriter`, without building a `JSONValue` tree or using Codable. Blocking engine
+/// reads run on the injected `BlockingExecutor`; appends await the writer. The op table is
+/// `Dispatcher.operations`, and `help` prints that same list. Rejected: one `enum` case per op
+/// with a giant `switch` (every new op would touch this file; view ops live in their own).
+///
+/// Errors: a `SpoolError` goes to the client as is; an `internal` one, and anything that is
+/// not a `SpoolError`, is logged and answered with code `internal` and a generic message.
+public final class Dispatcher: Sendable {
+    public let engine: Engine
+    public let limits: Limits
+    public let status: ServerStatus
+    let blocking: any BlockingExecutor
+    let logger: Logger
+    let started = ContinuousClock.now
+    private let table: [String: Operation]
+
+    /// Every op, in `help` order: the log and admin ops here, the view ops in
+    /// `Dispatcher+Views.swift`.
+    public static let operations: [Operation] =
+        basicOperations + logOperations + viewOperations + subscriptionOperations + emailOperations + adminOperations
+
+    /// A dispatcher over `engine`. It registers a commit observer on the engine's writer (for
+    /// events/s), so create it before the first append.
+    public init(
+        engine: Engine, limits: Limits = Limits(), status: ServerStatus = ServerStatus(),
+        blocking: any BlockingExecutor, logger: Logger = Logger(label: "spool.protocol")
+    ) {
+        self.engine = engine
+        self.limits = limits
+        self.status = status
+        self.blocking = blocking
+        self.logger = logger
+        var table: [String: Operation] = [:]
+        for operation in Self.operations {
+            precondition(table[operation.name] == nil, "op \(operation.name) is listed twice in the op table")
+            table[operation.name] = operation
+        }
+        self.table = table
+        engine.writer?.onCommit { [status] summary in status.recordCommit(events: summary.events) }
+    }
+
+    /// A decoded line: a request ready to run, or already its error response.
+    public enum Decoded: Sendable {
+        case request(Request, Operation)
+        case response([UInt8])
+    }
+
+    /// Answers one request line (without its `\n`) with one response line (with its `\n`).
+    /// Never throws: every failure is an error response.
+    public func handle(_ line: [UInt8], session: Session) async -> [UInt8] {
+        switch decode(line, session: session) {
+        case .response(let response): response
+        case .request(let request, let operation): await execute(request, operation)
+        }
+    }
+
+    /// Parses the line and finds its op. Cheap and synchronous.
+    public func decode(_ line: [UInt8], session: Session) -> Decoded {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line, maxDepth: limits.maxJSONDepth)
+        } catch {
+            return .response(Response.failure(id: nil, SpoolError(.badJSON, error.description)))
+        }
+        guard case .object(let object) = value else {
+            return .response(Response.failure(id: nil, .badRequest("request: expected a JSON object, got \(value.typeName)")))
+        }
+        let id = object["id"]
+        switch id {
+        case .array?, .object?:
+            return .response(Response.failure(id: nil, .badRequest("id: expected a string, number, boolean or null")))
+        default: break
+        }
+        guard let opValue = object["op"] else {
+            return .response(Response.failure(id: id, .badRequest(#"op: required (send {"op":"help"} for the list of ops)"#)))
+        }
+        guard case .string(let op) = opValue else {
+            return .response(Response.failure(id: id, .badRequest("op: expected a string, got \(opValue.typeName)")))
+        }
+        guard let operation = table[op] else {
+            let shown = op.count > 64 ? String(op.prefix(64)) + "…" : op
+            let message = #"unknown op '\#(shown)'; send {"op":"help"} for the list of ops"#
+            return .response(Response.failure(id: id, SpoolError(.unknownOp, message)))
+        }
+        let fields = FieldReader(object, alreadyRead: ["id", "op"])
+        return .request(Request(id: id, op: op, fields: fields, session: session), operation)
+    }
+
+    /// Runs a decoded request and returns its response line.
+    public func execute(_ request: Request, _ operation: Operation) async -> [UInt8] {
+        var request = request
+        var writer = Response.beginSuccess(id: request.id)
+        do {
+            try await operation.run(self, &request, &writer)
+            return Response.finish(&writer)
+        } catch let error as SpoolError where error.code != .internal {
+            return Response.failure(id: request.id, error)
+        } catch {
+            return Response.failure(id: request.id, internalError(error, op: request.op))
+        }
+    }
+
+    /// Starts running a decoded request at once, on the calling context, and returns the task
+    /// that yields its response line. A `pipelined` op has queued its engine work (an append
+    /// is in the writer's queue) before this returns, so requests started one after another
+    /// reach the writer in that order. Call it from nonisolated code: from an actor, the first
+    /// call into the engine would hop executors and the order would be lost.
+    public func start(_ request: Request, _ operation: Operation) -> Task<[UInt8], Never> {
+        Task.immediate { await self.execute(request, operation) }
+    }
+
+    /// The response to a line longer than the limit (whose bytes were discarded unread).
+    public func lineTooLong() -> [UInt8] {
+        Response.failure(
+            id: nil,
+            SpoolError(.lineTooLong, "line longer than \(limits.maxLineBytes) bytes; it was discarded (the connection stays open)"))
+    }
+
+    /// Logs `error` with its details and returns what the client may see.
+    func internalError(_ error: any Error, op: String) -> SpoolError {
+        logger.error("internal error", metadata: ["op": "\(op)", "error": "\(String(reflecting: error))"])
+        return SpoolError(.internal, "internal error; the server log has the details")
+    }
+
+    /// Runs blocking engine work off the caller's thread.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await blocking.run(body)
+    }
+}

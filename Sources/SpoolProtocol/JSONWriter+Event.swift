@@ -1,0 +1,42 @@
+import JSON
+import SpoolCore
+
+extension JSONWriter {
+    /// Writes event `E` of the protocol:
+    /// `{"seq","stream","version","type","id","time","data","metadata","hash"}`.
+    /// `data` and `metadata` are spliced from the stored canonical bytes, never re-encoded.
+    public mutating func writeEvent(_ event: RecordedEvent) {
+        beginObject()
+        key("seq")
+        writeUInt(event.seq)
+        key("stream")
+        writeString(event.stream)
+        key("version")
+        writeUInt(event.version)
+        key("type")
+        writeString(event.type)
+        key("id")
+        writeString(event.id.lowercasedString)
+        key("time")
+        writeString(event.time.rfc3339)
+        key("data")
+        writeRaw(event.data)
+        key("metadata")
+        writeRaw(event.metadata)
+        key("hash")
+        writeString(Hex.encode(event.hash))
+        endObject()
+    }
+
+    /// Writes `events` as an array of `E`.
+    public mutating func writeEvents(_ events: some Sequence<RecordedEvent>) {
+        beginArray()
+        for event in events { writeEvent(event) }
+        endArray()
+    }
+
+    /// Writes `value` when present, `null` otherwise.
+    public mutating func writeOptionalUInt(_ value: UInt64?) {
+        if let value { writeUInt(value) } else { writeNull() }
+    }
+}

@@ -1,0 +1,37 @@
+import JSON
+
+/// One op of the protocol: its wire name, its one-line help and what it runs.
+///
+/// The dispatcher's op table is a list of these, and `help` prints the same list, so an op
+/// cannot exist without its help line. `run` reads the request's fields (calling
+/// `fields.finish()` once it has read them all), does the work, and writes the response's
+/// members after `"ok":true` into the writer. It throws `SpoolError` for anything the client
+/// can act on; any other error becomes `internal`.
+public struct Operation: Sendable {
+    public typealias Run = @Sendable (Dispatcher, inout Request, inout JSONWriter) async throws -> Void
+
+    /// How a pipelined request of this op is scheduled on its connection.
+    public enum Scheduling: Sendable {
+        /// Runs alone: after every earlier request of the connection has finished, so it sees
+        /// their effects (reads, admin ops).
+        case sequential
+        /// May overlap earlier `pipelined` requests still in flight: it is started in request
+        /// order, and its engine work is queued before the next request starts (appends: one
+        /// connection's window of appends shares the writer's group commits).
+        case pipelined
+    }
+
+    /// The wire name, e.g. `append`.
+    public let name: String
+    /// One line for `help`.
+    public let summary: String
+    public let scheduling: Scheduling
+    public let run: Run
+
+    public init(_ name: String, _ summary: String, scheduling: Scheduling = .sequential, run: @escaping Run) {
+        self.name = name
+        self.summary = summary
+        self.scheduling = scheduling
+        self.run = run
+    }
+}

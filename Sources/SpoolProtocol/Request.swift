@@ -1,0 +1,19 @@
+import JSON
+
+/// One decoded request line: its echoed `id`, its `op` and a reader over its other fields.
+public struct Request: Sendable {
+    /// The client's `id`, echoed in the response; nil when absent. Always a scalar.
+    public let id: JSONValue?
+    public let op: String
+    /// The request's fields (without `id` and `op`).
+    public var fields: FieldReader
+    /// The connection the request came from.
+    public let session: Session
+
+    public init(id: JSONValue?, op: String, fields: FieldReader, session: Session) {
+        self.id = id
+        self.op = op
+        self.fields = fields
+        self.session = session
+    }
+}

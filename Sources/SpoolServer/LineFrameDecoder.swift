@@ -1,0 +1,96 @@
+import NIOCore
+
+/// One unit of input from a connection.
+public enum Frame: Sendable, Equatable {
+    /// A request line without its `\n` (and without a `\r` before it). Never empty or blank.
+    case line(ByteBuffer)
+    /// A line longer than the limit; its bytes were discarded up to and including its `\n`.
+    case tooLong
+}
+
+/// Splits a byte stream into lines with a length limit.
+///
+/// Design: lines end at `\n`; a `\r` right before it is dropped, so `\r\n` works too. A line
+/// whose content passes `maxLineBytes` yields one `.tooLong` as soon as that is known (even
+/// before its `\n` arrives), and everything up to its `\n` is skipped without being buffered,
+/// so a client can never make the server hold more than about `maxLineBytes` of one line.
+/// Blank lines (empty, or only spaces and tabs) are dropped: pressing Enter in `nc` is not an
+/// error. At end of input, unterminated text counts as a last line. Rejected: NIO's
+/// `LineBasedFrameDecoder` (no limit) and NIOExtras' (drops the connection on an oversize line).
+public struct LineFrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = Frame
+
+    /// The longest line content accepted, in bytes.
+    public let maxLineBytes: Int
+    /// Skipping the rest of an oversize line.
+    private var discarding = false
+    /// Readable bytes already searched for `\n` without finding one.
+    private var searched = 0
+
+    public init(maxLineBytes: Int) {
+        precondition(maxLineBytes > 0, "the line limit must be positive")
+        self.maxLineBytes = maxLineBytes
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
+        guard let frame = nextFrame(&buffer) else { return .needMoreData }
+        if let frame { context.fireChannelRead(wrapInboundOut(frame)) }
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) -> DecodingState {
+        while case .continue = decode(context: context, buffer: &buffer) {}
+        if !discarding, let last = buffer.readSlice(length: buffer.readableBytes), case .line(let line)? = Self.frame(for: last) {
+            context.fireChannelRead(wrapInboundOut(line.readableBytes > maxLineBytes ? .tooLong : .line(line)))
+        }
+        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        discarding = false
+        searched = 0
+        return .needMoreData
+    }
+
+    /// The next frame in `buffer`: nil when more data is needed, `.some(nil)` when bytes were
+    /// consumed without producing a frame (a blank line, the end of a skipped line).
+    mutating func nextFrame(_ buffer: inout ByteBuffer) -> Frame?? {
+        let view = buffer.readableBytesView
+        guard let newline = view[(view.startIndex + searched)...].firstIndex(of: 0x0A) else {
+            if discarding {
+                buffer.moveReaderIndex(forwardBy: view.count)
+                return nil
+            }
+            // Room for the content and a `\r` that may precede the coming `\n`.
+            if view.count > maxLineBytes + 1 {
+                buffer.moveReaderIndex(forwardBy: view.count)
+                discarding = true
+                searched = 0
+                return .some(.tooLong)
+            }
+            searched = view.count
+            return nil
+        }
+        let length = newline - view.startIndex
+        searched = 0
+        if discarding {
+            buffer.moveReaderIndex(forwardBy: length + 1)
+            discarding = false
+            return .some(nil)
+        }
+        let hasCarriageReturn = length > 0 && view[newline - 1] == 0x0D
+        let contentLength = hasCarriageReturn ? length - 1 : length
+        guard contentLength <= maxLineBytes, let line = buffer.readSlice(length: contentLength) else {
+            buffer.moveReaderIndex(forwardBy: length + 1)
+            return .some(.tooLong)
+        }
+        buffer.moveReaderIndex(forwardBy: hasCarriageReturn ? 2 : 1)
+        return .some(Self.frame(for: line))
+    }
+
+    /// `.line` for a line with content, nil for a blank one. Strips a trailing `\r`
+    /// (for the last line of a stream, which has no `\n`).
+    static func frame(for line: ByteBuffer) -> Frame? {
+        var line = line
+        if line.readableBytesView.last == 0x0D { line.moveWriterIndex(to: line.writerIndex - 1) }
+        guard line.readableBytesView.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return nil }
+        return .line(line)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import SpoolServer
+
+/// `spoold --config FILE`: a JSON object with the command line's settings in snake_case,
+/// each optional, e.g. `{"listen": "127.0.0.1:7070", "data": "./data", "max_line_bytes": 1048576}`.
+/// Cold path, read once: Foundation's Codable is fine here. Unknown keys are refused, so a
+/// typo is not silently ignored.
+struct ConfigurationFile: Decodable {
+    var listen: String?
+    var data: String?
+    var maxLineBytes: Int?
+    var maxConnections: Int?
+    var maxPipelinedRequests: Int?
+    var maxJSONDepth: Int?
+    var defaultReadLimit: Int?
+    var maxReadLimit: Int?
+    var readAllScanLimit: Int?
+    var eventLoopThreads: Int?
+    var blockingThreads: Int?
+    var shutdownGraceSeconds: Double?
+    var initialMapBytes: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listen, data
+        case maxLineBytes = "max_line_bytes"
+        case maxConnections = "max_connections"
+        case maxPipelinedRequests = "max_pipelined_requests"
+        case maxJSONDepth = "max_json_depth"
+        case defaultReadLimit = "default_read_limit"
+        case maxReadLimit = "max_read_limit"
+        case readAllScanLimit = "read_all_scan_limit"
+        case eventLoopThreads = "event_loop_threads"
+        case blockingThreads = "blocking_threads"
+        case shutdownGraceSeconds = "shutdown_grace_seconds"
+        case initialMapBytes = "initial_map_bytes"
+    }
+
+    /// Reads `path`. Throws a `ValidationError`-style message for unreadable JSON or unknown keys.
+    static func load(_ path: String) throws -> ConfigurationFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read configuration file \(path)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ConfigurationError("\(path) is not a JSON object")
+        }
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigurationError("\(path): unknown setting \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        do {
+            return try JSONDecoder().decode(ConfigurationFile.self, from: data)
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigurationError("\(path): \(key) has the wrong type")
+        }
+    }
+
+    /// Applies the settings present in the file to `configuration`.
+    func apply(to configuration: inout ServerConfiguration) throws {
+        if let listen { try configuration.setListen(listen) }
+        if let data { configuration.dataDirectory = data }
+        if let maxLineBytes { configuration.maxLineBytes = maxLineBytes }
+        if let maxConnections { configuration.maxConnections = maxConnections }
+        if let maxPipelinedRequests { configuration.maxPipelinedRequests = maxPipelinedRequests }
+        if let maxJSONDepth { configuration.maxJSONDepth = maxJSONDepth }
+        if let defaultReadLimit { configuration.defaultReadLimit = defaultReadLimit }
+        if let maxReadLimit { configuration.maxReadLimit = maxReadLimit }
+        if let readAllScanLimit { configuration.readAllScanLimit = readAllScanLimit }
+        if let eventLoopThreads { configuration.eventLoopThreads = eventLoopThreads }
+        if let blockingThreads { configuration.blockingThreads = blockingThreads }
+        if let shutdownGraceSeconds { configuration.shutdownGracePeriod = .milliseconds(Int64(shutdownGraceSeconds * 1000)) }
+        if let initialMapBytes { configuration.initialMapSize = initialMapBytes }
+    }
+}
+
+/// A configuration problem, printed as is.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension ServerConfiguration {
+    /// Sets host and port from `host:port`.
+    mutating func setListen(_ text: String) throws {
+        guard let address = ListenAddress(parsing: text) else {
+            throw ConfigurationError("listen address \"\(text)\" is not host:port (e.g. 127.0.0.1:7070)")
+        }
+        host = address.host
+        port = address.port
+    }
+}

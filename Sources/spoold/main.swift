@@ -1,1 +1,0 @@
-print("spoold: not yet")

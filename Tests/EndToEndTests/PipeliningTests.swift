@@ -1,0 +1,120 @@
+import Foundation
+import JSON
+import SpoolClient
+import XCTest
+
+/// Many requests written before any answer is read come back complete and in order.
+final class PipeliningTests: XCTestCase {
+    func testThousandPipelinedRequestsAreAnsweredInOrder() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let recorder = ProtocolRecorder()
+        let client = RecordingConnection(connection: try await server.connect(), recorder: recorder)
+        var requests: [JSONValue] = []
+        var version: Int64 = 0
+        for index in 0..<1_000 {
+            switch index % 4 {
+            case 0, 1:
+                // Exact expected versions only succeed when appends run in the order sent.
+                requests.append(
+                    [
+                        "id": .int(Int64(index)), "op": "append", "stream": "user-pipe", "expected_version": .int(version),
+                        "events": [
+                            version == 0
+                                ? ["type": "UserCreated", "data": ["user_id": "pipe", "email": "p@example.com"]]
+                                : ["type": "UserProfileUpdated", "data": ["user_id": "pipe", "first_name": .string("n\(index)")]]
+                        ],
+                    ])
+                version += 1
+            case 2:
+                requests.append([
+                    "id": .string("r\(index)"), "op": "read", "stream": "user-pipe", "from_version": .int(version), "limit": 1,
+                ])
+            default:
+                requests.append(["id": .int(Int64(index)), "op": "ping"])
+            }
+        }
+        let responses = try await client.pipeline(requests)
+        XCTAssertEqual(responses.count, requests.count)
+        var expectedVersion: Int64 = 0
+        for (request, response) in zip(requests, responses) {
+            XCTAssertEqual(response["id"], request["id"], "answers come in request order")
+            XCTAssertEqual(response["ok"], true, response.jsonString)
+            switch request["op"] {
+            case "append":
+                expectedVersion += 1
+                XCTAssertEqual(response["version"], .int(expectedVersion))
+            case "read":
+                // A read sees every append sent before it on the connection.
+                XCTAssertEqual(response["events"]?[0]?["version"], .int(expectedVersion))
+            default:
+                XCTAssertEqual(response["pong"], true)
+            }
+        }
+        try recorder.validate()
+    }
+
+    func testManyConnectionsAppendConcurrently() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let clients = 16
+        let perClient = 100
+        let seqs = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    let connection = try await server.connect()
+                    defer { Task { await connection.close() } }
+                    var requests: [JSONValue] = [userCreated("c\(client)")]
+                    for index in 1..<perClient {
+                        requests.append(
+                            [
+                                "op": "append", "stream": .string("user-c\(client)"), "expected_version": .int(Int64(index)),
+                                "events": [
+                                    [
+                                        "type": "UserProfileUpdated",
+                                        "data": ["user_id": .string("c\(client)"), "first_name": .string("v\(index)")],
+                                    ]
+                                ],
+                            ])
+                    }
+                    let responses = try await connection.pipeline(requests)
+                    return responses.compactMap { $0["first_seq"]?.intValue }
+                }
+            }
+            var all: [Int64] = []
+            for try await seqs in group { all += seqs }
+            return all
+        }
+        XCTAssertEqual(seqs.count, clients * perClient, "every append succeeded")
+        XCTAssertEqual(Set(seqs), Set((1...Int64(clients * perClient))), "seqs have no gaps and no repeats")
+        let check = try await server.connect()
+        let verify = try await check.request("verify")
+        XCTAssertEqual(verify["valid"], true)
+        XCTAssertEqual(verify["verified_through"], .int(Int64(clients * perClient)))
+    }
+
+    func testLongReadsDoNotStallOtherConnections() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let writer = try await server.connect()
+        var requests: [JSONValue] = []
+        for user in 0..<2_000 { requests.append(userCreated("u\(user)")) }
+        _ = try await writer.pipeline(requests)
+        let reader = try await server.connect()
+        let pinger = try await server.connect()
+        // Keep the reader busy with large pages while another connection pings.
+        let reads = Task {
+            for _ in 0..<5 { _ = try await reader.pipeline(Array(repeating: ["op": "read_all", "limit": 10_000], count: 4)) }
+        }
+        let clock = ContinuousClock()
+        var slowest = Duration.zero
+        for _ in 0..<20 {
+            let start = clock.now
+            let pong = try await pinger.request("ping")
+            XCTAssertEqual(pong["pong"], true)
+            slowest = max(slowest, clock.now - start)
+        }
+        try await reads.value
+        XCTAssertLessThan(slowest, .seconds(1), "a ping waited behind long reads of another connection")
+    }
+}

@@ -1,0 +1,103 @@
+import JSON
+import SpoolCore
+import SpoolProtocol
+import XCTest
+
+final class ReadOpTests: XCTestCase {
+    var fixture: DispatcherFixture!
+
+    override func setUp() async throws {
+        fixture = try DispatcherFixture()
+        for user in 1...5 {
+            try await fixture.appendUser(String(user))
+            _ = try await fixture.call(
+                [
+                    "op": "append", "stream": .string("user-\(user)"),
+                    "events": [["type": "UserJoinedSegment", "data": ["user_id": .string(String(user)), "segment": "vip"]]],
+                ])
+        }
+    }
+
+    override func tearDown() async throws { fixture.close() }
+
+    func testReadReturnsEventsInTheDesignShape() async throws {
+        let response = try await fixture.call(#"{"op":"read","stream":"user-2"}"#)
+        let events = response["events"]?.arrayValue ?? []
+        XCTAssertEqual(events.count, 2)
+        XCTAssertEqual(response["next_version"], .null)
+        let first = try XCTUnwrap(events.first?.objectValue)
+        XCTAssertEqual(first.keys, ["seq", "stream", "version", "type", "id", "time", "data", "metadata", "hash"])
+        let stored = try XCTUnwrap(try fixture.engine.log.event(at: 3))
+        XCTAssertEqual(first["seq"], 3)
+        XCTAssertEqual(first["stream"], "user-2")
+        XCTAssertEqual(first["version"], 1)
+        XCTAssertEqual(first["type"], "UserCreated")
+        XCTAssertEqual(first["id"], .string(stored.id.lowercasedString))
+        XCTAssertEqual(first["time"], .string(stored.time.rfc3339))
+        XCTAssertEqual(first["data"]?.jsonBytes, stored.data, "data is the stored bytes")
+        XCTAssertEqual(first["metadata"]?.jsonBytes, stored.metadata)
+        XCTAssertEqual(first["hash"], .string(stored.hashHex))
+        XCTAssertNotNil(Timestamp(rfc3339: first["time"]?.stringValue ?? ""))
+    }
+
+    func testReadPagesWithNextVersion() async throws {
+        let page = try await fixture.call(#"{"op":"read","stream":"user-1","from_version":1,"limit":1}"#)
+        XCTAssertEqual(page["events"]?.arrayValue?.count, 1)
+        XCTAssertEqual(page["next_version"], 2)
+        let next = try await fixture.call(#"{"op":"read","stream":"user-1","from_version":2,"limit":1}"#)
+        XCTAssertEqual(next["events"]?.arrayValue?.first?["type"], "UserJoinedSegment")
+        XCTAssertEqual(next["next_version"], .null)
+        let past = try await fixture.call(#"{"op":"read","stream":"user-1","from_version":9}"#)
+        XCTAssertEqual(past["events"], [], "past the end of an existing stream: empty, not an error")
+    }
+
+    func testReadErrors() async throws {
+        do {
+            let response = try await fixture.call(#"{"op":"read","stream":"user-99"}"#)
+            XCTAssertEqual(errorCode(response), "not_found", response.jsonString)
+        }
+        let limit = try await fixture.call(#"{"op":"read","stream":"user-1","limit":0}"#)
+        XCTAssertEqual(errorMessage(limit), "limit: must be between 1 and 10000, got 0")
+        let big = try await fixture.call(#"{"op":"read","stream":"user-1","limit":10001}"#)
+        XCTAssertEqual(errorCode(big), "bad_request")
+        let version = try await fixture.call(#"{"op":"read","stream":"user-1","from_version":"1"}"#)
+        XCTAssertEqual(errorMessage(version), "from_version: expected a non-negative integer, got string")
+        do {
+            let response = try await fixture.call(#"{"op":"read","stream":"bad name"}"#)
+            XCTAssertEqual(errorCode(response), "bad_request", response.jsonString)
+        }
+    }
+
+    func testReadAllPagesThroughTheLog() async throws {
+        var from: JSONValue = 1
+        var seqs: [JSONValue] = []
+        while from != .null {
+            let page = try await fixture.call(["op": "read_all", "from_seq": from, "limit": 3])
+            seqs += page["events"]?.arrayValue?.compactMap { $0["seq"] } ?? []
+            from = page["next_seq"] ?? .null
+        }
+        XCTAssertEqual(seqs, (1...10).map { .int($0) })
+    }
+
+    func testReadAllFilters() async throws {
+        let byType = try await fixture.call(#"{"op":"read_all","filter":{"types":["UserJoinedSegment"]}}"#)
+        XCTAssertEqual(byType["events"]?.arrayValue?.count, 5)
+        let byPrefix = try await fixture.call(#"{"op":"read_all","filter":{"stream_prefix":"user-3"}}"#)
+        XCTAssertEqual(byPrefix["events"]?.arrayValue?.map { $0["stream"] }, ["user-3", "user-3"])
+        let none = try await fixture.call(#"{"op":"read_all","from_seq":11}"#)
+        XCTAssertEqual(none["events"], [])
+        XCTAssertEqual(none["next_seq"], .null)
+        let badTypes = try await fixture.call(#"{"op":"read_all","filter":{"types":["A",2]}}"#)
+        XCTAssertEqual(errorMessage(badTypes), "filter.types[1]: expected a string, got integer")
+    }
+
+    func testReadAllScanLimitReturnsEarlyWithNextSeq() async throws {
+        var limits = Dispatcher.Limits()
+        limits.readAllScanLimit = 4
+        let small = Dispatcher(engine: fixture.engine, limits: limits, blocking: InlineExecutor())
+        let response = try JSONParser.parse(
+            Array(await small.handle(Array(#"{"op":"read_all","filter":{"stream_prefix":"user-5"}}"#.utf8), session: Session()).dropLast()))
+        XCTAssertEqual(response["events"], [])
+        XCTAssertEqual(response["next_seq"], 5, "a rare filter stops after the scan limit and says where to go on")
+    }
+}
