@@ -35,6 +35,11 @@ public struct ServerConfiguration: Sendable {
     public var blockingThreads = 2
     /// How long a graceful shutdown lets connections finish their requests before closing them.
     public var shutdownGracePeriod = Duration.seconds(10)
+    /// Run the email projector (user events → EmailGenerated) inside the server.
+    public var emails = true
+    /// A directory with `rules.json` and `templates/` replacing or adding to the built-in
+    /// email rules and templates; nil: the built-in ones.
+    public var emailDirectory: String?
 
     public init() {}
 

@@ -19,6 +19,8 @@ struct ConfigurationFile: Decodable {
     var blockingThreads: Int?
     var shutdownGraceSeconds: Double?
     var initialMapBytes: Int?
+    var emails: Bool?
+    var emailConfig: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, data
@@ -33,6 +35,8 @@ struct ConfigurationFile: Decodable {
         case blockingThreads = "blocking_threads"
         case shutdownGraceSeconds = "shutdown_grace_seconds"
         case initialMapBytes = "initial_map_bytes"
+        case emails
+        case emailConfig = "email_config"
     }
 
     /// Reads `path`. Throws a `ValidationError`-style message for unreadable JSON or unknown keys.
@@ -70,6 +74,8 @@ struct ConfigurationFile: Decodable {
         if let blockingThreads { configuration.blockingThreads = blockingThreads }
         if let shutdownGraceSeconds { configuration.shutdownGracePeriod = .milliseconds(Int64(shutdownGraceSeconds * 1000)) }
         if let initialMapBytes { configuration.initialMapSize = initialMapBytes }
+        if let emails { configuration.emails = emails }
+        if let emailConfig { configuration.emailDirectory = emailConfig }
     }
 }
 

@@ -36,6 +36,12 @@ struct Spoold: AsyncParsableCommand {
     @Option(help: "The most client connections open at once. Default 1024.")
     var maxConnections: Int?
 
+    @Option(help: "A directory with email rules.json and templates/<name>.{subject,text,html}.mustache; default: the built-in ones.")
+    var emailConfig: String?
+
+    @Flag(help: "Do not run the email projector (no emails are generated from user events).")
+    var noEmails = false
+
     @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -73,6 +79,20 @@ struct Spoold: AsyncParsableCommand {
             Self.fail("cannot open data directory \(settings.dataDirectory): \(error)", code: 1)
         }
 
+        do {
+            let lagging = try await engine.catchUpViews()
+            if !lagging.isEmpty { logger.notice("rebuilt views that lagged the log", metadata: ["views": "\(lagging.map(\.rawValue))"]) }
+            if settings.emails {
+                try await engine.startEmails(EmailCatalog(directory: settings.emailDirectory))
+            }
+        } catch let error as SpoolError {
+            engine.close()
+            Self.fail(error.message, code: 1)
+        } catch {
+            engine.close()
+            Self.fail("cannot start: \(error)", code: 1)
+        }
+
         let server = Server(configuration: settings, engine: engine, logger: logger) { host, port in
             let address = ListenAddress.describe(host: host, port: port)
             logger.info(
@@ -101,6 +121,8 @@ struct Spoold: AsyncParsableCommand {
         if let data { settings.dataDirectory = data }
         if let maxLineBytes { settings.maxLineBytes = maxLineBytes }
         if let maxConnections { settings.maxConnections = maxConnections }
+        if let emailConfig { settings.emailDirectory = emailConfig }
+        if noEmails { settings.emails = false }
         if let problem = settings.problem { throw ConfigurationError(problem) }
         return settings
     }
