@@ -17,7 +17,7 @@ final class SubscriptionEndToEndTests: XCTestCase {
     }
 
     func testFanOutFiltersAndCompetingConsumers() async throws {
-        let server = try TestServer(arguments: ["--no-emails"])
+        let server = try TestServer()
         defer { server.stopAndRemove() }
         let admin = try await server.connect()
         _ = ok(try await admin.request("sub_create", ["name": "crm", "start": "beginning"]))
@@ -64,7 +64,7 @@ final class SubscriptionEndToEndTests: XCTestCase {
     }
 
     func testLeaseTimeoutNackDelayDeadLettersAndRequeue() async throws {
-        let server = try TestServer(arguments: ["--no-emails"])
+        let server = try TestServer()
         defer { server.stopAndRemove() }
         let c = try await server.connect()
         _ = ok(try await c.request("sub_create", ["name": "q", "ack_timeout_ms": 300, "max_deliveries": 2]))
@@ -98,7 +98,7 @@ final class SubscriptionEndToEndTests: XCTestCase {
     }
 
     func testLongPollReturnsWhenAnAppendCommits() async throws {
-        let server = try TestServer(arguments: ["--no-emails"])
+        let server = try TestServer()
         defer { server.stopAndRemove() }
         let waiter = try await server.connect()
         let writer = try await server.connect()
@@ -113,7 +113,7 @@ final class SubscriptionEndToEndTests: XCTestCase {
     }
 
     func testRestartGracefulAndKilledNeverLosesOrRedeliversAcked() async throws {
-        var server = try TestServer(arguments: ["--no-emails"])
+        var server = try TestServer()
         defer { server.stopAndRemove() }
         var c = try await server.connect()
         _ = ok(try await c.request("sub_create", ["name": "q"]))
@@ -123,14 +123,14 @@ final class SubscriptionEndToEndTests: XCTestCase {
         _ = ok(try await c.request("ack", ["name": "q", "seqs": [1, 2, 3, 5, 8]]))
         await c.close()
         server.stop()
-        server = try server.restarted(arguments: ["--no-emails"])
+        server = try server.restarted()
         c = try await server.connect()
         let value12 = seqs(try await c.request("fetch", ["name": "q", "max": 10]))
         XCTAssertEqual(value12, [4, 6, 7, 9, 10])
         _ = ok(try await c.request("ack", ["name": "q", "seqs": [4, 6]]))
         await c.close()
         server.process.kill()
-        server = try server.restarted(arguments: ["--no-emails"])
+        server = try server.restarted()
         c = try await server.connect()
         let value13 = seqs(try await c.request("fetch", ["name": "q", "max": 10]))
         XCTAssertEqual(value13, [7, 9, 10], "after SIGKILL too")
@@ -138,7 +138,7 @@ final class SubscriptionEndToEndTests: XCTestCase {
     }
 
     func testResetToAnEarlierTimeReplays() async throws {
-        let server = try TestServer(arguments: ["--no-emails"])
+        let server = try TestServer()
         defer { server.stopAndRemove() }
         let c = try await server.connect()
         _ = ok(try await c.request("sub_create", ["name": "q"]))
@@ -160,7 +160,7 @@ final class SubscriptionEndToEndTests: XCTestCase {
     }
 
     func testBadInputGetsClearErrors() async throws {
-        let server = try TestServer(arguments: ["--no-emails"])
+        let server = try TestServer()
         defer { server.stopAndRemove() }
         let c = try await server.connect()
         _ = ok(try await c.request("sub_create", ["name": "q"]))
