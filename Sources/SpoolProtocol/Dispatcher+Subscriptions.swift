@@ -21,6 +21,12 @@ extension Dispatcher {
         Operation("fetch", "leases up to max events, waiting up to wait_ms for new ones: name, max (100), wait_ms (0), consumer") {
             dispatcher, request, writer in try await dispatcher.fetch(&request, &writer)
         },
+        Operation("subscribe", "pushes events to this connection as they arrive, at most credit unacked: name, credit (100)") {
+            dispatcher, request, writer in try await dispatcher.subscribe(&request, &writer)
+        },
+        Operation("unsubscribe", "stops pushing a subscription to this connection: name") {
+            dispatcher, request, writer in try await dispatcher.unsubscribe(&request, &writer)
+        },
         Operation("ack", "marks events done; they are never delivered again: name, seqs") {
             dispatcher, request, writer in try await dispatcher.ack(&request, &writer)
         },
@@ -102,11 +108,34 @@ extension Dispatcher {
         writer.endArray()
     }
 
+    /// `subscribe` → `subscribed: true`; then `{"push": name, "seq", "delivery", "event"}` lines.
+    func subscribe(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let name = try request.fields.string("name")
+        let credit = try request.fields.int("credit", in: 1...10_000, default: 100)
+        try request.fields.finish()
+        guard let pushes = request.session.pushes else { throw SpoolError.badRequest("this connection cannot receive pushes") }
+        _ = try engine.subscriptions.info(name)
+        try pushes.subscribe(name, credit: credit, hub: engine.subscriptions)
+        writer.key("subscribed")
+        writer.writeBool(true)
+    }
+
+    func unsubscribe(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let name = try request.fields.string("name")
+        try request.fields.finish()
+        guard request.session.pushes?.unsubscribe(name) == true else {
+            throw SpoolError.notFound("this connection is not subscribed to \(name)")
+        }
+        writer.key("unsubscribed")
+        writer.writeBool(true)
+    }
+
     func ack(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         let name = try request.fields.string("name")
         let seqs = try request.fields.seqs("seqs")
         try request.fields.finish()
         try await engine.subscriptions.ack(name, seqs)
+        request.session.pushes?.settled(name, seqs)
         writer.key("acked")
         writer.writeInt(Int64(seqs.count))
     }
@@ -118,6 +147,7 @@ extension Dispatcher {
         let error = try request.fields.optionalString("error")
         try request.fields.finish()
         try await engine.subscriptions.nack(name, seqs, delayMilliseconds: Int64(delay), error: error.map { String($0.prefix(1000)) })
+        request.session.pushes?.settled(name, seqs)
         writer.key("nacked")
         writer.writeInt(Int64(seqs.count))
     }

@@ -109,11 +109,19 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// Starts running a decoded request at once, on the calling context, and returns the task
-    /// that yields its response line. A `pipelined` op has queued its engine work (an append
-    /// is in the writer's queue) before this returns, so requests started one after another
-    /// reach the writer in that order. Call it from nonisolated code: from an actor, the first
-    /// call into the engine would hop executors and the order would be lost.
+    /// Starts running a decoded request at once, on the calling context, and returns its task;
+    /// `answer` gets the response line when it is done. A `pipelined` op has queued its engine
+    /// work (an append is in the writer's queue) before this returns, so requests started one
+    /// after another reach the writer in that order. Call it from nonisolated code: from an
+    /// actor, the first call into the engine would hop executors and the order would be lost.
+    @discardableResult
+    public func start(
+        _ request: Request, _ operation: Operation, answer: @escaping @Sendable ([UInt8]) -> Void
+    ) -> Task<Void, Never> {
+        Task.immediate { answer(await self.execute(request, operation)) }
+    }
+
+    /// `start`, with the response line as the task's value.
     public func start(_ request: Request, _ operation: Operation) -> Task<[UInt8], Never> {
         Task.immediate { await self.execute(request, operation) }
     }

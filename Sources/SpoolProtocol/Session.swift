@@ -5,11 +5,14 @@
 public struct Session: Sendable {
     /// Who the connection acts as: stamped on every event it appends.
     public var principal: String
+    /// The connection's push deliveries (`subscribe`); nil where nothing can be pushed.
+    public var pushes: PushSubscriptions?
 
     /// A connection that has not authenticated.
     public static let anonymousPrincipal = "anonymous"
 
-    public init(principal: String = Session.anonymousPrincipal) {
+    public init(principal: String = Session.anonymousPrincipal, pushes: PushSubscriptions? = nil) {
         self.principal = principal
+        self.pushes = pushes
     }
 }

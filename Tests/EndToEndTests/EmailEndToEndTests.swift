@@ -49,7 +49,12 @@ final class EmailEndToEndTests: XCTestCase {
                 "append",
                 [
                     "stream": .string("user-\(user)"),
-                    "events": [["type": "UserCreated", "data": ["user_id": .string(user), "email": .string("\(user)@example.com"), "first_name": "Ada"]]],
+                    "events": [
+                        [
+                            "type": "UserCreated",
+                            "data": ["user_id": .string(user), "email": .string("\(user)@example.com"), "first_name": "Ada"],
+                        ]
+                    ],
                 ])
             XCTAssertEqual(response["ok"], true)
         }
@@ -63,11 +68,11 @@ final class EmailEndToEndTests: XCTestCase {
         let check = try runCommand([
             "python3", "-c",
             """
-            import mailbox, sys
+            import email, email.policy, mailbox, sys
             box = mailbox.Maildir(sys.argv[1], create=False)
             for key in sorted(box.keys()):
-                m = box[key]
-                print(m["To"], "|", m["Subject"], "|", m.get_payload(decode=True).decode().splitlines()[0])
+                m = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+                print(m["To"], "|", m["Subject"], "|", m.get_body(preferencelist=("plain",)).get_content().splitlines()[0])
             """,
             maildir,
         ])

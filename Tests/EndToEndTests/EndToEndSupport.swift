@@ -15,9 +15,12 @@ final class TestServer: Sendable {
     let process: ServerProcess
     var dataDirectory: String { directory.appending("data") }
 
-    init(arguments: [String] = [], directory: TemporaryDirectory? = nil) throws {
+    /// `emails: false` (the default) runs without the email projector, so the log holds exactly
+    /// what the test appended.
+    init(arguments: [String] = [], emails: Bool = false, directory: TemporaryDirectory? = nil) throws {
         self.directory = try directory ?? TemporaryDirectory("e2e")
-        process = try ServerProcess(dataDirectory: self.directory.appending("data"), arguments: arguments)
+        process = try ServerProcess(
+            dataDirectory: self.directory.appending("data"), arguments: arguments + (emails ? [] : ["--no-emails"]))
     }
 
     var port: Int { process.port }
@@ -25,7 +28,9 @@ final class TestServer: Sendable {
     func connect() async throws -> SpoolConnection { try await process.connect() }
 
     /// A fresh server on the same data directory (after this one stopped).
-    func restarted(arguments: [String] = []) throws -> TestServer { try TestServer(arguments: arguments, directory: directory) }
+    func restarted(arguments: [String] = [], emails: Bool = false) throws -> TestServer {
+        try TestServer(arguments: arguments, emails: emails, directory: directory)
+    }
 
     /// SIGTERM, and the exit status must be 0.
     func stop(file: StaticString = #filePath, line: UInt = #line) {

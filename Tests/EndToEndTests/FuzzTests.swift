@@ -14,7 +14,7 @@ final class FuzzTests: XCTestCase {
     func testRandomAndMutatedLines() async throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SplitMix64(seed: seed)
-        let server = try TestServer(arguments: ["--max-line-bytes", "2048"])
+        let server = try TestServer(arguments: ["--max-line-bytes", "2048"], emails: true)
         defer { server.stopAndRemove() }
         let setup = try await server.connect()
         _ = try await setup.pipeline((0..<20).map { userCreated("f\($0)", id: UUID()) })

@@ -55,7 +55,7 @@ final class RestartTests: XCTestCase {
     }
 
     func testSigkillUnderLoadLosesNoAcknowledgedAppend() async throws {
-        let server = try TestServer()
+        let server = try TestServer(emails: true)  // the email projector appends too
         let clients = 6
         let acknowledged = try await withThrowingTaskGroup(of: [(seq: Int64, id: String)].self) { group in
             for client in 0..<clients {
@@ -81,7 +81,7 @@ final class RestartTests: XCTestCase {
             return all
         }
         XCTAssertGreaterThan(acknowledged.count, 100, "the load ran long enough to matter")
-        let restarted = try server.restarted()
+        let restarted = try server.restarted(emails: true)
         defer { restarted.stopAndRemove() }
         let connection = try await restarted.connect()
         let log = try await readWholeLog(connection)

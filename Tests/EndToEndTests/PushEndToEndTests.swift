@@ -1,0 +1,66 @@
+import Foundation
+import JSON
+import SpoolClient
+import SpoolTestSupport
+import XCTest
+
+/// `subscribe` over a raw socket, as a client in another language would use it.
+final class PushEndToEndTests: XCTestCase {
+    func testPushRespectsCreditAndAcksGiveItBack() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let admin = try await server.connect()
+        _ = try await admin.request("sub_create", ["name": "live", "start": "beginning"])
+        for response in try await admin.pipeline((1...5).map { userCreated("p\($0)") }) { XCTAssertEqual(response["ok"], true) }
+        // The client subscribes with credit 2, reads what is pushed for a while, acks one,
+        // and reads again: exactly one more event arrives.
+        let script = """
+            import json, socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            def send(o): s.sendall(json.dumps(o).encode() + b"\\n")
+            def lines_for(seconds):
+                data = b""
+                deadline = time.time() + seconds
+                while time.time() < deadline:
+                    s.settimeout(max(0.01, deadline - time.time()))
+                    try:
+                        chunk = s.recv(65536)
+                    except (socket.timeout, TimeoutError):
+                        break
+                    if not chunk: break
+                    data += chunk
+                return [json.loads(line) for line in data.split(b"\\n") if line]
+            send({"id": 1, "op": "subscribe", "name": "live", "credit": 2})
+            first = lines_for(1.0)
+            pushed = [m["seq"] for m in first if "push" in m]
+            send({"id": 2, "op": "ack", "name": "live", "seqs": [pushed[0]]})
+            second = lines_for(1.0)
+            more = [m["seq"] for m in second if "push" in m]
+            acks = [m for m in second if m.get("id") == 2]
+            print(json.dumps({"subscribed": [m for m in first if m.get("id") == 1], "first": pushed, "second": more, "ack": acks}))
+            """
+        let result = try runPython(script, arguments: [String(server.port)])
+        XCTAssertEqual(result.status, 0, result.output)
+        let report = try JSONParser.parse(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(report["subscribed"]?[0]?["ok"], true)
+        XCTAssertEqual(report["first"], [1, 2], "no more than the credit is pushed")
+        XCTAssertEqual(report["ack"]?[0]?["ok"], true)
+        XCTAssertEqual(report["second"], [3], "an ack gives one credit back")
+        let info = try await admin.request("sub_info", ["name": "live"])
+        XCTAssertEqual(info["subscription"]?["ack_floor"], 1)
+        await admin.close()
+    }
+}
+
+/// Runs `python3 -c script arguments…`; returns its exit status and standard output.
+func runPython(_ script: String, arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
