@@ -1,6 +1,7 @@
 import JSON
 import SpoolCore
 import SpoolProtocol
+import Synchronization
 import XCTest
 
 final class AppendOpTests: XCTestCase {
@@ -130,7 +131,8 @@ final class PipelinedAppendTests: XCTestCase {
         let fixture = try DispatcherFixture()
         defer { fixture.close() }
         let dispatcher = fixture.dispatcher
-        let tasks: [Task<[UInt8], Never>] = (0..<500).map { version in
+        let answers = Mutex<[Int: [UInt8]]>([:])
+        let tasks: [Task<Void, Never>] = (0..<500).map { version in
             let event: JSONValue =
                 version == 0
                 ? ["type": "UserCreated", "data": ["user_id": "o", "email": "o@example.com"]]
@@ -140,11 +142,12 @@ final class PipelinedAppendTests: XCTestCase {
                 preconditionFailure("a valid append decodes")
             }
             XCTAssertEqual(operation.scheduling, .pipelined)
-            return dispatcher.start(request, operation)
+            return dispatcher.start(request, operation) { bytes in answers.withLock { $0[version] = bytes } }
         }
-        for (index, task) in tasks.enumerated() {
-            let response = try JSONParser.parse(Array(await task.value.dropLast()))
-            XCTAssertEqual(response["version"], .int(Int64(index + 1)), response.jsonString)
+        for task in tasks { await task.value }
+        for version in 0..<500 {
+            let response = try JSONParser.parse(Array((answers.withLock { $0[version] } ?? []).dropLast()))
+            XCTAssertEqual(response["version"], .int(Int64(version + 1)), response.jsonString)
         }
     }
 
