@@ -67,6 +67,14 @@ let package = Package(
             dependencies: ["SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "tools/spool-bench"
         ),
+        .executableTarget(
+            name: "spool-load",
+            dependencies: [
+                "JSON", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "tools/spool-load"
+        ),
         .target(name: "SpoolTestSupport", dependencies: ["JSON", "SpoolClient"], path: "Tests/SpoolTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),

@@ -7,20 +7,28 @@
 # collected in $OUT/<section>.jsonl.
 #
 # Environment (all optional):
-#   SECTIONS             sections to run, in order            (default: "storage")
+#   SECTIONS             sections to run, in order            (default: "storage server views consume emails")
 #   SPOOL_BENCH          the spool-bench binary               (default: .build/release/spool-bench)
 #   BENCH_DIR            where data directories are created   (default: $TMPDIR or /tmp)
 #   BENCH_EVENTS         events per append configuration      (default: 1000000)
 #   BENCH_SECONDS        time cap per append configuration    (default: 20)
+#   BENCH_VIEW_EVENTS    events of the views history          (default: 1000000)
+#   BENCH_VIEW_USERS     users of the views history           (default: 100000)
+#   BENCH_BACKLOG        events of the consume backlog        (default: 1000000)
+#   BENCH_EMAIL_USERS    new users for the email projector    (default: 100000)
 #   OUT                  where the JSON lines go               (default: a new temporary directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECTIONS=${SECTIONS:-storage}
+SECTIONS=${SECTIONS:-storage server views consume emails}
 SPOOL_BENCH=${SPOOL_BENCH:-.build/release/spool-bench}
 BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}}
 BENCH_EVENTS=${BENCH_EVENTS:-1000000}
 BENCH_SECONDS=${BENCH_SECONDS:-20}
+BENCH_VIEW_EVENTS=${BENCH_VIEW_EVENTS:-1000000}
+BENCH_VIEW_USERS=${BENCH_VIEW_USERS:-100000}
+BENCH_BACKLOG=${BENCH_BACKLOG:-1000000}
+BENCH_EMAIL_USERS=${BENCH_EMAIL_USERS:-100000}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/spool-bench-results.XXXXXX")}
 mkdir -p "$BENCH_DIR" "$OUT"
 
@@ -95,6 +103,200 @@ if busy:
     print(f"warning: {len(busy)} configuration(s) shared the CPU with other processes (others % > 20); "
           "their figures are low — rerun on a quiet machine")
 EOF
+}
+
+# Server: spoold over TCP, with the same loads against Redis 7 in the same run (issues 4 and 5).
+# Durable appends (1, 8, 64 connections x window 1, 32; Redis: XADD with appendonly yes +
+# appendfsync always), consume throughput from a 1,000,000-event backlog (fetch + ack of 100
+# and 1000; Redis: XREADGROUP + XACK), and append-ack -> delivery latency. Targets: Spool >=
+# Redis appends at 64 x 32, and Spool >= Redis consume throughput. Builds nothing (`make bench`
+# builds release); installs redis-server when missing. Both servers run on free loopback
+# ports with data in fresh directories under $BENCH_DIR and are stopped on exit.
+# Environment: SPOOL_LOAD (.build/release/spool-load), SPOOLD (.build/release/spoold),
+# SERVER_EVENTS (200000 appends per configuration; 20000 at 1 x 1), SERVER_SECONDS (20, cap
+# per configuration), BENCH_BACKLOG (1000000), SERVER_SPOOLD_FLAGS (--no-emails: the email
+# projector off, so both servers do the same work; set it empty to measure spoold as shipped).
+section_server() {
+    local load=${SPOOL_LOAD:-.build/release/spool-load} spoold=${SPOOLD:-.build/release/spoold}
+    local events=${SERVER_EVENTS:-200000} seconds=${SERVER_SECONDS:-20} backlog=${BENCH_BACKLOG:-1000000}
+    local flags=${SERVER_SPOOLD_FLAGS---no-emails}
+    local binary
+    for binary in "$load" "$spoold"; do
+        [ -x "$binary" ] || { echo "bench.sh: $binary is missing; build it with: swift build -c release" >&2; return 1; }
+    done
+    if ! command -v redis-server >/dev/null; then
+        [ "$(id -u)" = 0 ] || { echo "bench.sh: redis-server is missing: sudo apt-get install -y redis-server" >&2; return 1; }
+        echo "installing redis-server"
+        apt-get install -y -qq redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+    fi
+    SERVER_PIDS=()
+    trap 'server_stop_all' EXIT
+
+    title "server: durable appends over TCP, spoold vs redis-server (appendonly yes, appendfsync always)"
+    echo "spoold $flags; $(redis-server --version | cut -d' ' -f1-3)"
+    server_start_spoold "$spoold" $flags
+    server_start_redis
+    local connections window count
+    for connections in 1 8 64; do
+        for window in 1 32; do
+            count=$events
+            [ "$connections" = 1 ] && [ "$window" = 1 ] && count=$((events / 10))
+            # Alternate the two servers per configuration so both see the same background load.
+            load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
+                --connections "$connections" --window "$window" --events "$count" --seconds "$seconds"
+            load_run "$load" redis-xadd --port "$REDIS_PORT" --server-pid "$REDIS_PID" \
+                --connections "$connections" --window "$window" --events "$count" --seconds "$seconds"
+        done
+    done
+    server_stop_all
+
+    title "server: consume a backlog of $backlog events (fetch + ack vs XREADGROUP + XACK), fresh servers"
+    server_start_spoold "$spoold" $flags
+    server_start_redis
+    load_run "$load" spool-consume --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" --preload "$backlog" --batch 100,1000 --seconds 60
+    load_run "$load" redis-consume --port "$REDIS_PORT" --server-pid "$REDIS_PID" --preload "$backlog" --batch 100,1000 --seconds 60
+
+    title "server: append acknowledgement -> delivery to a waiting consumer (1000 appends/s)"
+    load_run "$load" spool-latency --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" --events 10000 --rate 1000
+    server_stop_all
+    trap - EXIT
+
+    title "server: summary"
+    python3 - "$OUT/server.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+def pick(bench, server, **match):
+    found = [r for r in rows if r["bench"] == bench and r["server"] == server and all(r.get(k) == v for k, v in match.items())]
+    return found[-1] if found else None
+print("appends       connections x window   spool events/s   redis events/s   spool/redis")
+for c in (1, 8, 64):
+    for w in (1, 32):
+        s, r = pick("append", "spool", connections=c, window=w), pick("append", "redis", connections=c, window=w)
+        if s and r:
+            mark = "   <- target: >= 100%" if (c, w) == (64, 32) else ""
+            print(f"              {c:>3} x {w:<2}               {s['events_per_s']:>14,}   {r['events_per_s']:>14,}   {100 * s['events_per_s'] / r['events_per_s']:9.1f}%{mark}")
+print("consume       batch                  spool events/s   redis events/s   spool/redis (target: >= 100%)")
+for b in (100, 1000):
+    s, r = pick("consume", "spool", batch=b), pick("consume", "redis", batch=b)
+    if s and r:
+        print(f"              {b:<5}                  {s['events_per_s']:>14,}   {r['events_per_s']:>14,}   {100 * s['events_per_s'] / r['events_per_s']:9.1f}%")
+lat = pick("latency", "spool")
+if lat:
+    print(f"latency       ack -> {lat['delivery']} delivery: p50 {lat['ack_to_delivery_p50_ms']:.3f} ms, p99 {lat['ack_to_delivery_p99_ms']:.3f} ms"
+          + ("" if lat["delivery"] == "push" else " (no subscribe op: a long-polling fetch)"))
+busy = [r for r in rows if r.get("others_cpu_percent", 0) > 20]
+if busy:
+    print(f"warning: {len(busy)} run(s) shared the CPU with other processes (others % > 20); rerun them on a quiet machine")
+PY
+}
+
+# Runs spool-load, showing its table and keeping its JSON lines in $OUT/$section.jsonl; a run
+# that hangs is stopped after 5 minutes.
+load_run() {
+    local binary=$1
+    shift
+    echo "\$ spool-load $*"
+    timeout 300 "$binary" "$@" | while IFS= read -r line; do
+        case $line in
+        '{'*) echo "$line" >>"$OUT/$section.jsonl" ;;
+        '') ;;
+        *) echo "$line" ;;
+        esac
+    done
+    echo
+}
+
+# Starts spoold on a free loopback port with a fresh data directory: sets SPOOLD_PORT, SPOOLD_PID.
+server_start_spoold() {
+    local binary=$1 dir
+    shift
+    dir=$(mktemp -d "$BENCH_DIR/spool-server-bench.XXXXXX")
+    "$binary" --listen 127.0.0.1:0 --data "$dir/data" "$@" >"$dir/spoold.log" 2>&1 &
+    SPOOLD_PID=$!
+    SERVER_PIDS+=("$SPOOLD_PID:$dir")
+    for _ in $(seq 100); do
+        SPOOLD_PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/spoold.log" | head -1 | cut -d: -f2 || true)
+        [ -n "$SPOOLD_PORT" ] && return 0
+        sleep 0.1
+    done
+    echo "bench.sh: spoold did not start:" >&2
+    cat "$dir/spoold.log" >&2
+    return 1
+}
+
+# Starts redis-server on a free loopback port, durable like spoold (every write fsynced before
+# the reply), with a fresh directory: sets REDIS_PORT, REDIS_PID.
+server_start_redis() {
+    local dir
+    dir=$(mktemp -d "$BENCH_DIR/redis-server-bench.XXXXXX")
+    REDIS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync always --save '' \
+        --dir "$dir" --daemonize no >"$dir/redis.log" 2>&1 &
+    REDIS_PID=$!
+    SERVER_PIDS+=("$REDIS_PID:$dir")
+    for _ in $(seq 100); do
+        grep -q 'Ready to accept connections' "$dir/redis.log" && return 0
+        sleep 0.1
+    done
+    echo "bench.sh: redis-server did not start:" >&2
+    cat "$dir/redis.log" >&2
+    return 1
+}
+
+# Stops every server this section started (SIGTERM, then waits) and removes their directories.
+server_stop_all() {
+    local entry
+    for entry in "${SERVER_PIDS[@]}"; do
+        kill "${entry%%:*}" 2>/dev/null || true
+        wait "${entry%%:*}" 2>/dev/null || true
+        rm -rf "${entry#*:}"
+    done
+    SERVER_PIDS=()
+}
+
+# Views (issue 3), in-process: the cost of inline projection (the same history appended
+# through a bare Writer and through Engine.append), rebuild throughput (target >= 1,000,000
+# events/s) and view query latency (target: as-of get_user p99 < 1 ms). About a minute at
+# 1,000,000 events.
+section_views() {
+    title "views: $BENCH_VIEW_EVENTS events over $BENCH_VIEW_USERS users: inline projection, rebuild, queries (in-process)"
+    bench views --events "$BENCH_VIEW_EVENTS" --users "$BENCH_VIEW_USERS" --rebuilds 3
+    title "views: summary"
+    python3 - "$OUT/views.jsonl" <<'EOF'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+fill = {r["layer"]: r for r in rows if r["bench"] == "views-fill"}
+if "log" in fill and "engine" in fill:
+    share = 100 * fill["engine"]["events_per_s"] / fill["log"]["events_per_s"]
+    print(f"inline views: {fill['engine']['events_per_s']:,} events/s with views, {fill['log']['events_per_s']:,} for the log alone ({share:.0f}%)")
+rebuilds = sorted(r["events_per_s"] for r in rows if r["bench"] == "views-rebuild")
+if rebuilds:
+    median = rebuilds[len(rebuilds) // 2]
+    verdict = "met" if median >= 1_000_000 else "NOT met"
+    print(f"rebuild, all views: median {median:,} events/s of {len(rebuilds)} runs; target >= 1,000,000: {verdict}")
+asof = [r for r in rows if r["bench"] == "views-query" and r["query"].startswith("get_user as of")]
+if asof:
+    worst = max(r["latency_p99_us"] for r in asof)
+    print(f"as-of get_user p99: {worst:,.1f} us; target < 1,000 us: {'met' if worst < 1000 else 'NOT met'}")
+busy = [r for r in rows if r.get("others_cpu_percent", 0) > 20]
+if busy:
+    print(f"warning: {len(busy)} row(s) shared the CPU with other processes (others % > 20); "
+          "their figures are low — rerun on a quiet machine")
+EOF
+}
+
+# Subscriptions (issue 5), in-process: consume throughput from a backlog (fetch batches +
+# ack) and the long poll's wake latency. The TCP figures and the Redis peer are elsewhere.
+section_consume() {
+    title "consume: a backlog of $BENCH_BACKLOG events through one subscription (in-process)"
+    bench consume --backlog "$BENCH_BACKLOG" --batch 100,1000 --consumers 1,4
+}
+
+# Email projector (issue 6), in-process: generation throughput on new users, then the lag
+# from a UserCreated's acknowledgement to its EmailGenerated being readable.
+section_emails() {
+    title "emails: the email projector on $BENCH_EMAIL_USERS new users (in-process)"
+    bench emails --users "$BENCH_EMAIL_USERS" --rate 500,1000,2000
 }
 
 [ -x "$SPOOL_BENCH" ] || { echo "bench.sh: $SPOOL_BENCH is missing; build it with: swift build -c release --product spool-bench" >&2; exit 1; }

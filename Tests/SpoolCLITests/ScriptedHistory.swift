@@ -6,7 +6,8 @@ import XCTest
 
 /// A real `spoold` on a free port holding a short scripted history of three clients, every
 /// event appended with `spool append`, and ways to ask it: through `spool` (`remote`), through
-/// `spool --data` (`local`), and directly over the protocol (`request`).
+/// `spool --data` (`local`), and directly over the protocol (`request`). The email projector
+/// is off, so the history's emails are exactly the ones appended here.
 ///
 /// The history: ada is created (in beta) and welcomed, joins vip, is renamed Ada → Ava and
 /// upgraded (which causes an email), opts out of marketing, and loses her last name; bob is
@@ -26,7 +27,7 @@ final class ScriptedHistory: Sendable {
     /// Starts the server and appends the history; throws when any append fails.
     init() throws {
         directory = try TemporaryDirectory("spool-cli")
-        server = try ServerProcess(dataDirectory: directory.appending("data"))
+        server = try ServerProcess(dataDirectory: directory.appending("data"), arguments: ["--no-emails"])
         let address = "127.0.0.1:\(server.port)"
         var seqs: [String: UInt64] = [:]
         for step in Self.steps {

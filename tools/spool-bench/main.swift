@@ -1,6 +1,7 @@
 import Foundation
 
-/// `spool-bench`: storage benchmarks of Spool and the child process of its crash-safety test.
+/// `spool-bench`: storage, view, subscription and email benchmarks of Spool, and the child
+/// process of its crash-safety test.
 let usage = """
     usage: spool-bench <command> [options]
 
@@ -12,6 +13,20 @@ let usage = """
       raw          raw LMDB MDB_APPEND of fixed-size values: the ceiling
                    --events N (1000000)  --batch 1000[,100,10]  --value-size 250
                    --index-streams 0[,100000] (a second, streams-like put per event)  --dir BASE
+      views        fill a history through a bare Writer and through Engine.append (the cost of
+                   inline views), then time Engine.rebuild and as-of / current view queries
+                   --events N (1000000)  --users U (100000)  --per-append 4  --submitters 64
+                   --window 16  --layer log,engine  --rebuilds 3  --rebuild-views all[,users-by-id…]
+                   --queries 20000  --query-seconds 5 (per query kind)  --dir BASE
+      consume      consume a backlog through a subscription: fetch batches + ack, in-process
+                   --backlog N (1000000)  --batch 100,1000  --consumers 1[,4]  --users 10000
+                   --per-append 50  --submitters 64  --window 4 (the backlog's appends)
+                   --wake-events 2000 (0: skip)  --rate 1000 (append -> long-poll wake)  --dir BASE
+      emails       the email projector: backlog throughput on U new users, then the lag from a
+                   UserCreated's acknowledgement to its EmailGenerated being readable
+                   --users U (100000)  --events-per-user 1 (more: the views' event mix)
+                   --per-append 4  --submitters 64  --window 16  --lag-users 3000 (per rate)
+                   --rate 500,1000,2000 (users/s)  --dir BASE
       append-loop  append forever to --dir D, printing "<seq> <stream> <version>" per durable
                    append (the crash-safety test's child)  --stream-count 8  --tasks 4
 
@@ -28,6 +43,9 @@ do {
     case "append": try await AppendBenchmark.run(arguments)
     case "raw": try RawBenchmark.run(arguments)
     case "append-loop": try await AppendLoop.run(arguments)
+    case "views": try await ViewsBenchmark.run(arguments)
+    case "consume": try await ConsumeBenchmark.run(arguments)
+    case "emails": try await EmailBenchmark.run(arguments)
     case "help", "-h": print(usage)
     default: throw UsageError("unknown command '\(arguments.command)'")
     }
