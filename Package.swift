@@ -30,7 +30,9 @@ let package = Package(
         ),
         .target(
             name: "SpoolProtocol",
-            dependencies: ["JSON", "SpoolCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "JSON", "SpoolCore", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "SpoolServer",
@@ -51,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "spoold",
             dependencies: [
-                "SpoolCore", "SpoolServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SpoolCore", "SpoolProtocol", "SpoolServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -7,14 +7,15 @@ extension AppendRequest {
     /// `{"stream", "expected_version"?: n | "any" | "no_stream" | "exists",
     ///   "events": [{"type", "id"?: uuid, "data", "metadata"?: {…}}]}`.
     /// Checks only shapes; the events' schemas are checked by `prepare`. Throws `bad_request`
-    /// naming the field (e.g. `events[0].type: expected a string, got integer`).
-    public init(fields: inout FieldReader) throws(SpoolError) {
+    /// naming the field (e.g. `events[0].type: expected a string, got integer`), and when
+    /// there are more than `maxEvents` events.
+    public init(fields: inout FieldReader, maxEvents: Int = AppendRequest.maxEvents) throws(SpoolError) {
         let stream = try fields.string("stream")
         let expected = try ExpectedVersion(wire: fields.value("expected_version"), field: fields.path(of: "expected_version"))
         guard let events = try fields.optionalArray("events") else { throw fields.problem("events", "required") }
         guard !events.isEmpty else { throw fields.problem("events", "at least one event is required") }
-        guard events.count <= Self.maxEvents else {
-            throw fields.problem("events", "at most \(Self.maxEvents) events per append, got \(events.count)")
+        guard events.count <= min(maxEvents, Self.maxEvents) else {
+            throw fields.problem("events", "at most \(min(maxEvents, Self.maxEvents)) events per append, got \(events.count)")
         }
         var proposed: [ProposedEvent] = []
         proposed.reserveCapacity(events.count)

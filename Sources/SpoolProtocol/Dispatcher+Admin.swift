@@ -3,13 +3,13 @@ import SpoolCore
 
 extension Dispatcher {
     static let adminOperations: [Operation] = [
-        Operation("stats", "head seq and hash, events/s, connections, data size, uptime, views") {
+        Operation("stats", "head seq and hash, events/s, connections, data size, uptime, views", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.stats(&request, &writer)
         },
-        Operation("digest", "the log's head (seq, hash), or the hash at seq: keep it to check the log later") {
+        Operation("digest", "the log's head (seq, hash), or the hash at seq: keep it to check the log later", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.digest(&request, &writer)
         },
-        Operation("verify", "recomputes the whole hash chain and indexes; answers valid or the first problem") {
+        Operation("verify", "recomputes the whole hash chain and indexes; answers valid or the first problem", access: .role(.admin)) {
             dispatcher, request, writer in try await dispatcher.verify(&request, &writer)
         },
     ]

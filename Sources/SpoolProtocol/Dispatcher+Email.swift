@@ -3,7 +3,10 @@ import SpoolCore
 
 extension Dispatcher {
     static let emailOperations: [Operation] = [
-        Operation("email_preview", "renders the emails an event would generate for a user, appending nothing: user_id, type, data") {
+        Operation(
+            "email_preview", "renders the emails an event would generate for a user, appending nothing: user_id, type, data",
+            access: .role(.read)
+        ) {
             dispatcher, request, writer in try await dispatcher.emailPreview(&request, &writer)
         }
     ]

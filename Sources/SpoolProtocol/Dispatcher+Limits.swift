@@ -1,3 +1,5 @@
+import SpoolCore
+
 extension Dispatcher {
     /// The protocol's limits; the server fills them from `ServerConfiguration`.
     public struct Limits: Sendable {
@@ -10,6 +12,8 @@ extension Dispatcher {
         public var defaultReadLimit = 100
         /// The largest `limit` a `read` or `read_all` accepts.
         public var maxReadLimit = 10_000
+        /// The most events one `append` may carry (at most `AppendRequest.maxEvents`).
+        public var maxAppendEvents = AppendRequest.maxEvents
         /// Records one `read_all` examines at most (a rare filter returns early with `next_seq`).
         public var readAllScanLimit = 100_000
 

@@ -4,15 +4,17 @@ import SpoolCore
 extension Dispatcher {
     static let logOperations: [Operation] = [
         Operation(
-            "append", "appends events to one stream: stream, expected_version, events[{type, id?, data, metadata?}]",
+            "append", "appends events to one stream: stream, expected_version, events[{type, id?, data, metadata?}]", access: .role(.write),
             scheduling: .pipelined
         ) {
             dispatcher, request, writer in try await dispatcher.append(&request, &writer)
         },
-        Operation("read", "reads one stream in version order: stream, from_version (1), limit (100)") {
+        Operation("read", "reads one stream in version order: stream, from_version (1), limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.read(&request, &writer)
         },
-        Operation("read_all", "reads the whole log in seq order: from_seq (1), limit (100), filter{types, stream_prefix}") {
+        Operation(
+            "read_all", "reads the whole log in seq order: from_seq (1), limit (100), filter{types, stream_prefix}", access: .role(.read)
+        ) {
             dispatcher, request, writer in try await dispatcher.readAll(&request, &writer)
         },
     ]
@@ -20,7 +22,7 @@ extension Dispatcher {
     /// `append` → `first_seq`, `last_seq`, `version`, `duplicate` (an idempotent retry that
     /// wrote nothing). Answers only once the events are durable.
     func append(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let append = try AppendRequest(fields: &request.fields)
+        let append = try AppendRequest(fields: &request.fields, maxEvents: limits.maxAppendEvents)
         let result = try await engine.append(append, actor: request.session.principal)
         writer.key("first_seq")
         writer.writeUInt(result.firstSeq)

@@ -5,44 +5,53 @@ extension Dispatcher {
     static let subscriptionOperations: [Operation] = [
         Operation(
             "sub_create",
-            "creates a durable subscription: name, start, filter{types, stream_prefix}, ack_timeout_ms, max_deliveries, max_in_flight"
+            "creates a durable subscription: name, start, filter{types, stream_prefix}, ack_timeout_ms, max_deliveries, max_in_flight",
+            access: .role(.admin)
         ) {
             dispatcher, request, writer in try await dispatcher.subCreate(&request, &writer)
         },
-        Operation("sub_delete", "deletes a subscription and its state: name") {
+        Operation("sub_delete", "deletes a subscription and its state: name", access: .role(.admin)) {
             dispatcher, request, writer in try await dispatcher.subDelete(&request, &writer)
         },
-        Operation("sub_list", "every subscription with its position, lag, in-flight and dead letters") {
+        Operation("sub_list", "every subscription with its position, lag, in-flight and dead letters", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.subList(&request, &writer)
         },
-        Operation("sub_info", "one subscription's settings, position, ack floor, lag, in-flight, dead letters, consumers: name") {
+        Operation(
+            "sub_info", "one subscription's settings, position, ack floor, lag, in-flight, dead letters, consumers: name",
+            access: .role(.read)
+        ) {
             dispatcher, request, writer in try await dispatcher.subInfo(&request, &writer)
         },
-        Operation("fetch", "leases up to max events, waiting up to wait_ms for new ones: name, max (100), wait_ms (0), consumer") {
+        Operation(
+            "fetch", "leases up to max events, waiting up to wait_ms for new ones: name, max (100), wait_ms (0), consumer",
+            access: .role(.read)
+        ) {
             dispatcher, request, writer in try await dispatcher.fetch(&request, &writer)
         },
-        Operation("subscribe", "pushes events to this connection as they arrive, at most credit unacked: name, credit (100)") {
+        Operation(
+            "subscribe", "pushes events to this connection as they arrive, at most credit unacked: name, credit (100)", access: .role(.read)
+        ) {
             dispatcher, request, writer in try await dispatcher.subscribe(&request, &writer)
         },
-        Operation("unsubscribe", "stops pushing a subscription to this connection: name") {
+        Operation("unsubscribe", "stops pushing a subscription to this connection: name", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.unsubscribe(&request, &writer)
         },
-        Operation("ack", "marks events done; they are never delivered again: name, seqs") {
+        Operation("ack", "marks events done; they are never delivered again: name, seqs", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.ack(&request, &writer)
         },
-        Operation("nack", "gives events back for redelivery: name, seqs, delay_ms (0), error") {
+        Operation("nack", "gives events back for redelivery: name, seqs, delay_ms (0), error", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.nack(&request, &writer)
         },
-        Operation("reset", "moves the cursor to replay from a point: name, to (beginning|end|seq|RFC 3339 time)") {
+        Operation("reset", "moves the cursor to replay from a point: name, to (beginning|end|seq|RFC 3339 time)", access: .role(.admin)) {
             dispatcher, request, writer in try await dispatcher.reset(&request, &writer)
         },
-        Operation("dlq_list", "the dead letters of a subscription: name, limit (100)") {
+        Operation("dlq_list", "the dead letters of a subscription: name, limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.dlqList(&request, &writer)
         },
-        Operation("dlq_requeue", "delivers dead letters again: name, seqs (all when absent)") {
+        Operation("dlq_requeue", "delivers dead letters again: name, seqs (all when absent)", access: .role(.admin)) {
             dispatcher, request, writer in try await dispatcher.dlqRequeue(&request, &writer)
         },
-        Operation("dlq_purge", "drops dead letters, counting them done: name, seqs (all when absent)") {
+        Operation("dlq_purge", "drops dead letters, counting them done: name, seqs (all when absent)", access: .role(.admin)) {
             dispatcher, request, writer in try await dispatcher.dlqPurge(&request, &writer)
         },
     ]

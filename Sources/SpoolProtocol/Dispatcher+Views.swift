@@ -3,22 +3,22 @@ import SpoolCore
 
 extension Dispatcher {
     static let viewOperations: [Operation] = [
-        Operation("get_user", "a user's profile, segments and preferences: user_id, as_of (seq or RFC 3339 time)") {
+        Operation("get_user", "a user's profile, segments and preferences: user_id, as_of (seq or RFC 3339 time)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.getUser(&request, &writer)
         },
-        Operation("list_segment", "a segment's members in user-id order: segment, as_of, after, limit (100)") {
+        Operation("list_segment", "a segment's members in user-id order: segment, as_of, after, limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.listSegment(&request, &writer)
         },
-        Operation("segments", "every segment with its member count: as_of") {
+        Operation("segments", "every segment with its member count: as_of", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.segments(&request, &writer)
         },
-        Operation("list_emails", "a user's generated emails with their status: user_id, as_of") {
+        Operation("list_emails", "a user's generated emails with their status: user_id, as_of", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.listEmails(&request, &writer)
         },
-        Operation("audit", "every event of a user and their emails, oldest first: user_id, since, until, as_of") {
+        Operation("audit", "every event of a user and their emails, oldest first: user_id, since, until, as_of", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.audit(&request, &writer)
         },
-        Operation("rebuild", "rebuilds views by replaying the log, online: views ([all]), wait (true)") {
+        Operation("rebuild", "rebuilds views by replaying the log, online: views ([all]), wait (true)", access: .role(.admin)) {
             dispatcher, request, writer in try await dispatcher.rebuild(&request, &writer)
         },
     ]

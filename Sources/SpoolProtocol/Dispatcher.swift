@@ -18,6 +18,8 @@ public final class Dispatcher: Sendable {
     public let engine: Engine
     public let limits: Limits
     public let status: ServerStatus
+    /// The configured tokens; empty: no authentication, every connection is `anonymous`.
+    public let tokens: TokenTable
     let blocking: any BlockingExecutor
     let logger: Logger
     let started = ContinuousClock.now
@@ -26,17 +28,18 @@ public final class Dispatcher: Sendable {
     /// Every op, in `help` order: the log and admin ops here, the view ops in
     /// `Dispatcher+Views.swift`.
     public static let operations: [Operation] =
-        basicOperations + logOperations + viewOperations + subscriptionOperations + emailOperations + adminOperations
+        basicOperations + authOperations + logOperations + viewOperations + subscriptionOperations + emailOperations + adminOperations
 
     /// A dispatcher over `engine`. It registers a commit observer on the engine's writer (for
     /// events/s), so create it before the first append.
     public init(
-        engine: Engine, limits: Limits = Limits(), status: ServerStatus = ServerStatus(),
+        engine: Engine, limits: Limits = Limits(), status: ServerStatus = ServerStatus(), tokens: TokenTable = TokenTable(),
         blocking: any BlockingExecutor, logger: Logger = Logger(label: "spool.protocol")
     ) {
         self.engine = engine
         self.limits = limits
         self.status = status
+        self.tokens = tokens
         self.blocking = blocking
         self.logger = logger
         var table: [String: Operation] = [:]
@@ -52,6 +55,12 @@ public final class Dispatcher: Sendable {
     public enum Decoded: Sendable {
         case request(Request, Operation)
         case response([UInt8])
+
+        /// The request's `id`; nil for a line already answered.
+        public var requestID: JSONValue? {
+            if case .request(let request, _) = self { return request.id }
+            return nil
+        }
     }
 
     /// Answers one request line (without its `\n`) with one response line (with its `\n`).
@@ -63,7 +72,8 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// Parses the line and finds its op. Cheap and synchronous.
+    /// Parses the line, finds its op and checks that `session` may run it. Cheap and
+    /// synchronous.
     public func decode(_ line: [UInt8], session: Session) -> Decoded {
         let value: JSONValue
         do {
@@ -91,16 +101,25 @@ public final class Dispatcher: Sendable {
             let message = #"unknown op '\#(shown)'; send {"op":"help"} for the list of ops"#
             return .response(Response.failure(id: id, SpoolError(.unknownOp, message)))
         }
+        guard session.allows(operation.access) else { return .response(Response.failure(id: id, refusal(of: operation, for: session))) }
         let fields = FieldReader(object, alreadyRead: ["id", "op"])
         return .request(Request(id: id, op: op, fields: fields, session: session), operation)
     }
 
     /// Runs a decoded request and returns its response line.
     public func execute(_ request: Request, _ operation: Operation) async -> [UInt8] {
+        var session = request.session
+        return await execute(request, operation, updating: &session)
+    }
+
+    /// Runs a decoded request and returns its response line; `session` becomes the session the
+    /// op left (`auth` changes it) when it succeeds, and stays as it was when it fails.
+    public func execute(_ request: Request, _ operation: Operation, updating session: inout Session) async -> [UInt8] {
         var request = request
         var writer = Response.beginSuccess(id: request.id)
         do {
             try await operation.run(self, &request, &writer)
+            session = request.session
             return Response.finish(&writer)
         } catch let error as SpoolError where error.code != .internal {
             return Response.failure(id: request.id, error)

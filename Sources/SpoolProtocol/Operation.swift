@@ -25,12 +25,15 @@ public struct Operation: Sendable {
     public let name: String
     /// One line for `help`.
     public let summary: String
+    /// Who may run it; the dispatcher refuses everyone else with `unauthorized` before `run`.
+    public let access: Access
     public let scheduling: Scheduling
     public let run: Run
 
-    public init(_ name: String, _ summary: String, scheduling: Scheduling = .sequential, run: @escaping Run) {
+    public init(_ name: String, _ summary: String, access: Access, scheduling: Scheduling = .sequential, run: @escaping Run) {
         self.name = name
         self.summary = summary
+        self.access = access
         self.scheduling = scheduling
         self.run = run
     }

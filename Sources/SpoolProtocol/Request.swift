@@ -7,8 +7,8 @@ public struct Request: Sendable {
     public let op: String
     /// The request's fields (without `id` and `op`).
     public var fields: FieldReader
-    /// The connection the request came from.
-    public let session: Session
+    /// The connection the request came from; `auth` changes it.
+    public var session: Session
 
     public init(id: JSONValue?, op: String, fields: FieldReader, session: Session) {
         self.id = id

@@ -8,6 +8,10 @@ import Synchronization
 /// write and one flush for a whole burst of answers, such as a window of appends that one
 /// commit finished together. Owner of its state: the `Mutex` inside. One writer task waits
 /// at most; reservers (the reader task and push deliveries) may wait together.
+///
+/// Bytes are bounded too: answers filled but not yet written out (the batch being written
+/// included) may total `maxBytes`; one more byte means the client is not reading, and the
+/// queue fails and calls `overflowed` (the connection closes) rather than grow.
 final class AnswerQueue: Sendable {
     private struct State {
         /// Unsent answers, oldest first; nil while still running.
@@ -17,16 +21,23 @@ final class AnswerQueue: Sendable {
         var finished = false
         /// The connection failed: answers are dropped and nobody waits any more.
         var failed = false
+        /// Bytes of filled slots plus the batch the writer is writing.
+        var bufferedBytes = 0
         var writer: CheckedContinuation<Void, Never>? = nil
         var readers: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
     let capacity: Int
+    let maxBytes: Int
+    private let overflowed: @Sendable () -> Void
 
-    init(capacity: Int) {
+    /// `overflowed` is called once, from the task whose answer passed `maxBytes`.
+    init(capacity: Int, maxBytes: Int = .max, overflowed: @escaping @Sendable () -> Void = {}) {
         precondition(capacity > 0, "an answer queue holds at least one answer")
         self.capacity = capacity
+        self.maxBytes = maxBytes
+        self.overflowed = overflowed
     }
 
     /// Reader: the index of a new slot at the tail, once fewer than `capacity` answers are unsent.
@@ -57,15 +68,27 @@ final class AnswerQueue: Sendable {
 
     /// Any task: stores the answer of request `index` and wakes the writer when the head is ready.
     func fill(_ index: Int, with answer: [UInt8]) {
-        let writer: CheckedContinuation<Void, Never>? = state.withLock { state in
+        var overflow = false
+        let waiters: Waiters = state.withLock { state in
             let offset = index - state.firstIndex
-            guard !state.failed, state.slots.indices.contains(offset) else { return nil }
+            guard !state.failed, state.slots.indices.contains(offset) else { return Waiters() }
+            guard state.bufferedBytes + answer.count <= maxBytes else {
+                overflow = true
+                return Self.fail(&state)
+            }
             state.slots[offset] = answer
-            guard offset == 0 else { return nil }
+            state.bufferedBytes += answer.count
+            guard offset == 0 else { return Waiters() }
             defer { state.writer = nil }
-            return state.writer
+            return Waiters(writer: state.writer)
         }
-        writer?.resume()
+        waiters.resume()
+        if overflow { overflowed() }
+    }
+
+    /// Writer: a batch `nextBatch` returned is written out; its bytes no longer count.
+    func written(_ batch: [UInt8]) {
+        state.withLock { $0.bufferedBytes = max($0.bufferedBytes - batch.count, 0) }
     }
 
     /// Reader: no more slots will be reserved; the writer ends once the last answer is taken.
@@ -81,18 +104,30 @@ final class AnswerQueue: Sendable {
     /// Either side: the connection failed. Drops what is queued, and releases both sides for
     /// good: the reader's reservations no longer wait, the writer's `nextBatch` returns nil.
     func fail() {
-        let waiters = state.withLock { state in
-            state.failed = true
-            state.firstIndex += state.slots.count
-            state.slots.removeAll()
-            defer {
-                state.readers = []
-                state.writer = nil
-            }
-            return (state.readers, state.writer)
+        state.withLock { Self.fail(&$0) }.resume()
+    }
+
+    private static func fail(_ state: inout State) -> Waiters {
+        state.failed = true
+        state.firstIndex += state.slots.count
+        state.slots.removeAll()
+        state.bufferedBytes = 0
+        defer {
+            state.readers = []
+            state.writer = nil
         }
-        for reader in waiters.0 { reader.resume() }
-        waiters.1?.resume()
+        return Waiters(readers: state.readers, writer: state.writer)
+    }
+
+    /// Continuations taken out under the lock, resumed after it.
+    private struct Waiters {
+        var readers: [CheckedContinuation<Void, Never>] = []
+        var writer: CheckedContinuation<Void, Never>? = nil
+
+        func resume() {
+            for reader in readers { reader.resume() }
+            writer?.resume()
+        }
     }
 
     /// Writer: every filled answer at the head, concatenated in order, waiting until there is

@@ -1,20 +1,28 @@
 import Logging
 import NIOCore
+import SpoolCore
 import SpoolProtocol
 
 /// Serves one client connection: reads frames, answers each in order, closes when the
 /// client is done.
 ///
-/// Design: requests start in the order they arrive. A `sequential` op (reads, admin) first
-/// waits until every earlier request of the connection has finished, so it sees their
+/// Design: requests start in the order they arrive. A `sequential` op (reads, admin, `auth`)
+/// first waits until every earlier request of the connection has finished, so it sees their
 /// effects; a `pipelined` op (append) starts at once, while earlier appends are still in the
 /// writer, so a client's window of pipelined appends shares group commits instead of paying a
 /// commit each. Answers go into an `AnswerQueue` slot reserved in request order; a writer
-/// task sends every answer ready at the head in one write. At most `maxInFlight` answers are
-/// unsent; past that the connection stops reading (and TCP pushes back on the client), and
-/// the writer itself waits while the socket is not writable. Rejected: one request at a time
-/// (a pipelined client gets one commit per append: ~1,500 appends/s), answering out of order
-/// (clients match answers by position), and a write and flush per answer (a syscall each).
+/// task sends every answer ready at the head in one write. At most `maxPipelinedRequests`
+/// answers are unsent; past that the connection stops reading (and TCP pushes back on the
+/// client), and the writer itself waits while the socket is not writable. Rejected: one
+/// request at a time (a pipelined client gets one commit per append: ~1,500 appends/s),
+/// answering out of order (clients match answers by position), and a write and flush per
+/// answer (a syscall each).
+///
+/// Limits: each request takes a token from the connection's `RequestRateLimiter` (refused:
+/// `rate_limited`, the connection stays open); with tokens configured, a connection that has
+/// not authenticated within `authTimeout` is told so and closed; answers the client leaves
+/// unread past `maxOutputBytes` close the connection (a consumer that stops reading cannot
+/// make the server hold its pushes without bound).
 ///
 /// With half-closure allowed, a client that closes its sending side (`nc -N`) still gets
 /// every answer: the loop ends when input ends, the last answer is flushed, then the
@@ -22,21 +30,29 @@ import SpoolProtocol
 struct Connection {
     let channel: NIOAsyncChannel<Frame, ByteBuffer>
     let dispatcher: Dispatcher
-    let maxInFlight: Int
+    let configuration: ServerConfiguration
     let logger: Logger
 
     /// Runs until the client closes, the connection fails, or shutdown closes its input.
     /// Never throws: connection errors are logged.
     func run() async {
         let remote = channel.channel.remoteAddress?.description ?? "?"
+        let channel = channel
+        let logger = logger
         do {
             try await channel.executeThenClose { inbound, outbound in
-                let answers = AnswerQueue(capacity: maxInFlight)
+                let answers = AnswerQueue(capacity: configuration.maxPipelinedRequests, maxBytes: configuration.maxOutputBytes) {
+                    logger.warning(
+                        "closing a connection that does not read its answers",
+                        metadata: ["remote": "\(remote)", "max_output_bytes": "\(configuration.maxOutputBytes)"])
+                    channel.channel.close(promise: nil)
+                }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         while let batch = await answers.nextBatch() {
                             do {
                                 try await outbound.write(ByteBuffer(bytes: batch))
+                                answers.written(batch)
                             } catch {
                                 answers.fail()
                                 throw error
@@ -67,7 +83,11 @@ struct Connection {
             answers.fill(await answers.reserve(), with: line)
         }
         defer { pushes.cancelAll() }
-        let session = Session(pushes: pushes)
+        var session = Session.opened(tokens: dispatcher.tokens, pushes: pushes)
+        var deadline = session.isAuthenticated ? nil : closeUnlessAuthenticated(answers)
+        defer { deadline?.cancel() }
+        var limiter = RequestRateLimiter(
+            perSecond: configuration.requestsPerSecond, burst: configuration.requestBurst, nowMilliseconds: Self.milliseconds())
         var running: [Task<Void, Never>] = []  // pipelined requests since the last sequential one
         for try await frame in inbound {
             let slot = await answers.reserve()
@@ -76,18 +96,57 @@ struct Connection {
             case .tooLong: decoded = .response(dispatcher.lineTooLong())
             case .line(let line): decoded = dispatcher.decode(Array(line.readableBytesView), session: session)
             }
+            if case .refused(let retryAfter) = limiter.take(nowMilliseconds: Self.milliseconds()) {
+                answers.fill(slot, with: Response.failure(id: decoded.requestID, Self.rateLimited(retryAfter, configuration)))
+                continue
+            }
             switch decoded {
             case .response(let response):
                 answers.fill(slot, with: response)
             case .request(let request, let operation) where operation.scheduling == .pipelined:
                 running.append(dispatcher.start(request, operation) { answers.fill(slot, with: $0) })
                 // Requests older than the unsent answers are done: this only forgets them.
-                if running.count > maxInFlight { await running.removeFirst().value }
+                if running.count > configuration.maxPipelinedRequests { await running.removeFirst().value }
             case .request(let request, let operation):
                 for task in running { await task.value }
                 running.removeAll(keepingCapacity: true)
-                answers.fill(slot, with: await dispatcher.execute(request, operation))
+                answers.fill(slot, with: await dispatcher.execute(request, operation, updating: &session))
+                if session.isAuthenticated, let pending = deadline {
+                    pending.cancel()
+                    deadline = nil
+                }
             }
         }
     }
+
+    /// A task that, after `authTimeout`, tells a still unauthenticated client why and closes
+    /// its input (the answers already due are still written).
+    private func closeUnlessAuthenticated(_ answers: AnswerQueue) -> Task<Void, Never> {
+        let timeout = configuration.authTimeout
+        let channel = channel.channel
+        return Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: authenticated in time
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            let error = SpoolError(.unauthorized, "no auth within \(seconds) s; closing the connection")
+            answers.fill(await answers.reserve(), with: Response.failure(id: nil, error))
+            channel.close(mode: .input, promise: nil)
+        }
+    }
+
+    /// The answer to a request over the connection's rate.
+    private static func rateLimited(_ retryAfter: Int64, _ configuration: ServerConfiguration) -> SpoolError {
+        SpoolError(
+            .rateLimited,
+            "over \(configuration.requestsPerSecond) requests per second on this connection (burst \(configuration.requestBurst)); "
+                + "retry after \(retryAfter) ms",
+            details: ["retry_after_ms": .int(retryAfter)])
+    }
+
+    /// A monotonic clock in milliseconds, for the rate limiter.
+    private static func milliseconds() -> Int64 {
+        let now = ContinuousClock.now - Self.epoch
+        return now.components.seconds * 1000 + now.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private static let epoch = ContinuousClock.now
 }

@@ -35,7 +35,7 @@ public final class Server: Service, Sendable {
         let status = ServerStatus()
         registry = ConnectionRegistry(maxConnections: configuration.maxConnections, status: status)
         dispatcher = Dispatcher(
-            engine: engine, limits: configuration.dispatcherLimits, status: status,
+            engine: engine, limits: configuration.dispatcherLimits, status: status, tokens: configuration.tokens,
             blocking: ThreadPoolExecutor(pool: pool), logger: logger)
     }
 
@@ -103,9 +103,7 @@ public final class Server: Service, Sendable {
             }
             return
         }
-        await Connection(
-            channel: connection, dispatcher: dispatcher, maxInFlight: configuration.maxPipelinedRequests, logger: logger
-        ).run()
+        await Connection(channel: connection, dispatcher: dispatcher, configuration: configuration, logger: logger).run()
         registry.unregister(connection.channel)
     }
 }

@@ -1,11 +1,12 @@
 import NIOCore
+import SpoolCore
 import SpoolProtocol
 
 /// Every setting and limit of a server, each with its default. `spoold` fills it from its
 /// command line and its configuration file (same names, snake_case, in the file).
 public struct ServerConfiguration: Sendable {
-    /// The address to listen on. Only loopback addresses are accepted until tokens exist
-    /// (see `ListenAddress.isLoopback`).
+    /// The address to listen on. Without `tokens` only loopback addresses are accepted (see
+    /// `ListenAddress.isLoopback`).
     public var host = "127.0.0.1"
     /// The TCP port; 0 picks a free one (the chosen port is reported when listening).
     public var port = 7070
@@ -18,6 +19,22 @@ public struct ServerConfiguration: Sendable {
     public var maxLineBytes = 1 << 20
     /// The most connections open at once; one more is sent a `rate_limited` error and closed.
     public var maxConnections = 1024
+    /// The tokens connections authenticate with (`auth`), each with a principal and roles.
+    /// Empty: no authentication, and every connection acts as `anonymous` with every role.
+    public var tokens = TokenTable()
+    /// Requests one connection may send per second, on average; over it a request is answered
+    /// `rate_limited` with `retry_after_ms`, and the connection stays open. 0: no limit.
+    public var requestsPerSecond = 50_000
+    /// Requests one connection may send at once above the rate (the token bucket's size).
+    public var requestBurst = 10_000
+    /// How long a connection may stay unauthenticated when tokens are configured; then it is
+    /// sent an `unauthorized` error and closed.
+    public var authTimeout = Duration.seconds(10)
+    /// The most answer bytes one connection may have waiting for its client to read them
+    /// (pushes included); past that the client is too slow and is disconnected.
+    public var maxOutputBytes = 64 << 20
+    /// The most events one `append` may carry.
+    public var maxAppendEvents = AppendRequest.maxEvents
     /// The most answers one connection may have pending (pipelined requests started but not
     /// yet written); past that the server stops reading from it until answers go out.
     public var maxPipelinedRequests = 256
@@ -51,6 +68,7 @@ public struct ServerConfiguration: Sendable {
         limits.defaultReadLimit = defaultReadLimit
         limits.maxReadLimit = maxReadLimit
         limits.readAllScanLimit = readAllScanLimit
+        limits.maxAppendEvents = maxAppendEvents
         return limits
     }
 
@@ -67,9 +85,17 @@ public struct ServerConfiguration: Sendable {
         }
         if readAllScanLimit < maxReadLimit { return "read_all_scan_limit must be at least max_read_limit" }
         if eventLoopThreads < 1 || blockingThreads < 1 { return "event_loop_threads and blocking_threads must be at least 1" }
-        if !ListenAddress.isLoopback(host) {
+        if requestsPerSecond < 0 || requestBurst < 1 { return "requests_per_second must be at least 0 and request_burst at least 1" }
+        if authTimeout <= .zero { return "auth_timeout_ms must be positive" }
+        if maxOutputBytes < maxLineBytes { return "max_output_bytes must be at least max_line_bytes" }
+        if !(1...AppendRequest.maxEvents).contains(maxAppendEvents) {
+            return "max_append_events must be in 1...\(AppendRequest.maxEvents), got \(maxAppendEvents)"
+        }
+        if tokens.isEmpty && !ListenAddress.isLoopback(host) {
             return
-                "refusing to listen on \(host): without auth tokens (not implemented yet) spoold listens only on loopback (127.0.0.1, ::1, localhost)"
+                "refusing to listen on \(host) without tokens: anyone who can reach it could read and write every client's data. "
+                + "Listen on loopback (127.0.0.1, ::1, localhost), or configure tokens: create one with `spool token new NAME --roles read,write,admin` "
+                + "and add the line it prints to \"tokens\" in the configuration file (--config)"
         }
         return nil
     }

@@ -1,4 +1,6 @@
 import Foundation
+import SpoolCore
+import SpoolProtocol
 import SpoolServer
 
 /// `spoold --config FILE`: a JSON object with the command line's settings in snake_case,
@@ -21,6 +23,20 @@ struct ConfigurationFile: Decodable {
     var initialMapBytes: Int?
     var emails: Bool?
     var emailConfig: String?
+    var tokens: [TokenLine]?
+    var requestsPerSecond: Int?
+    var requestBurst: Int?
+    var authTimeoutMs: Int?
+    var maxOutputBytes: Int?
+    var maxAppendEvents: Int?
+
+    /// One token: `{"name": "crm", "sha256": "<64 hex digits>", "roles": ["read", "write"]}`,
+    /// as `spool token new` prints it.
+    struct TokenLine: Decodable {
+        var name: String
+        var sha256: String
+        var roles: [String]
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, data
@@ -37,6 +53,12 @@ struct ConfigurationFile: Decodable {
         case initialMapBytes = "initial_map_bytes"
         case emails
         case emailConfig = "email_config"
+        case tokens
+        case requestsPerSecond = "requests_per_second"
+        case requestBurst = "request_burst"
+        case authTimeoutMs = "auth_timeout_ms"
+        case maxOutputBytes = "max_output_bytes"
+        case maxAppendEvents = "max_append_events"
     }
 
     /// Reads `path`. Throws a `ValidationError`-style message for unreadable JSON or unknown keys.
@@ -76,6 +98,34 @@ struct ConfigurationFile: Decodable {
         if let initialMapBytes { configuration.initialMapSize = initialMapBytes }
         if let emails { configuration.emails = emails }
         if let emailConfig { configuration.emailDirectory = emailConfig }
+        if let tokens { configuration.tokens = try Self.tokenTable(tokens) }
+        if let requestsPerSecond { configuration.requestsPerSecond = requestsPerSecond }
+        if let requestBurst { configuration.requestBurst = requestBurst }
+        if let authTimeoutMs { configuration.authTimeout = .milliseconds(authTimeoutMs) }
+        if let maxOutputBytes { configuration.maxOutputBytes = maxOutputBytes }
+        if let maxAppendEvents { configuration.maxAppendEvents = maxAppendEvents }
+    }
+
+    /// The token table of the file's `tokens`; throws naming the first bad entry.
+    static func tokenTable(_ lines: [TokenLine]) throws -> TokenTable {
+        var entries: [TokenTable.Entry] = []
+        for (index, line) in lines.enumerated() {
+            let place = "tokens[\(index)]"
+            guard !line.name.isEmpty, !line.name.contains(where: \.isWhitespace) else {
+                throw ConfigurationError("\(place).name must be a non-empty name without spaces")
+            }
+            guard !entries.contains(where: { $0.principal == line.name }) else {
+                throw ConfigurationError("\(place).name \"\(line.name)\" is used twice")
+            }
+            guard let hash = Hex.decode(line.sha256), hash.count == 32 else {
+                throw ConfigurationError("\(place).sha256 must be 64 hex digits (the SHA-256 of the token, as spool token new prints it)")
+            }
+            guard let roles = Role.parseList(line.roles.joined(separator: ",")) else {
+                throw ConfigurationError("\(place).roles must list one or more of: read, write, admin")
+            }
+            entries.append(TokenTable.Entry(principal: line.name, sha256: hash, roles: roles))
+        }
+        return TokenTable(entries)
     }
 }
 

@@ -21,7 +21,10 @@ struct Spoold: AsyncParsableCommand {
             Command-line options override the configuration file.
             """)
 
-    @Option(help: "The address to listen on, host:port; loopback only for now (port 0 picks a free port). Default 127.0.0.1:7070.")
+    @Option(
+        help:
+            "The address to listen on, host:port (port 0 picks a free port); loopback only unless tokens are configured. Default 127.0.0.1:7070."
+    )
     var listen: String?
 
     @Option(help: "The data directory (one LMDB environment), created when missing. Default ./data.")
@@ -35,6 +38,9 @@ struct Spoold: AsyncParsableCommand {
 
     @Option(help: "The most client connections open at once. Default 1024.")
     var maxConnections: Int?
+
+    @Option(help: "Requests per second one connection may send; over it requests get rate_limited. 0: no limit. Default 50000.")
+    var requestsPerSecond: Int?
 
     @Option(help: "A directory with email rules.json and templates/<name>.{subject,text,html}.mustache; default: the built-in ones.")
     var emailConfig: String?
@@ -95,6 +101,9 @@ struct Spoold: AsyncParsableCommand {
 
         let server = Server(configuration: settings, engine: engine, logger: logger) { host, port in
             let address = ListenAddress.describe(host: host, port: port)
+            if !settings.tokens.isEmpty {
+                logger.info("tokens configured: connections must authenticate", metadata: ["tokens": "\(settings.tokens.entries.count)"])
+            }
             logger.info(
                 "spoold listening on \(address) (data \(settings.dataDirectory)) — try: nc \(host) \(port), then type {\"op\":\"ping\"}")
             FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
@@ -121,6 +130,7 @@ struct Spoold: AsyncParsableCommand {
         if let data { settings.dataDirectory = data }
         if let maxLineBytes { settings.maxLineBytes = maxLineBytes }
         if let maxConnections { settings.maxConnections = maxConnections }
+        if let requestsPerSecond { settings.requestsPerSecond = requestsPerSecond }
         if let emailConfig { settings.emailDirectory = emailConfig }
         if noEmails { settings.emails = false }
         if let problem = settings.problem { throw ConfigurationError(problem) }

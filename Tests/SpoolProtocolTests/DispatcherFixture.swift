@@ -11,12 +11,15 @@ final class DispatcherFixture: Sendable {
     let engine: Engine
     let dispatcher: Dispatcher
 
-    init(blocking: any BlockingExecutor = InlineExecutor(), limits: Dispatcher.Limits = Dispatcher.Limits()) throws {
+    init(
+        blocking: any BlockingExecutor = InlineExecutor(), limits: Dispatcher.Limits = Dispatcher.Limits(),
+        tokens: TokenTable = TokenTable()
+    ) throws {
         directory = try TemporaryDirectory("protocol")
         var options = Engine.Options()
         options.mapSize = 64 << 20
         engine = try Engine(directory: directory.path, options: options)
-        dispatcher = Dispatcher(engine: engine, limits: limits, blocking: blocking)
+        dispatcher = Dispatcher(engine: engine, limits: limits, tokens: tokens, blocking: blocking)
     }
 
     func close() {

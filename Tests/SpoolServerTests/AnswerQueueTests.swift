@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 
 @testable import SpoolServer
@@ -47,5 +48,29 @@ final class AnswerQueueTests: XCTestCase {
         queue.fill(slot, with: [9])  // dropped, no crash
         let afterFailure = await queue.reserve()
         XCTAssertEqual(afterFailure, -1, "no waiting and no growth after a failure")
+    }
+
+    func testUnreadBytesPastTheBoundFailTheQueueOnce() async {
+        let overflows = Mutex(0)
+        let queue = AnswerQueue(capacity: 16, maxBytes: 10) { overflows.withLock { $0 += 1 } }
+        let first = await queue.reserve()
+        queue.fill(first, with: Array(repeating: 1, count: 6))
+        let batch = await queue.nextBatch()
+        XCTAssertEqual(batch?.count, 6)
+        // The batch is being written: its bytes still count until `written`.
+        let second = await queue.reserve()
+        queue.fill(second, with: Array(repeating: 2, count: 4))
+        queue.written(batch ?? [])
+        let third = await queue.reserve()
+        queue.fill(third, with: Array(repeating: 3, count: 6))
+        XCTAssertEqual(overflows.withLock { $0 }, 0, "4 + 6 bytes unread fit in 10")
+        let fourth = await queue.reserve()
+        queue.fill(fourth, with: [4])
+        XCTAssertEqual(overflows.withLock { $0 }, 1, "one byte more is a client that does not read")
+        let after = await queue.nextBatch()
+        XCTAssertNil(after, "a queue that overflowed sends nothing more")
+        let fifth = await queue.reserve()
+        queue.fill(fifth, with: [5])
+        XCTAssertEqual(overflows.withLock { $0 }, 1, "reported once")
     }
 }
