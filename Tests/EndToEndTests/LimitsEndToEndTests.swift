@@ -1,0 +1,109 @@
+import Foundation
+import JSON
+import SpoolClient
+import SpoolTestSupport
+import XCTest
+
+/// The limits that protect the process, against the real spoold over TCP: the request rate,
+/// the append batch size, a subscriber that stops reading, and listening beyond loopback.
+final class LimitsEndToEndTests: XCTestCase {
+    /// A server whose configuration file holds `settings`.
+    private func server(_ settings: String) throws -> (TestServer, TemporaryDirectory) {
+        let directory = try TemporaryDirectory("limits")
+        let config = directory.appending("spoold.json")
+        try settings.write(toFile: config, atomically: true, encoding: .utf8)
+        return (try TestServer(arguments: ["--config", config]), directory)
+    }
+
+    func testOverTheRateRequestsAreRefusedAndTheConnectionStays() async throws {
+        let (server, directory) = try server(#"{"requests_per_second": 5, "request_burst": 5, "max_append_events": 3}"#)
+        defer {
+            server.stopAndRemove()
+            directory.remove()
+        }
+        let connection = try await server.connect()
+        let answers = try await connection.pipeline(Array(repeating: ["op": "ping"], count: 20))
+        XCTAssertEqual(answers.prefix(5).map { $0["pong"] }, Array(repeating: true, count: 5), "the burst is allowed")
+        let refused = answers.dropFirst(5).filter { errorCode($0) == "rate_limited" }
+        XCTAssertGreaterThanOrEqual(refused.count, 13, "past the burst at 5/s: \(answers.map(\.jsonString))")
+        let wait = refused.first?["error"]?["retry_after_ms"]?.intValue ?? 0
+        XCTAssertTrue((1...200).contains(wait), "retry_after_ms: \(wait)")
+        try await Task.sleep(for: .milliseconds(Int64(wait) + 50))
+        let pong = try await connection.request("ping")
+        XCTAssertEqual(pong["pong"], true, "the connection stays usable: \(pong.jsonString)")
+
+        try await Task.sleep(for: .seconds(1))
+        let events: [JSONValue] = (1...4).map { _ in ["type": "UserJoinedSegment", "data": ["user_id": "b", "segment": "vip"]] }
+        let tooMany = try await connection.request("append", ["stream": "user-b", "events": .array(events)])
+        XCTAssertEqual(errorCode(tooMany), "bad_request")
+        XCTAssertTrue(tooMany["error"]?["message"]?.stringValue?.contains("at most 3 events") == true, tooMany.jsonString)
+        await connection.close()
+    }
+
+    func testASubscriberThatStopsReadingIsCutOffWhileOthersAreServed() async throws {
+        let (server, directory) = try server(#"{"max_line_bytes": 262144, "max_output_bytes": 524288}"#)
+        defer {
+            server.stopAndRemove()
+            directory.remove()
+        }
+        let admin = try await server.connect()
+        _ = try await admin.request("sub_create", ["name": "firehose", "start": "beginning"])
+        // The subscriber asks for everything and never reads; meanwhile ~11 MB of events are
+        // appended, far past the socket buffers and the 512 KiB bound. Then it reads what it
+        // can: the server must have closed it. Another connection keeps getting answers.
+        let script = """
+            import json, socket, sys, time
+            port = int(sys.argv[1])
+            lazy = socket.socket()
+            lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            lazy.connect(("127.0.0.1", port))
+            lazy.sendall(b'{"op":"subscribe","name":"firehose","credit":10000}\\n')
+            busy = socket.create_connection(("127.0.0.1", port))
+            busy_file = busy.makefile("rb")
+            pad = "x" * 2000
+            answers = 0
+            for batch in range(50):
+                events = [{"type": "UserProfileUpdated", "data": {"user_id": "u%d" % batch, "attributes": {"pad": pad}}} for _ in range(100)]
+                busy.sendall(json.dumps({"op": "append", "stream": "user-u%d" % batch, "events": events}).encode() + b"\\n")
+                answers += json.loads(busy_file.readline()).get("ok") is True
+            pings = 0
+            for _ in range(20):
+                busy.sendall(b'{"op":"ping"}\\n')
+                pings += json.loads(busy_file.readline()).get("pong") is True
+            lazy.settimeout(20)
+            received, closed = 0, False
+            try:
+                while True:
+                    chunk = lazy.recv(1 << 20)
+                    if not chunk:
+                        closed = True
+                        break
+                    received += len(chunk)
+            except (socket.timeout, TimeoutError, ConnectionResetError):
+                closed = not isinstance(sys.exc_info()[1], (socket.timeout, TimeoutError))
+            print(json.dumps({"appends": answers, "pings": pings, "closed": closed, "received": received}))
+            """
+        let result = try runPython(script, arguments: [String(server.port)])
+        XCTAssertEqual(result.status, 0, result.output)
+        let report = try JSONParser.parse(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(report["appends"], 50, "every append answered")
+        XCTAssertEqual(report["pings"], 20, "the other connection is served")
+        XCTAssertEqual(report["closed"], true, "the subscriber that stopped reading was disconnected: \(report.jsonString)")
+        XCTAssertLessThan(report["received"]?.intValue ?? .max, 50 * 100 * 2_000, "it got less than everything")
+        XCTAssertTrue(server.process.outputText.contains("does not read its answers"), server.process.outputText)
+        // Its leases go back: the events are still there for the next consumer.
+        let info = try await admin.request("sub_info", ["name": "firehose"])
+        XCTAssertEqual(info["subscription"]?["ack_floor"], 0)
+        await admin.close()
+    }
+
+    func testListeningBeyondLoopbackWithoutTokensIsRefused() throws {
+        let directory = try TemporaryDirectory("exposed")
+        defer { directory.remove() }
+        let run = try ServerProcess.run(arguments: ["--listen", "0.0.0.0:0", "--data", directory.appending("data")])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.output.contains("refusing to listen on 0.0.0.0 without tokens"), run.output)
+        XCTAssertTrue(run.output.contains("spool token new"), run.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appending("data/data.mdb")), "nothing was opened")
+    }
+}
