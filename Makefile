@@ -26,7 +26,8 @@ test: deps
 	$(SWIFT) build --build-tests
 	bash tools/check-sources.sh
 	python3 tools/check_schemas.py
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(SWIFT) test --skip-build --parallel --num-workers 2 --xunit-output .build/tests.xml; \
+	  status=$$?; python3 tools/test_summary.py .build/tests.xml || status=1; exit $$status
 
 bench: deps
 	$(SWIFT) build -c release
