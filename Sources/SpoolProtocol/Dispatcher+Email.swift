@@ -13,7 +13,7 @@ extension Dispatcher {
 
     /// `email_preview` → `emails` [{email_id, rule, template, category, to, subject, text, html}].
     func emailPreview(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let userID = try request.fields.string("user_id")
+        let userID = try request.fields.userID()
         let type = try request.fields.string("type")
         let data = try request.fields.optionalRawObject("data") ?? [:]
         try request.fields.finish()

@@ -25,7 +25,7 @@ extension Dispatcher {
 
     /// `get_user` → `user` (U). `not_found` for an unknown user or one that did not exist yet.
     func getUser(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let userID = try request.fields.string("user_id")
+        let userID = try request.fields.userID()
         let asOf = try request.fields.asOf()
         try request.fields.finish()
         let queries = engine.queries
@@ -61,7 +61,7 @@ extension Dispatcher {
 
     /// `list_emails` → `emails`, in the order they were generated, status as of `as_of`.
     func listEmails(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let userID = try request.fields.string("user_id")
+        let userID = try request.fields.userID()
         let asOf = try request.fields.asOf()
         try request.fields.finish()
         let queries = engine.queries
@@ -73,7 +73,7 @@ extension Dispatcher {
     /// `audit` → `events` (E) of `user-<id>` and `email-<id>` in seq order. An unknown user
     /// is `not_found`.
     func audit(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let userID = try request.fields.string("user_id")
+        let userID = try request.fields.userID()
         let since = try request.fields.optionalTime("since")
         let until = try request.fields.optionalTime("until")
         let asOf = try request.fields.asOf()
@@ -130,6 +130,17 @@ extension Dispatcher {
 }
 
 extension FieldReader {
+    /// `user_id`: required, and such that `user-<user_id>` is a stream name (not empty, no
+    /// spaces or control characters, short enough). Throws `bad_request` naming the field.
+    mutating func userID() throws(SpoolError) -> String {
+        let userID = try string("user_id")
+        guard StreamName.problem(with: "user-" + userID) == nil else {
+            let longest = StreamName.maxLength - "user-".utf8.count
+            throw problem("user_id", "expected a non-empty id of at most \(longest) bytes without spaces or control characters")
+        }
+        return userID
+    }
+
     /// `as_of`: a seq (integer) or an RFC 3339 time or date (string); nil when absent.
     mutating func asOf() throws(SpoolError) -> AsOf? {
         guard let value = value("as_of") else { return nil }

@@ -21,7 +21,7 @@ struct Spool: AsyncParsableCommand {
             or relative to now (-90s, -30m, -2h, -7d, -1w).
             """,
         subcommands: [
-            UserCommand.self, SegmentCommand.self, SegmentsCommand.self, EmailsCommand.self, AuditCommand.self,
+            UserCommand.self, SegmentCommand.self, SegmentsCommand.self, EmailsCommand.self, PreviewCommand.self, AuditCommand.self,
             AppendCommand.self, ImportCommand.self, ExportCommand.self, TailCommand.self, ConsumeCommand.self,
             SubsCommand.self, RebuildCommand.self, VerifyCommand.self, DigestCommand.self, StatsCommand.self, TokenCommand.self,
         ])

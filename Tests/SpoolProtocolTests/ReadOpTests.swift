@@ -68,6 +68,18 @@ final class ReadOpTests: XCTestCase {
         }
     }
 
+    func testViewOpsRefuseAnUnusableUserID() async throws {
+        for op in ["get_user", "list_emails", "audit"] {
+            for userID in ["", "a b", String(repeating: "u", count: 300)] {
+                let response = try await fixture.call(["op": .string(op), "user_id": .string(userID)])
+                XCTAssertEqual(errorCode(response), "bad_request", "\(op) \(userID.prefix(8)): \(response.jsonString)")
+                XCTAssertTrue(errorMessage(response).hasPrefix("user_id:"), response.jsonString)
+            }
+        }
+        let known = try await fixture.call(#"{"op":"get_user","user_id":"1"}"#)
+        XCTAssertEqual(known["user"]?["user_id"], "1")
+    }
+
     func testReadAllPagesThroughTheLog() async throws {
         var from: JSONValue = 1
         var seqs: [JSONValue] = []
