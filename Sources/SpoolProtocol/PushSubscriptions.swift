@@ -4,15 +4,21 @@ import Synchronization
 
 /// The `subscribe`d subscriptions of one connection: for each, a task that leases events
 /// while the connection has credit and pushes them as `{"push":"<name>","seq":…,"delivery":…,
-/// "event":E}` lines. Each acked seq gives its credit back; `unsubscribe` or the end of the
-/// connection stops the task (events still leased are delivered again after their timeout).
-/// Owner of its state: the `Mutex` inside.
+/// "event":E}` lines. Credit is `credit` minus the seqs pushed and still leased to this
+/// connection: an ack or nack gives one back at once, and a lease that expired (and may have
+/// gone to another consumer) gives its back at the next check, at least once a second.
+/// `unsubscribe` or the end of the connection stops the task (events still leased are
+/// delivered again after their timeout). Owner of its state: the `Mutex` inside.
 public final class PushSubscriptions: Sendable {
     private struct Subscription {
         var task: Task<Void, Never>
-        var credit: Int
+        var ticker: Task<Void, Never>
+        /// The most events pushed and not yet settled.
+        var limit: Int
         var leased: Set<UInt64>
         var wake: AsyncStream<Void>.Continuation
+
+        var credit: Int { max(limit - leased.count, 0) }
     }
 
     private let state = Mutex<[String: Subscription]>([:])
@@ -33,7 +39,10 @@ public final class PushSubscriptions: Sendable {
         let started: Bool = state.withLock { subscriptions in
             guard subscriptions[name] == nil else { return false }
             let task = Task { [self] in await self.deliver(name, hub: hub, wakes: stream) }
-            subscriptions[name] = Subscription(task: task, credit: credit, leased: [], wake: wake)
+            let ticker = Task {
+                while (try? await Task.sleep(for: .seconds(1))) != nil { wake.yield() }
+            }
+            subscriptions[name] = Subscription(task: task, ticker: ticker, limit: credit, leased: [], wake: wake)
             return true
         }
         guard started else { throw SpoolError(.alreadyExists, "this connection already subscribed to \(name)") }
@@ -43,6 +52,7 @@ public final class PushSubscriptions: Sendable {
     func unsubscribe(_ name: String) -> Bool {
         guard let subscription = state.withLock({ $0.removeValue(forKey: name) }) else { return false }
         subscription.task.cancel()
+        subscription.ticker.cancel()
         subscription.wake.finish()
         return true
     }
@@ -53,7 +63,6 @@ public final class PushSubscriptions: Sendable {
             guard var subscription = subscriptions[name] else { return nil }
             let returned = seqs.filter { subscription.leased.remove($0) != nil }.count
             guard returned > 0 else { return nil }
-            subscription.credit += returned
             subscriptions[name] = subscription
             return subscription.wake
         }
@@ -68,7 +77,10 @@ public final class PushSubscriptions: Sendable {
     private func deliver(_ name: String, hub: SubscriptionHub, wakes: AsyncStream<Void>) async {
         var iterator = wakes.makeAsyncIterator()
         while !Task.isCancelled {
-            let credit = state.withLock { $0[name]?.credit ?? 0 }
+            var credit = state.withLock { $0[name]?.credit ?? 0 }
+            if credit == 0 {
+                credit = reclaimExpired(name, hub: hub)
+            }
             if credit == 0 {
                 if await iterator.next() == nil { return }
                 continue
@@ -78,7 +90,6 @@ public final class PushSubscriptions: Sendable {
                 continue
             }
             state.withLock { subscriptions in
-                subscriptions[name]?.credit -= deliveries.count
                 for delivery in deliveries { subscriptions[name]?.leased.insert(delivery.seq) }
             }
             for delivery in deliveries {
@@ -91,6 +102,19 @@ public final class PushSubscriptions: Sendable {
                 writer.bytes.append(UInt8(ascii: "\n"))
                 await sink(writer.bytes)
             }
+        }
+    }
+
+    /// Forgets pushed seqs whose lease this connection no longer holds (expired); returns the
+    /// credit then.
+    private func reclaimExpired(_ name: String, hub: SubscriptionHub) -> Int {
+        let leased = state.withLock { $0[name]?.leased ?? [] }
+        let held = hub.held(name, leased, by: consumer)
+        return state.withLock { subscriptions in
+            guard var subscription = subscriptions[name] else { return 0 }
+            subscription.leased.subtract(leased.subtracting(held))
+            subscriptions[name] = subscription
+            return subscription.credit
         }
     }
 }

@@ -50,4 +50,37 @@ final class PushEndToEndTests: XCTestCase {
         XCTAssertEqual(info["subscription"]?["ack_floor"], 1)
         await admin.close()
     }
+
+    func testAnExpiredLeaseGivesItsCreditBackAndIsPushedAgain() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let admin = try await server.connect()
+        _ = try await admin.request("sub_create", ["name": "slow", "start": "beginning", "ack_timeout_ms": 300])
+        for response in try await admin.pipeline((1...2).map { userCreated("s\($0)") }) { XCTAssertEqual(response["ok"], true) }
+        // Credit 1 and no ack: the lease of seq 1 times out, which must free the credit, so
+        // seq 1 is pushed again (it is the smallest ready seq) instead of the push stalling.
+        let script = """
+            import json, socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.sendall(b'{"op":"subscribe","name":"slow","credit":1}\\n')
+            data = b""
+            deadline = time.time() + 3.0
+            while time.time() < deadline:
+                s.settimeout(max(0.01, deadline - time.time()))
+                try:
+                    chunk = s.recv(65536)
+                except (socket.timeout, TimeoutError):
+                    break
+                if not chunk: break
+                data += chunk
+            pushes = [json.loads(l) for l in data.split(b"\\n") if l and b'"push"' in l]
+            print(json.dumps([[p["seq"], p["delivery"]] for p in pushes]))
+            """
+        let result = try runPython(script, arguments: [String(server.port)])
+        XCTAssertEqual(result.status, 0, result.output)
+        let pushes = try JSONParser.parse(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(pushes[0], [1, 1])
+        XCTAssertEqual(pushes[1], [1, 2], "the expired lease was pushed again: \(pushes.jsonString)")
+        await admin.close()
+    }
 }

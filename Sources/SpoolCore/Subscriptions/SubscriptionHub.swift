@@ -174,6 +174,15 @@ public final class SubscriptionHub: Sendable {
         signal.notifyAll()
     }
 
+    /// Those of `seqs` still leased to `consumer` (not acked, nacked or expired since); an
+    /// unknown subscription holds none.
+    public func held(_ name: String, _ seqs: Set<UInt64>, by consumer: String) -> Set<UInt64> {
+        states.withLock { states in
+            guard let leases = states[name]?.leases.leases else { return [] }
+            return seqs.filter { leases[$0]?.consumer == consumer }
+        }
+    }
+
     /// Dead letters in seq order.
     public func deadLetters(_ name: String, limit: Int = 1000) throws -> [DeadLetter] {
         try states.withLock { states in
