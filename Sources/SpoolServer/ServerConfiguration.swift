@@ -75,19 +75,27 @@ public struct ServerConfiguration: Sendable {
     /// The first setting that cannot work, as a sentence; nil when all are usable.
     public var problem: String? {
         if !(0...65_535).contains(port) { return "port must be in 0...65535, got \(port)" }
-        if maxLineBytes < 64 { return "max_line_bytes must be at least 64, got \(maxLineBytes)" }
-        if maxPipelinedRequests < 1 { return "max_pipelined_requests must be at least 1, got \(maxPipelinedRequests)" }
-        if maxConnections < 1 { return "max_connections must be at least 1, got \(maxConnections)" }
+        if !(64...(1 << 30)).contains(maxLineBytes) { return "max_line_bytes must be in 64...1073741824, got \(maxLineBytes)" }
+        if !(1...1_000_000).contains(maxPipelinedRequests) {
+            return "max_pipelined_requests must be in 1...1000000, got \(maxPipelinedRequests)"
+        }
+        if !(1...1_000_000).contains(maxConnections) { return "max_connections must be in 1...1000000, got \(maxConnections)" }
         if !(1...1_000).contains(maxJSONDepth) { return "max_json_depth must be in 1...1000, got \(maxJSONDepth)" }
-        if maxReadLimit < 1 { return "max_read_limit must be at least 1, got \(maxReadLimit)" }
+        if !(1...1_000_000).contains(maxReadLimit) { return "max_read_limit must be in 1...1000000, got \(maxReadLimit)" }
         if !(1...maxReadLimit).contains(defaultReadLimit) {
             return "default_read_limit must be in 1...max_read_limit, got \(defaultReadLimit)"
         }
         if readAllScanLimit < maxReadLimit { return "read_all_scan_limit must be at least max_read_limit" }
-        if eventLoopThreads < 1 || blockingThreads < 1 { return "event_loop_threads and blocking_threads must be at least 1" }
-        if requestsPerSecond < 0 || requestBurst < 1 { return "requests_per_second must be at least 0 and request_burst at least 1" }
-        if authTimeout <= .zero { return "auth_timeout_ms must be positive" }
-        if maxOutputBytes < maxLineBytes { return "max_output_bytes must be at least max_line_bytes" }
+        if !(1...256).contains(eventLoopThreads) || !(1...256).contains(blockingThreads) {
+            return "event_loop_threads and blocking_threads must be in 1...256"
+        }
+        if !(1 << 20...1 << 44).contains(initialMapSize) { return "initial_map_bytes must be in 1 MiB...16 TiB, got \(initialMapSize)" }
+        if !(.zero...Duration.seconds(86_400)).contains(shutdownGracePeriod) { return "shutdown_grace_seconds must be in 0...86400" }
+        if !(0...1_000_000_000).contains(requestsPerSecond) || !(1...1_000_000_000).contains(requestBurst) {
+            return "requests_per_second must be in 0...1000000000 and request_burst in 1...1000000000"
+        }
+        if !(Duration.milliseconds(1)...Duration.seconds(86_400)).contains(authTimeout) { return "auth_timeout_ms must be in 1...86400000" }
+        if !(maxLineBytes...(1 << 40)).contains(maxOutputBytes) { return "max_output_bytes must be at least max_line_bytes (and at most 1 TiB)" }
         if !(1...AppendRequest.maxEvents).contains(maxAppendEvents) {
             return "max_append_events must be in 1...\(AppendRequest.maxEvents), got \(maxAppendEvents)"
         }

@@ -94,14 +94,17 @@ struct ConfigurationFile: Decodable {
         if let readAllScanLimit { configuration.readAllScanLimit = readAllScanLimit }
         if let eventLoopThreads { configuration.eventLoopThreads = eventLoopThreads }
         if let blockingThreads { configuration.blockingThreads = blockingThreads }
-        if let shutdownGraceSeconds { configuration.shutdownGracePeriod = .milliseconds(Int64(shutdownGraceSeconds * 1000)) }
+        if let shutdownGraceSeconds {
+            guard (0...86_400).contains(shutdownGraceSeconds) else { throw ConfigurationError("shutdown_grace_seconds must be in 0...86400") }
+            configuration.shutdownGracePeriod = .milliseconds(Int64(shutdownGraceSeconds * 1000))
+        }
         if let initialMapBytes { configuration.initialMapSize = initialMapBytes }
         if let emails { configuration.emails = emails }
         if let emailConfig { configuration.emailDirectory = emailConfig }
         if let tokens { configuration.tokens = try Self.tokenTable(tokens) }
         if let requestsPerSecond { configuration.requestsPerSecond = requestsPerSecond }
         if let requestBurst { configuration.requestBurst = requestBurst }
-        if let authTimeoutMs { configuration.authTimeout = .milliseconds(authTimeoutMs) }
+        if let authTimeoutMs { configuration.authTimeout = .milliseconds(Int64(clamping: authTimeoutMs)) }
         if let maxOutputBytes { configuration.maxOutputBytes = maxOutputBytes }
         if let maxAppendEvents { configuration.maxAppendEvents = maxAppendEvents }
     }

@@ -106,4 +106,22 @@ final class LimitsEndToEndTests: XCTestCase {
         XCTAssertTrue(run.output.contains("spool token new"), run.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appending("data/data.mdb")), "nothing was opened")
     }
+
+    func testOutOfRangeSettingsAreRefusedAtStart() throws {
+        let directory = try TemporaryDirectory("settings")
+        defer { directory.remove() }
+        for (setting, message) in [
+            (#"{"max_line_bytes": 9223372036854775807}"#, "max_line_bytes must be in"),
+            (#"{"max_connections": 9223372036854775807}"#, "max_connections must be in"),
+            (#"{"shutdown_grace_seconds": 1e300}"#, "shutdown_grace_seconds must be in"),
+            (#"{"request_burst": 0}"#, "request_burst"),
+            (#"{"tokens": [{"name": "x", "sha256": "abc", "roles": ["read"]}]}"#, "tokens[0].sha256 must be 64 hex digits"),
+        ] {
+            let config = directory.appending("spoold.json")
+            try setting.write(toFile: config, atomically: true, encoding: .utf8)
+            let run = try ServerProcess.run(arguments: ["--listen", "127.0.0.1:0", "--data", directory.appending("data"), "--config", config])
+            XCTAssertEqual(run.status, 2, "\(setting): \(run.output)")
+            XCTAssertTrue(run.output.contains(message), "\(setting): \(run.output)")
+        }
+    }
 }
