@@ -9,6 +9,9 @@
   one fails it, and one of the errors names the example's `field`. Each type has at least two of
   each, so the Swift `EventValidator` tests (which read the same file) cover every type.
 
+- `schemas/email-rules.json` is a valid schema, and the built-in rules (the `rules` string in
+  `Sources/SpoolCore/Email/DefaultEmails.swift`) pass it.
+
 Prints one line per failure, then `schemas: N passed, M failed`; exits 1 on any failure.
 Needs only `jsonschema` (pip) and the standard library.
 """
@@ -121,6 +124,29 @@ def check_examples(schemas):
                  f"needs {MIN_EXAMPLES} of each")
 
 
+def check_email_rules():
+    path = ROOT / "schemas" / "email-rules.json"
+    try:
+        schema = json.loads(path.read_text())
+        Draft202012Validator.check_schema(schema)
+    except (ValueError, SchemaError) as error:
+        fail(f"{path.name}: not a valid JSON Schema 2020-12: {error}")
+        return
+    ok()
+    source = (ROOT / "Sources" / "SpoolCore" / "Email" / "DefaultEmails.swift").read_text()
+    start = source.find('static let rules = """')
+    end = source.find('"""', start + len('static let rules = """'))
+    if start < 0 or end < 0:
+        fail("DefaultEmails.swift: the built-in rules string was not found")
+        return
+    rules = json.loads(source[start + len('static let rules = """'):end])
+    errors = list(Draft202012Validator(schema).iter_errors(rules))
+    if errors:
+        fail(f"built-in email rules fail {path.name}: {errors[0].message}")
+    else:
+        ok()
+
+
 def main():
     event_schemas = load_schemas(EVENTS, strict=True)
     for name in EVENT_TYPES:
@@ -128,6 +154,7 @@ def main():
             fail(f"schemas/events/{name}.json: missing or invalid")
     load_schemas(PROTOCOL, strict=False)
     check_examples(event_schemas)
+    check_email_rules()
     for message in failures:
         print(f"FAIL {message}")
     print(f"schemas: {passed} passed, {len(failures)} failed")

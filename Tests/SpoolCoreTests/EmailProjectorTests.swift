@@ -100,6 +100,19 @@ final class EmailProjectorTests: XCTestCase {
             let message = (error as? SpoolError)?.message ?? ""
             XCTAssertTrue(message.contains("rules.json: line 3"), message)
         }
+        // Valid JSON, but the second rule has no category: the line where that rule starts.
+        let twoRules = """
+            {"rules": [
+              {"name": "a", "on": "UserCreated", "template": "welcome", "category": "transactional"},
+              {"name": "b", "on": "UserCreated",
+               "template": "welcome"}
+            ]}
+            """
+        try twoRules.write(toFile: config.appending("rules.json"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EmailCatalog(directory: config.path)) { error in
+            let message = (error as? SpoolError)?.message ?? ""
+            XCTAssertTrue(message.contains("rules.json: line 3: rules[1].category"), message)
+        }
         try #"{"rules": []}"#.write(toFile: config.appending("rules.json"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: config.appending("templates"), withIntermediateDirectories: true)
         try "line one\n{{#open}} never closed".write(

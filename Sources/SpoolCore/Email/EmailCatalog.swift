@@ -89,16 +89,59 @@ public struct EmailCatalog: Sendable {
         var rules: [EmailRule] = []
         for (index, item) in list.enumerated() {
             let rule: EmailRule
+            let line = Self.line(ofRule: index, in: text)
             do {
                 rule = try EmailRule(json: item, index: index)
             } catch {
-                throw .badRequest("\(file): \(error.message)")
+                throw .badRequest("\(file): line \(line): \(error.message)")
             }
             guard templates[rule.template] != nil else {
-                throw .badRequest("\(file): rules[\(index)].template: no template named \(rule.template)")
+                throw .badRequest("\(file): line \(line): rules[\(index)].template: no template named \(rule.template)")
             }
             rules.append(rule)
         }
         return rules
+    }
+
+    /// The line on which element `index` of the `rules` array starts, for error messages; the
+    /// text is known to be valid JSON. 1 when it cannot be found.
+    static func line(ofRule index: Int, in text: String) -> Int {
+        let bytes = Array(text.utf8)
+        guard let key = bytes.firstRange(of: Array(#""rules""#.utf8)) else { return 1 }
+        var position = key.upperBound
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var element = -1
+        var line = 1 + bytes[..<position].filter { $0 == UInt8(ascii: "\n") }.count
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth == 2 {
+                    element += 1
+                    if element == index { return line }
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return 1 }
+            default: break
+            }
+        }
+        return 1
     }
 }
