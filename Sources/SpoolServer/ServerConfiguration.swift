@@ -95,7 +95,9 @@ public struct ServerConfiguration: Sendable {
             return "requests_per_second must be in 0...1000000000 and request_burst in 1...1000000000"
         }
         if !(Duration.milliseconds(1)...Duration.seconds(86_400)).contains(authTimeout) { return "auth_timeout_ms must be in 1...86400000" }
-        if !(maxLineBytes...(1 << 40)).contains(maxOutputBytes) { return "max_output_bytes must be at least max_line_bytes (and at most 1 TiB)" }
+        if !(maxLineBytes...(1 << 40)).contains(maxOutputBytes) {
+            return "max_output_bytes must be at least max_line_bytes (and at most 1 TiB)"
+        }
         if !(1...AppendRequest.maxEvents).contains(maxAppendEvents) {
             return "max_append_events must be in 1...\(AppendRequest.maxEvents), got \(maxAppendEvents)"
         }

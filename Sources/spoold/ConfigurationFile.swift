@@ -95,7 +95,9 @@ struct ConfigurationFile: Decodable {
         if let eventLoopThreads { configuration.eventLoopThreads = eventLoopThreads }
         if let blockingThreads { configuration.blockingThreads = blockingThreads }
         if let shutdownGraceSeconds {
-            guard (0...86_400).contains(shutdownGraceSeconds) else { throw ConfigurationError("shutdown_grace_seconds must be in 0...86400") }
+            guard (0...86_400).contains(shutdownGraceSeconds) else {
+                throw ConfigurationError("shutdown_grace_seconds must be in 0...86400")
+            }
             configuration.shutdownGracePeriod = .milliseconds(Int64(shutdownGraceSeconds * 1000))
         }
         if let initialMapBytes { configuration.initialMapSize = initialMapBytes }

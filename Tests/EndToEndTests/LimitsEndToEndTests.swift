@@ -119,7 +119,9 @@ final class LimitsEndToEndTests: XCTestCase {
         ] {
             let config = directory.appending("spoold.json")
             try setting.write(toFile: config, atomically: true, encoding: .utf8)
-            let run = try ServerProcess.run(arguments: ["--listen", "127.0.0.1:0", "--data", directory.appending("data"), "--config", config])
+            let run = try ServerProcess.run(arguments: [
+                "--listen", "127.0.0.1:0", "--data", directory.appending("data"), "--config", config,
+            ])
             XCTAssertEqual(run.status, 2, "\(setting): \(run.output)")
             XCTAssertTrue(run.output.contains(message), "\(setting): \(run.output)")
         }
