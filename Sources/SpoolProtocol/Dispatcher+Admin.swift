@@ -9,7 +9,10 @@ extension Dispatcher {
         Operation("digest", "the log's head (seq, hash), or the hash at seq: keep it to check the log later", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.digest(&request, &writer)
         },
-        Operation("verify", "recomputes the whole hash chain and indexes; answers valid or the first problem", access: .role(.admin)) {
+        Operation(
+            "verify", "recomputes the hash chain and indexes, and checks each view against a fresh fold: views (true)",
+            access: .role(.admin)
+        ) {
             dispatcher, request, writer in try await dispatcher.verify(&request, &writer)
         },
     ]
@@ -62,11 +65,17 @@ extension Dispatcher {
     }
 
     /// `verify` → `valid`, `verified_through`, `head_hash`, and `problem` {seq, reason} when
-    /// the log is damaged. Runs on the blocking executor; it reads the whole log.
+    /// the log is damaged; with `views` (default true) and an intact log, also `views` (each
+    /// view's stored and freshly folded checksums) and `views_valid`. Runs on the blocking
+    /// executor; it reads the whole log (twice with views, holding a fold in memory).
     func verify(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+        let checkViews = try request.fields.optionalBool("views") ?? true
         try request.fields.finish()
         let engine = engine
-        let report = try await blocking { try engine.verify() }
+        let (report, checks) = try await blocking {
+            let report = try engine.verify()
+            return (report, checkViews && report.isValid ? try engine.checkViews() : nil)
+        }
         writer.key("valid")
         writer.writeBool(report.isValid)
         writer.key("verified_through")
@@ -83,5 +92,21 @@ extension Dispatcher {
             writer.writeString(problem.reason)
             writer.endObject()
         }
+        if let checks {
+            writer.key("views")
+            writer.write(.array(checks.map(\.json)))
+            writer.key("views_valid")
+            writer.writeBool(checks.allSatisfy(\.matches))
+        }
+    }
+}
+
+extension ViewCheck {
+    /// `{"view", "matches", "checkpoint", "head", "stored", "fresh"}`, as `verify` answers it.
+    public var json: JSONValue {
+        [
+            "view": .string(view.rawValue), "matches": .bool(matches), "checkpoint": .int(Int64(checkpoint)), "head": .int(Int64(head)),
+            "stored": .string(stored), "fresh": .string(fresh),
+        ]
     }
 }

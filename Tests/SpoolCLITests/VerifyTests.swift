@@ -12,6 +12,11 @@ final class VerifyTests: XCTestCase {
         let intact = try history.remote(["verify"])
         XCTAssertEqual(intact.status, 0, "\(intact)")
         XCTAssertTrue(intact.stdout.hasPrefix("log intact: seq 1…\(ScriptedHistory.steps.count)"), "\(intact)")
+        for view in ["users-by-id", "users-by-segment", "emails-by-user"] {
+            XCTAssertTrue(intact.stdout.contains("view \(view): matches a fresh fold"), "the server checks the views too: \(intact)")
+        }
+        let logOnly = try history.remote(["verify", "--skip-views", "--json"])
+        XCTAssertNil(logOnly.json?["views"], "\(logOnly)")
         history.stop()
 
         let copy = history.directory.appending("copy")

@@ -2,20 +2,20 @@ import ArgumentParser
 import JSON
 import SpoolCore
 
-/// `spool verify`: recomputes the hash chain and checks the indexes; with `--data`, also
-/// folds the log afresh and compares every view with it. Exit 0 when all is intact, 1 when
+/// `spool verify`: recomputes the hash chain and checks the indexes, then folds the log afresh
+/// and compares every view with it (unless `--skip-views`). Exit 0 when all is intact, 1 when
 /// something is damaged (the first bad seq is named), 2 when it could not check.
 ///
 /// Design: through a server it sends the `verify` op (the server has no progress to report,
 /// so a terminal shows only the time running). With `--data` it runs the engine's verifier
-/// itself, for a progress bar and the views check, and prints the same JSON members as the
-/// op (`valid`, `verified_through`, `head_hash`, `problem`) plus `views` and `views_valid`.
+/// itself, for a progress bar, and prints the same JSON members as the op (`valid`,
+/// `verified_through`, `head_hash`, `problem`, `views`, `views_valid`).
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Checks the log's hash chain and indexes (and, with --data, the views); exit 1 names the first bad seq.")
+        abstract: "Checks the log's hash chain and indexes, and the views against a fresh fold; exit 1 names the first bad seq.")
 
-    @Flag(name: .customLong("skip-views"), help: "With --data: check only the log, not the views against a fresh fold.")
+    @Flag(name: .customLong("skip-views"), help: "Check only the log, not the views against a fresh fold.")
     var skipViews = false
 
     @OptionGroup var connection: ConnectionOptions
@@ -24,7 +24,6 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         try connection.validate(alongside: data.directory)
-        if skipViews, data.directory == nil { throw ValidationError("--skip-views applies to --data only (a server checks the log only)") }
     }
 
     func run() async throws {
@@ -37,7 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 ticker?.cancel()
                 progress.finish()
             }
-            return try await backend.call("verify")
+            return try await backend.call("verify", ["views": .bool(checkViews)])
         }
         let intact = response["valid"] == .bool(true) && response["views_valid"] != .bool(false)
         if output.json {
@@ -68,13 +67,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let viewProgress = ProgressBar("verify views")
         let checks = try engine.checkViews { done, head in viewProgress.update(done: done, total: head) }
         viewProgress.finish()
-        object["views"] = .array(
-            checks.map { check in
-                [
-                    "view": .string(check.view.rawValue), "matches": .bool(check.matches), "checkpoint": .int(Int64(check.checkpoint)),
-                    "head": .int(Int64(check.head)), "stored": .string(check.stored), "fresh": .string(check.fresh),
-                ]
-            })
+        object["views"] = .array(checks.map(\.json))
         object["views_valid"] = .bool(checks.allSatisfy(\.matches))
         return .object(object)
     }
@@ -99,9 +92,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 out += "head \(KeyValueList.text(view["head"] ?? .null))); run spool rebuild \(name)\n"
             }
         }
-        if response["views"] == nil, response["problem"] == nil {
-            out += "views: not checked (a server verifies the log; spool verify --data DIR beside it also checks the views)\n"
-        }
+        if response["views"] == nil, response["problem"] == nil { out += "views: not checked (--skip-views)\n" }
         return out
     }
 }
