@@ -64,8 +64,11 @@ final class EveryOpTests: XCTestCase {
         XCTAssertEqual(digestAt["hash"], read["events"]?[0]?["hash"])
         let pastHead = try await client.request("digest", ["seq": 99])
         XCTAssertEqual(errorCode(pastHead), "not_found")
-        let verify = try await client.request(["id": .null, "op": "verify"])
+        let verify = try await client.request(["id": .null, "op": "verify", "views": false])
         XCTAssertEqual(verify, ["id": .null, "ok": true, "valid": true, "verified_through": 3, "head_hash": digest["hash"] ?? .null])
+        let verifyViews = try await client.request("verify")
+        XCTAssertEqual(verifyViews["views_valid"], true)
+        XCTAssertEqual(verifyViews["views"]?.arrayValue?.count, 3)
 
         // Errors that keep the connection usable.
         for line in [
@@ -82,6 +85,70 @@ final class EveryOpTests: XCTestCase {
 
         await client.connection.close()
         XCTAssertGreaterThan(recorder.count, 25)
+        try recorder.validate()
+    }
+
+    func testViewSubscriptionEmailAndAuthOpsMatchTheSchemas() async throws {
+        let server = try TestServer(emails: true)
+        defer { server.stopAndRemove() }
+        let recorder = ProtocolRecorder()
+        let client = RecordingConnection(connection: try await server.connect(), recorder: recorder)
+        let auth = try await client.request("auth", ["token": "anything"])
+        XCTAssertEqual(auth["principal"], "anonymous")
+
+        let created = try await client.request(
+            "append",
+            [
+                "stream": "user-ada",
+                "events": [
+                    [
+                        "type": "UserCreated",
+                        "data": ["user_id": "ada", "email": "ada@example.com", "first_name": "Ada", "segments": ["vip"]],
+                    ]
+                ],
+            ])
+        XCTAssertEqual(created["ok"], true)
+        _ = try await client.request(
+            "append", ["stream": "user-ada", "events": [["type": "UserJoinedSegment", "data": ["user_id": "ada", "segment": "beta"]]]])
+        for (op, fields) in [
+            ("get_user", ["user_id": "ada"]), ("get_user", ["user_id": "ada", "as_of": 1]), ("get_user", ["user_id": "nobody"]),
+            ("list_segment", ["segment": "vip"]), ("list_segment", ["segment": "vip", "as_of": 1, "limit": 1]), ("segments", [:]),
+            ("segments", ["as_of": "2026-01-01T00:00:00Z"]), ("list_emails", ["user_id": "ada"]), ("audit", ["user_id": "ada"]),
+            ("email_preview", ["user_id": "ada", "type": "UserJoinedSegment", "data": ["user_id": "ada", "segment": "gold"]]),
+            ("rebuild", ["views": ["users-by-id"]]), ("rebuild", [:]),
+        ] as [(String, JSONObject)] {
+            let answer = try await client.request(op, fields)
+            XCTAssertNotEqual(errorCode(answer), "internal", "\(op): \(answer.jsonString)")
+        }
+
+        // A subscription through its whole life, a dead letter included.
+        let sub = try await client.request(
+            "sub_create", ["name": "crm", "start": "beginning", "max_deliveries": 1, "ack_timeout_ms": 60_000])
+        XCTAssertEqual(sub["created"], true)
+        _ = try await client.request("sub_create", ["name": "crm", "start": "end"])  // already_exists
+        _ = try await client.request("sub_list")
+        let fetched = try await client.request("fetch", ["name": "crm", "max": 2])
+        let seqs = fetched["messages"]?.arrayValue?.compactMap { $0["seq"] } ?? []
+        XCTAssertEqual(seqs.count, 2, fetched.jsonString)
+        _ = try await client.request("ack", ["name": "crm", "seqs": [seqs.first ?? 0]])
+        _ = try await client.request("nack", ["name": "crm", "seqs": [seqs.last ?? 0], "error": "no thanks"])
+        let dead = try await client.request("dlq_list", ["name": "crm"])
+        XCTAssertEqual(dead["dead_letters"]?.arrayValue?.count, 1, dead.jsonString)
+        _ = try await client.request("dlq_requeue", ["name": "crm"])
+        _ = try await client.request("fetch", ["name": "crm", "max": 1, "wait_ms": 10])
+        _ = try await client.request("dlq_purge", ["name": "crm"])
+        _ = try await client.request("sub_info", ["name": "crm"])
+        _ = try await client.request("reset", ["name": "crm", "to": "beginning"])
+        _ = try await client.request("ack", ["name": "crm", "seqs": [999]])  // never delivered
+        _ = try await client.request("sub_create", ["name": "quiet", "start": "end"])
+        _ = try await client.request("subscribe", ["name": "quiet", "credit": 10])
+        _ = try await client.request("unsubscribe", ["name": "quiet"])
+        _ = try await client.request("sub_delete", ["name": "quiet"])
+        _ = try await client.request("sub_info", ["name": "quiet"])  // not_found
+        _ = try await client.request("stats")
+
+        await client.connection.close()
+        XCTAssertGreaterThan(recorder.count, 30)
         try recorder.validate()
     }
 
