@@ -71,7 +71,7 @@ extension ExpectedVersion {
 extension UUID {
     /// Parses exactly `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits in either case).
     /// Stricter than `UUID(uuidString:)`, which accepts stray characters on some platforms.
-    init?(strictText text: String) {
+    public init?(strictText text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 36 else { return nil }
         var value: [UInt8] = []

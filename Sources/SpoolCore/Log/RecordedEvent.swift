@@ -28,6 +28,23 @@ public struct RecordedEvent: Sendable, Equatable {
     public var hash: [UInt8]
 
     public var hashHex: String { Hex.encode(hash) }
+
+    public init(
+        seq: UInt64, id: UUID, stream: String, version: UInt64, type: String, time: Timestamp, metadata: [UInt8], data: [UInt8],
+        hasClientID: Bool, previousHash: [UInt8], hash: [UInt8]
+    ) {
+        self.seq = seq
+        self.id = id
+        self.stream = stream
+        self.version = version
+        self.type = type
+        self.time = time
+        self.metadata = metadata
+        self.data = data
+        self.hasClientID = hasClientID
+        self.previousHash = previousHash
+        self.hash = hash
+    }
 }
 
 /// Lower-case hexadecimal text of bytes.

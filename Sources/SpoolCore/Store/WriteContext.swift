@@ -51,20 +51,26 @@ public final class WriteContext {
                 seq: seq, id: proposed.id ?? UUID.version7(at: time), stream: request.stream, version: version,
                 type: proposed.type, time: time, metadata: proposed.metadata, data: proposed.data,
                 hasClientID: proposed.id != nil, previousHash: state.headHash, hash: [])
-            let (record, hash) = EventRecord.encode(event)
+            let (bytes, hash) = EventRecord.encode(event)
             event.hash = hash
             let seqKey = BigEndian.bytes(seq)
-            try txn.put(store.events, seqKey, record, flags: .append)
+            try txn.put(store.events, seqKey, bytes, flags: .append)
             try txn.put(store.streams, streamPrefix + BigEndian.bytes(version), seqKey)
             if let id = proposed.id { try txn.put(store.eventIDs, id.bytes, seqKey, flags: .noOverwrite) }
-            state.headSeq = seq
-            state.headHash = hash
-            appended.append(event)
+            record(event)
         }
-        state.lastTime = time
-        newHeads[request.stream] = version
         return AppendResult(
             firstSeq: state.headSeq - UInt64(request.events.count) + 1, lastSeq: state.headSeq, version: version, duplicate: false)
+    }
+
+    /// Moves the log's end (seq, hash, time, the stream's head) past `event`, just written,
+    /// and queues it for the projectors.
+    func record(_ event: RecordedEvent) {
+        state.headSeq = event.seq
+        state.headHash = event.hash
+        state.lastTime = event.time
+        newHeads[event.stream] = event.version
+        appended.append(event)
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.

@@ -20,6 +20,11 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(name: .customLong("any-version"), help: "Append with expected_version any, not the exported versions (for a partial export).")
     var anyVersion = false
 
+    @Flag(
+        help:
+            "With --data: restore the events exactly (same seqs, times, ids and actors, so the same hash chain), checking each one's hash.")
+    var exact = false
+
     @Option(help: "Events in flight at once (appends pipelined on one connection).")
     var window: Int = 8_000
 
@@ -30,6 +35,8 @@ struct ImportCommand: AsyncParsableCommand {
     func validate() throws {
         try connection.validate(alongside: data.directory)
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        if exact, data.directory == nil { throw ValidationError("--exact restores into a data directory: give --data DIR") }
+        if exact, anyVersion { throw ValidationError("--exact keeps the exported versions; leave out --any-version") }
     }
 
     /// What the import did.
@@ -41,6 +48,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if exact { return try await restore() }
         var reader = try LineReader(path: file)
         defer { reader.close() }
         let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.uint64Value

@@ -1,0 +1,54 @@
+import LMDB
+
+extension WriteContext {
+    /// Writer thread only. Writes `event` back at its own seq, exactly as it was recorded
+    /// (id, time, version, metadata with its actor, data), so the restored log has the same
+    /// hash chain as the one it was exported from; the exported `hash` is the proof. Returns
+    /// false, writing nothing, when that seq already holds the same event (a resumed restore).
+    ///
+    /// Throws `bad_request` when the event does not continue this log: a gap in seqs or
+    /// versions, a time going backwards, or a hash that its content does not produce (the
+    /// export was altered, or is of another log).
+    func restore(_ event: RecordedEvent) throws -> Bool {
+        if event.seq <= state.headSeq {
+            guard let stored = try txn.get(store.events, BigEndian.bytes(event.seq)) else {
+                throw SpoolError.badRequest("seq \(event.seq): missing from this log")
+            }
+            guard try EventRecord.decode(seq: event.seq, stored).hash == event.hash else {
+                throw SpoolError.badRequest(
+                    "seq \(event.seq): this log holds a different event there; restore into an empty data directory")
+            }
+            return false
+        }
+        guard event.seq == state.headSeq + 1 else {
+            throw SpoolError.badRequest("seq \(event.seq): the log ends at seq \(state.headSeq); events must follow on without a gap")
+        }
+        let head = try streamHead(event.stream)
+        guard event.version == head + 1 else {
+            throw SpoolError.badRequest("seq \(event.seq): \(event.stream) is at version \(head), the event has version \(event.version)")
+        }
+        guard event.time >= state.lastTime else { throw SpoolError.badRequest("seq \(event.seq): its time is before the previous event's") }
+        // Whether the id came from a client is not exported; the hash tells which it was.
+        var restored = event
+        restored.previousHash = state.headHash
+        var encoded: [UInt8]? = nil
+        for hasClientID in [true, false] {
+            restored.hasClientID = hasClientID
+            let (bytes, hash) = EventRecord.encode(restored)
+            if hash == event.hash {
+                encoded = bytes
+                break
+            }
+        }
+        guard let bytes = encoded else {
+            throw SpoolError.badRequest(
+                "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
+        }
+        let seqKey = BigEndian.bytes(event.seq)
+        try txn.put(store.events, seqKey, bytes, flags: .append)
+        try txn.put(store.streams, Array(event.stream.utf8) + [0] + BigEndian.bytes(event.version), seqKey)
+        if restored.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
+        record(restored)
+        return true
+    }
+}
