@@ -40,6 +40,10 @@ public struct ServerConfiguration: Sendable {
     /// A directory with `rules.json` and `templates/` replacing or adding to the built-in
     /// email rules and templates; nil: the built-in ones.
     public var emailDirectory: String?
+    /// Where to serve Prometheus metrics over HTTP (`GET /metrics`); nil, the default: no
+    /// metrics endpoint. Loopback only, like `host` (see `ListenAddress.isLoopback`); port 0
+    /// picks a free port (the chosen one is reported when listening).
+    public var metricsAddress: ListenAddress?
 
     public init() {}
 
@@ -70,6 +74,10 @@ public struct ServerConfiguration: Sendable {
         if !ListenAddress.isLoopback(host) {
             return
                 "refusing to listen on \(host): without auth tokens (not implemented yet) spoold listens only on loopback (127.0.0.1, ::1, localhost)"
+        }
+        if let metricsAddress, !ListenAddress.isLoopback(metricsAddress.host) {
+            return
+                "refusing to serve metrics on \(metricsAddress.host): the metrics endpoint has no authentication, so spoold serves it only on loopback (127.0.0.1, ::1, localhost)"
         }
         return nil
     }

@@ -21,6 +21,7 @@ struct ConfigurationFile: Decodable {
     var initialMapBytes: Int?
     var emails: Bool?
     var emailConfig: String?
+    var metrics: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, data
@@ -37,6 +38,7 @@ struct ConfigurationFile: Decodable {
         case initialMapBytes = "initial_map_bytes"
         case emails
         case emailConfig = "email_config"
+        case metrics
     }
 
     /// Reads `path`. Throws a `ValidationError`-style message for unreadable JSON or unknown keys.
@@ -76,6 +78,7 @@ struct ConfigurationFile: Decodable {
         if let initialMapBytes { configuration.initialMapSize = initialMapBytes }
         if let emails { configuration.emails = emails }
         if let emailConfig { configuration.emailDirectory = emailConfig }
+        if let metrics { try configuration.setMetrics(metrics) }
     }
 }
 
@@ -93,5 +96,13 @@ extension ServerConfiguration {
         }
         host = address.host
         port = address.port
+    }
+
+    /// Sets the metrics address from `host:port`.
+    mutating func setMetrics(_ text: String) throws {
+        guard let address = ListenAddress(parsing: text) else {
+            throw ConfigurationError("metrics address \"\(text)\" is not host:port (e.g. 127.0.0.1:9464)")
+        }
+        metricsAddress = address
     }
 }
