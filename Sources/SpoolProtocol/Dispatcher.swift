@@ -24,6 +24,8 @@ public final class Dispatcher: Sendable {
     let logger: Logger
     let started = ContinuousClock.now
     private let table: [String: Operation]
+    /// Per-op request and error counters (see `SpoolMetric`).
+    let requestMetrics = RequestMetrics(ops: Dispatcher.operations.map(\.name))
 
     /// Every op, in `help` order: the log and admin ops here, the view ops in
     /// `Dispatcher+Views.swift`.
@@ -118,7 +120,7 @@ public final class Dispatcher: Sendable {
         var request = request
         var writer = Response.beginSuccess(id: request.id)
         do {
-            try await operation.run(self, &request, &writer)
+            try await requestMetrics.measure(operation.name) { try await operation.run(self, &request, &writer) }
             session = request.session
             return Response.finish(&writer)
         } catch let error as SpoolError where error.code != .internal {

@@ -57,6 +57,10 @@ public struct ServerConfiguration: Sendable {
     /// A directory with `rules.json` and `templates/` replacing or adding to the built-in
     /// email rules and templates; nil: the built-in ones.
     public var emailDirectory: String?
+    /// Where to serve Prometheus metrics over HTTP (`GET /metrics`); nil, the default: no
+    /// metrics endpoint. Loopback only, like `host` (see `ListenAddress.isLoopback`); port 0
+    /// picks a free port (the chosen one is reported when listening).
+    public var metricsAddress: ListenAddress?
 
     public init() {}
 
@@ -106,6 +110,10 @@ public struct ServerConfiguration: Sendable {
                 "refusing to listen on \(host) without tokens: anyone who can reach it could read and write every client's data. "
                 + "Listen on loopback (127.0.0.1, ::1, localhost), or configure tokens: create one with `spool token new NAME --roles read,write,admin` "
                 + "and add the line it prints to \"tokens\" in the configuration file (--config)"
+        }
+        if let metricsAddress, !ListenAddress.isLoopback(metricsAddress.host) {
+            return
+                "refusing to serve metrics on \(metricsAddress.host): the metrics endpoint has no authentication, so spoold serves it only on loopback (127.0.0.1, ::1, localhost)"
         }
         return nil
     }

@@ -29,6 +29,7 @@ struct ConfigurationFile: Decodable {
     var authTimeoutMs: Int?
     var maxOutputBytes: Int?
     var maxAppendEvents: Int?
+    var metrics: String?
 
     /// One token: `{"name": "crm", "sha256": "<64 hex digits>", "roles": ["read", "write"]}`,
     /// as `spool token new` prints it.
@@ -59,6 +60,7 @@ struct ConfigurationFile: Decodable {
         case authTimeoutMs = "auth_timeout_ms"
         case maxOutputBytes = "max_output_bytes"
         case maxAppendEvents = "max_append_events"
+        case metrics
     }
 
     /// Reads `path`. Throws a `ValidationError`-style message for unreadable JSON or unknown keys.
@@ -103,6 +105,7 @@ struct ConfigurationFile: Decodable {
         if let initialMapBytes { configuration.initialMapSize = initialMapBytes }
         if let emails { configuration.emails = emails }
         if let emailConfig { configuration.emailDirectory = emailConfig }
+        if let metrics { try configuration.setMetrics(metrics) }
         if let tokens { configuration.tokens = try Self.tokenTable(tokens) }
         if let requestsPerSecond { configuration.requestsPerSecond = requestsPerSecond }
         if let requestBurst { configuration.requestBurst = requestBurst }
@@ -148,5 +151,13 @@ extension ServerConfiguration {
         }
         host = address.host
         port = address.port
+    }
+
+    /// Sets the metrics address from `host:port`.
+    mutating func setMetrics(_ text: String) throws {
+        guard let address = ListenAddress(parsing: text) else {
+            throw ConfigurationError("metrics address \"\(text)\" is not host:port (e.g. 127.0.0.1:9464)")
+        }
+        metricsAddress = address
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import SpoolCore
 import SpoolServer
@@ -48,6 +50,9 @@ struct Spoold: AsyncParsableCommand {
     @Flag(help: "Do not run the email projector (no emails are generated from user events).")
     var noEmails = false
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; port 0 picks a free port). Default: off.")
+    var metrics: String?
+
     @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -55,6 +60,9 @@ struct Spoold: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
         if let listen, ListenAddress(parsing: listen) == nil {
             throw ValidationError("--listen \(listen) is not host:port (e.g. 127.0.0.1:7070)")
+        }
+        if let metrics, ListenAddress(parsing: metrics) == nil {
+            throw ValidationError("--metrics \(metrics) is not host:port (e.g. 127.0.0.1:9464)")
         }
     }
 
@@ -73,6 +81,9 @@ struct Spoold: AsyncParsableCommand {
         }
         let logger = Logger(label: "spoold")
         Self.raiseFileLimit(toAtLeast: settings.maxConnections + 64)
+        // Before the engine and the server exist, so every metric they make feeds the registry.
+        let registry = settings.metricsAddress.map { _ in PrometheusCollectorRegistry() }
+        if let registry { MetricsSystem.bootstrap(PrometheusMetricsFactory.spool(registry: registry)) }
 
         var options = Engine.Options()
         options.mapSize = settings.initialMapSize
@@ -83,6 +94,10 @@ struct Spoold: AsyncParsableCommand {
             Self.fail(error.message, code: 1)
         } catch {
             Self.fail("cannot open data directory \(settings.dataDirectory): \(error)", code: 1)
+        }
+        if registry != nil {
+            let commits = CommitMetrics()
+            engine.writer?.onCommit { commits.record($0) }
         }
 
         do {
@@ -108,13 +123,29 @@ struct Spoold: AsyncParsableCommand {
                 "spoold listening on \(address) (data \(settings.dataDirectory)) — try: nc \(host) \(port), then type {\"op\":\"ping\"}")
             FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: EngineService(engine: engine, logger: logger)), .init(service: server),
+        ]
+        if let registry, let address = settings.metricsAddress {
+            let collector = MetricsCollector(engine: engine, status: server.dispatcher.status, logger: logger) {
+                registry.emitToBuffer()
+            }
+            let metrics = MetricsServer(address: address, collector: collector, logger: logger) { host, port in
+                let address = ListenAddress.describe(host: host, port: port)
+                FileHandle.standardOutput.write(Data("metrics listening on \(address)\n".utf8))
+            }
+            services.append(.init(service: metrics))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: EngineService(engine: engine, logger: logger)), .init(service: server)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
             try await group.run()
+        } catch let error as MetricsServer.ListenError {
+            engine.close()
+            Self.fail(error.description, code: 1)
         } catch {
             engine.close()
             Self.fail("cannot serve on \(ListenAddress.describe(host: settings.host, port: settings.port)): \(error)", code: 1)
@@ -133,6 +164,7 @@ struct Spoold: AsyncParsableCommand {
         if let requestsPerSecond { settings.requestsPerSecond = requestsPerSecond }
         if let emailConfig { settings.emailDirectory = emailConfig }
         if noEmails { settings.emails = false }
+        if let metrics { try settings.setMetrics(metrics) }
         if let problem = settings.problem { throw ConfigurationError(problem) }
         return settings
     }

@@ -10,12 +10,15 @@ import Synchronization
 public final class ServerProcess: Sendable {
     public let dataDirectory: String
     public let port: Int
+    /// The port of the metrics endpoint, when started with `--metrics` (its
+    /// `metrics listening on HOST:PORT` line).
+    public let metricsPort: Int?
     private let process: Process
     private let output: OutputCollector
 
     /// Starts `spoold --listen 127.0.0.1:0 --data dataDirectory` plus `arguments`, and waits
-    /// (up to 20 s) for it to print the port it listens on. Throws when it exits or says
-    /// nothing in time, with its output in the message.
+    /// (up to 20 s) for it to print the port it listens on (and, with `--metrics`, its metrics
+    /// port). Throws when it exits or says nothing in time, with its output in the message.
     public init(dataDirectory: String, arguments: [String] = []) throws {
         self.dataDirectory = dataDirectory
         let process = Process()
@@ -32,18 +35,23 @@ public final class ServerProcess: Sendable {
         self.process = process
         self.output = output
         let deadline = Date().addingTimeInterval(20)
+        let wantsMetrics = arguments.contains("--metrics")
         var found: Int? = nil
-        while found == nil, Date() < deadline, process.isRunning {
+        var metricsFound: Int? = nil
+        while found == nil || (wantsMetrics && metricsFound == nil), Date() < deadline, process.isRunning {
             found = output.port()
-            if found == nil { Thread.sleep(forTimeInterval: 0.01) }
+            metricsFound = output.port(after: "metrics listening on ")
+            if found == nil || (wantsMetrics && metricsFound == nil) { Thread.sleep(forTimeInterval: 0.01) }
         }
         found = found ?? output.port()
-        guard let port = found else {
+        metricsFound = metricsFound ?? output.port(after: "metrics listening on ")
+        guard let port = found, !wantsMetrics || metricsFound != nil else {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
             throw ServerProcessError("spoold did not start: \(output.text)")
         }
         self.port = port
+        self.metricsPort = metricsFound
     }
 
     /// A new client connection to this server. A call waiting longer than `timeout` for its
@@ -142,10 +150,11 @@ final class OutputCollector: Sendable {
 
     var text: String { state.withLock { $0.stdout + $0.stderr } }
 
-    /// The port of a complete `listening on HOST:PORT` line on stdout, when printed.
-    func port() -> Int? {
+    /// The port of a complete `listening on HOST:PORT` line (or another `prefix`) on stdout,
+    /// when printed.
+    func port(after prefix: String = "listening on ") -> Int? {
         let stdout = state.withLock { $0.stdout }
-        for line in stdout.split(separator: "\n", omittingEmptySubsequences: true) where line.hasPrefix("listening on ") {
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: true) where line.hasPrefix(prefix) {
             guard stdout.contains(line + "\n"), let colon = line.lastIndex(of: ":") else { continue }
             return Int(line[line.index(after: colon)...])
         }

@@ -109,6 +109,7 @@ public final class Writer: @unchecked Sendable {
 
     /// Writer thread only.
     private func commit(_ items: [WriteItem]) {
+        let started = ContinuousClock.now
         var live = items
         while true {
             do {
@@ -131,7 +132,8 @@ public final class Writer: @unchecked Sendable {
                 state = context.state
                 heads.versions.merge(context.newHeads) { _, new in new }
                 for item in live { item.complete() }
-                let summary = CommitSummary(headSeq: state.headSeq, events: context.appended.count, requests: live.count)
+                let summary = CommitSummary(
+                    headSeq: state.headSeq, events: context.appended.count, requests: live.count, duration: .now - started)
                 for observer in condition.withLock({ observers }) { observer(summary) }
                 return
             } catch let dropped as DroppedItem {
@@ -161,6 +163,9 @@ public struct CommitSummary: Sendable {
     public var events: Int
     /// Requests the commit answered.
     public var requests: Int
+    /// From the start of the batch's write transaction until the commit was durable, including
+    /// any rerun after a map resize or a dropped item; not the time requests waited in the queue.
+    public var duration: Duration
 }
 
 extension Timestamp {

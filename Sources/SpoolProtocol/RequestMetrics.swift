@@ -1,0 +1,43 @@
+import Metrics
+import SpoolCore
+
+/// Counts requests by op, errors by op and code, and successful appends, through the
+/// swift-metrics facade (a no-op until `MetricsSystem.bootstrap`).
+///
+/// Design: the request counter of every op is made once, up front, so the hot path costs one
+/// dictionary lookup and an atomic increment, and every op has a series (at 0) from the start.
+/// Error counters are made on the first error of each (op, code): both are bounded sets, so the
+/// label cardinality is too, and the factory returns the same counter for the same labels.
+/// Only ops in the table are counted: a line that is not JSON or names an unknown op never
+/// reaches `Dispatcher.execute`.
+public struct RequestMetrics: Sendable {
+    private let requests: [String: Counter]
+    private let appends: Counter
+    private let factory: any MetricsFactory
+
+    /// Counters for `ops` (the op table's names), made with `factory`.
+    public init(ops: [String], factory: any MetricsFactory = MetricsSystem.factory) {
+        var requests: [String: Counter] = [:]
+        for op in ops {
+            requests[op] = Counter(label: SpoolMetric.requests.rawValue, dimensions: [("op", op)], factory: factory)
+        }
+        self.requests = requests
+        self.appends = Counter(label: SpoolMetric.appends.rawValue, factory: factory)
+        self.factory = factory
+    }
+
+    /// Runs `body`, the work of one `op` request, and counts it; when it throws, also counts
+    /// its error code (`internal` for anything but a `SpoolError`) and rethrows the error.
+    public func measure(_ op: String, _ body: () async throws -> Void) async rethrows {
+        defer { requests[op]?.increment() }
+        do {
+            try await body()
+            if op == "append" { appends.increment() }
+        } catch {
+            let code = (error as? SpoolError)?.code ?? .internal
+            Counter(label: SpoolMetric.requestErrors.rawValue, dimensions: [("op", op), ("code", code.rawValue)], factory: factory)
+                .increment()
+            throw error
+        }
+    }
+}
