@@ -77,7 +77,14 @@ public final class SpoolConnection: Sendable {
             return buffer
         }
         channel.eventLoop.execute {
-            for (buffer, promise) in zip(buffers, promises) { channel.write((buffer, promise), promise: nil) }
+            for (buffer, promise) in zip(buffers, promises) {
+                // A write to a connection already closed (by the server, or by the timeout)
+                // never reaches the response handler: fail the answer with the write, or it
+                // would be awaited for ever. (Failing an answer that already failed is a no-op.)
+                let written = channel.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenFailure { promise.fail($0) }
+                channel.write((buffer, promise), promise: written)
+            }
             channel.flush()
         }
         let deadline = timeout.map { timeout in

@@ -3,7 +3,10 @@ import SpoolCore
 
 extension Dispatcher {
     static let adminOperations: [Operation] = [
-        Operation("stats", "head seq and hash, events/s, connections, data size, uptime, views", access: .role(.read)) {
+        Operation(
+            "stats", "head seq and hash, events/s, connections, data size, uptime, views, subscriptions' lag, email projector",
+            access: .role(.read)
+        ) {
             dispatcher, request, writer in try await dispatcher.stats(&request, &writer)
         },
         Operation("digest", "the log's head (seq, hash), or the hash at seq: keep it to check the log later", access: .role(.read)) {
@@ -18,12 +21,14 @@ extension Dispatcher {
     ]
 
     /// `stats` → `head_seq`, `head_hash`, `events_per_second`, `connections`, `data_bytes`,
-    /// `map_bytes`, `uptime_seconds`, `views`.
+    /// `map_bytes`, `uptime_seconds`, `views`, `subscriptions` (each one's name and progress,
+    /// as `sub_list` computes it, in name order) and `email_projector` {`running`, `lag`}: the
+    /// `email-projector` subscription's lag, 0 when that subscription does not exist.
     func stats(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         try request.fields.finish()
         let engine = engine
-        let (head, info, views) = try await blocking { [self] in
-            (try engine.log.head(), engine.store.environment.info, try viewStatistics())
+        let (head, info, views, subscriptions) = try await blocking { [self] in
+            (try engine.log.head(), engine.store.environment.info, try viewStatistics(), try engine.subscriptions.list())
         }
         writer.key("head_seq")
         writer.writeUInt(head.seq)
@@ -42,6 +47,11 @@ extension Dispatcher {
         writer.writeDouble((Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18).rounded())
         writer.key("views")
         writer.write(views)
+        writer.key("subscriptions")
+        writer.write(.array(subscriptions.map(\.progressJSON)))
+        writer.key("email_projector")
+        let emailLag = subscriptions.first { $0.config.name == EmailProjector.subscription }?.lag ?? 0
+        writer.write(["running": .bool(engine.emails != nil), "lag": .int(Int64(emailLag))])
     }
 
     /// `digest` → `seq` and `hash` of the head, or of `seq` when given (seq 0: the zero hash

@@ -245,17 +245,27 @@ extension JSONWriter {
 }
 
 extension SubscriptionHub.Info {
-    /// The wire form of `sub_info`, `sub_list` and `stats`.
+    /// The wire form of `sub_info` and `sub_list`: the settings (`config.json`), then where
+    /// the subscription stands (`progress`).
     public var json: JSONValue {
         guard case .object(var object) = config.json else { return .null }
-        object["ack_floor"] = .int(Int64(ackFloor))
-        object["position"] = .int(Int64(position))
-        object["lag"] = .int(Int64(lag))
-        object["lag_exact"] = .bool(lagExact)
-        object["in_flight"] = .int(Int64(inFlight))
-        object["waiting_redelivery"] = .int(Int64(waitingRedelivery))
-        object["dead_letters"] = .int(Int64(deadLetters))
-        object["consumers"] = .int(Int64(consumers))
+        for (key, value) in progress { object[key] = value }
         return .object(object)
+    }
+
+    /// The wire form of a `stats` entry: `name` and where the subscription stands, without
+    /// its settings.
+    public var progressJSON: JSONValue {
+        .object(JSONObject([(key: "name", value: .string(config.name))] + progress))
+    }
+
+    /// `ack_floor`, `position`, `lag`, `lag_exact`, `in_flight`, `waiting_redelivery`,
+    /// `dead_letters`, `consumers`: the one list both wire forms are made of.
+    private var progress: [(key: String, value: JSONValue)] {
+        [
+            ("ack_floor", .int(Int64(ackFloor))), ("position", .int(Int64(position))), ("lag", .int(Int64(lag))),
+            ("lag_exact", .bool(lagExact)), ("in_flight", .int(Int64(inFlight))), ("waiting_redelivery", .int(Int64(waitingRedelivery))),
+            ("dead_letters", .int(Int64(deadLetters))), ("consumers", .int(Int64(consumers))),
+        ]
     }
 }

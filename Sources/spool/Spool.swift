@@ -23,7 +23,8 @@ struct Spool: AsyncParsableCommand {
         subcommands: [
             UserCommand.self, SegmentCommand.self, SegmentsCommand.self, EmailsCommand.self, PreviewCommand.self, AuditCommand.self,
             AppendCommand.self, ImportCommand.self, ExportCommand.self, TailCommand.self, ConsumeCommand.self,
-            SubsCommand.self, RebuildCommand.self, VerifyCommand.self, DigestCommand.self, StatsCommand.self, TokenCommand.self,
+            SubsCommand.self, RebuildCommand.self, VerifyCommand.self, DigestCommand.self, StatsCommand.self, TopCommand.self,
+            TokenCommand.self,
         ])
 
     /// Also accepted before the subcommand (`spool --json user 42`); ArgumentParser hands

@@ -37,6 +37,8 @@ final class EmailEndToEndTests: XCTestCase {
             let emails = try await generated(c, user)
             XCTAssertEqual(emails.count, 1, "user \(user): one welcome email, never two")
         }
+        let stats = try await c.request("stats")
+        XCTAssertEqual(stats["email_projector"], ["running": true, "lag": 0], stats.jsonString)
         await c.close()
     }
 

@@ -54,9 +54,12 @@ final class EveryOpTests: XCTestCase {
         XCTAssertEqual(rest["events"]?[0]?["stream"], "user-bob")
         XCTAssertEqual(rest["next_seq"], .null)
 
+        _ = try await client.request("sub_create", ["name": "crm", "start": "beginning"])
         let stats = try await client.request("stats")
         XCTAssertEqual(stats["head_seq"], 3)
         XCTAssertEqual(stats["connections"], 1)
+        XCTAssertEqual(stats["subscriptions"]?[0]?["lag"], 3)
+        XCTAssertEqual(stats["email_projector"], ["running": false, "lag": 0])
         let digest = try await client.request("digest")
         XCTAssertEqual(digest["seq"], 3)
         XCTAssertEqual(digest["hash"], stats["head_hash"])

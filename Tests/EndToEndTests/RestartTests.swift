@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import SpoolClient
 import SpoolTestSupport
+import Synchronization
 import XCTest
 
 /// What a server acknowledged survives a graceful stop, a restart and a SIGKILL.
@@ -54,6 +55,27 @@ final class RestartTests: XCTestCase {
         }
     }
 
+    /// A request on a connection the stopped server closed fails at once: it is not awaited
+    /// for ever (as it was when the write to the closed channel dropped the answer's promise).
+    func testARequestAfterTheServerClosedTheConnectionFails() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let client = try await server.connect()
+        let pong = try await client.request("ping")
+        XCTAssertEqual(pong["pong"], true)
+        server.stop()
+        try await Task.sleep(for: .milliseconds(100))  // the client sees the close
+        let outcome = LateOutcome()
+        Task { outcome.set(await Task { try await client.request("ping") }.result) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while outcome.result == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        switch outcome.result {
+        case nil: XCTFail("a request on a closed connection was still waiting after 10 s")
+        case .success(let answer)?: XCTFail("a closed connection answered: \(answer.jsonString)")
+        case .failure?: break
+        }
+    }
+
     func testSigkillUnderLoadLosesNoAcknowledgedAppend() async throws {
         let server = try TestServer(emails: true)  // the email projector appends too
         let clients = 6
@@ -95,4 +117,11 @@ final class RestartTests: XCTestCase {
         let verify = try await connection.request("verify")
         XCTAssertEqual(verify["valid"], true, verify.jsonString)
     }
+}
+
+/// The result of a request that might never finish, checked without awaiting it.
+private final class LateOutcome: Sendable {
+    private let value = Mutex<Result<JSONValue, any Error>?>(nil)
+    var result: Result<JSONValue, any Error>? { value.withLock { $0 } }
+    func set(_ result: Result<JSONValue, any Error>) { value.withLock { $0 = result } }
 }

@@ -51,6 +51,47 @@ final class AdminOpTests: XCTestCase {
         XCTAssertGreaterThan(stats["events_per_second"].flatMap(Self.number) ?? 0, 0, "3 events were just committed")
         XCTAssertNotNil(stats["uptime_seconds"].flatMap(Self.number))
         XCTAssertEqual(stats["views"]?.objectValue != nil, true)
+        XCTAssertEqual(stats["subscriptions"], [])
+        XCTAssertEqual(stats["email_projector"], ["running": false, "lag": 0], "this engine runs no email projector")
+    }
+
+    func testStatsReportsEachSubscriptionsLag() async throws {
+        for user in 1...3 { try await fixture.appendUser(String(user)) }
+        let created = try await fixture.call(#"{"op":"sub_create","name":"crm","start":"beginning"}"#)
+        XCTAssertEqual(created["ok"], true, created.jsonString)
+        let before = try await fixture.call(#"{"op":"stats"}"#)
+        XCTAssertEqual(
+            before["subscriptions"],
+            [
+                [
+                    "name": "crm", "ack_floor": 0, "position": 0, "lag": 3, "lag_exact": true, "in_flight": 0, "waiting_redelivery": 0,
+                    "dead_letters": 0, "consumers": 0,
+                ]
+            ])
+
+        try await fixture.appendUser("4")
+        let appended = try await fixture.call(#"{"op":"stats"}"#)
+        XCTAssertEqual(appended["subscriptions"]?.arrayValue?.first?["lag"], 4, "an append adds to the lag")
+
+        let fetched = try await fixture.call(#"{"op":"fetch","name":"crm","max":2,"consumer":"worker"}"#)
+        XCTAssertEqual(fetched["messages"]?.arrayValue?.count, 2, fetched.jsonString)
+        let leased = try await fixture.call(#"{"op":"stats"}"#)
+        XCTAssertEqual(leased["subscriptions"]?.arrayValue?.first?["in_flight"], 2)
+        XCTAssertEqual(leased["subscriptions"]?.arrayValue?.first?["consumers"], 1)
+        XCTAssertEqual(leased["subscriptions"]?.arrayValue?.first?["lag"], 4, "leased is not done")
+
+        let acked = try await fixture.call(#"{"op":"ack","name":"crm","seqs":[1,2]}"#)
+        XCTAssertEqual(acked["acked"], 2, acked.jsonString)
+        let after = try await fixture.call(#"{"op":"stats"}"#)
+        XCTAssertEqual(after["subscriptions"]?.arrayValue?.first?["lag"], 2, "an ack takes from the lag")
+        XCTAssertEqual(after["subscriptions"]?.arrayValue?.first?["ack_floor"], 2)
+        XCTAssertEqual(after["subscriptions"]?.arrayValue?.first?["in_flight"], 0)
+        let listed = try await fixture.call(#"{"op":"sub_list"}"#)
+        for key in ["name", "ack_floor", "position", "lag", "lag_exact", "in_flight", "waiting_redelivery", "dead_letters", "consumers"] {
+            XCTAssertEqual(
+                after["subscriptions"]?.arrayValue?.first?[key], listed["subscriptions"]?.arrayValue?.first?[key],
+                "stats and sub_list agree on \(key)")
+        }
     }
 
     static func number(_ value: JSONValue) -> Double? {

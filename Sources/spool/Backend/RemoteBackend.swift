@@ -16,11 +16,12 @@ final class RemoteBackend: Backend {
     }
 
     /// Connects and authenticates. Throws `CLIFailure` (exit 2) when nobody answers at
-    /// `address`, `ServerError` when the server refuses the token.
-    static func connect(to address: ServerAddress, token: String?) async throws -> RemoteBackend {
+    /// `address`, `ServerError` when the server refuses the token. With a `timeout`, a call
+    /// whose answer takes longer fails and closes the connection (nil waits for ever).
+    static func connect(to address: ServerAddress, token: String?, timeout: Duration? = nil) async throws -> RemoteBackend {
         let connection: SpoolConnection
         do {
-            connection = try await SpoolConnection.connect(host: address.host, port: address.port)
+            connection = try await SpoolConnection.connect(host: address.host, port: address.port, timeout: timeout)
         } catch {
             throw CLIFailure(
                 "cannot connect to a Spool server at \(address) (\(error)); start spoold, point --server or SPOOL_SERVER at it, "

@@ -42,6 +42,9 @@ enum Terminal {
     /// Whether stderr is a terminal: progress bars are drawn only then.
     static var isErrorTerminal: Bool { isatty(2) == 1 }
 
+    /// Whether stdout is a terminal: `spool top` draws its live screen only then.
+    static var isOutputTerminal: Bool { isatty(1) == 1 }
+
     /// The terminal's width in columns ($COLUMNS, else 80).
     static var columns: Int { Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80 }
 }
