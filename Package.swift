@@ -70,15 +70,16 @@ let package = Package(
                 "JSON", "SpoolCore", "SpoolProtocol", "SpoolClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "BenchSupport", dependencies: ["JSON"], path: "tools/BenchSupport"),
         .executableTarget(
             name: "spool-bench",
-            dependencies: ["SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["BenchSupport", "SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "tools/spool-bench"
         ),
         .executableTarget(
             name: "spool-load",
             dependencies: [
-                "JSON", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "BenchSupport", "JSON", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "tools/spool-load"

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Histogram
 import JSON
@@ -76,7 +77,7 @@ enum AppendBenchmark {
         print(
             "append: \(Format.grouped(Double(events))) events of ~250 bytes per configuration (at most \(Format.fixed(timeLimit, 0)) s each), durable commits"
         )
-        let report = BenchReport(columns: [
+        let report = ReportTable(columns: [
             ("layer", 6), ("streams", 7), ("subm", 4), ("window", 6), ("events", 9), ("secs", 6), ("events/s", 9), ("p50 ms", 7),
             ("p99 ms", 7), ("batch", 6), ("max", 5), ("disk KB/ev", 10), ("CPU us/ev", 9), ("writer us/ev", 12), ("writer %", 8),
             ("others %", 8),
@@ -177,7 +178,7 @@ enum AppendBenchmark {
         Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
     }
 
-    private static func record(_ outcome: Outcome, of configuration: Configuration, in report: BenchReport) {
+    private static func record(_ outcome: Outcome, of configuration: Configuration, in report: ReportTable) {
         let events = Double(max(outcome.events, 1))
         let rate = Double(outcome.events) / max(outcome.seconds, 1e-9)
         let p50 = Double(outcome.latency.valueAtPercentile(50)) / 1000

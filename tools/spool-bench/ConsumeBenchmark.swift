@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import JSON
 import SpoolCore
@@ -38,18 +39,12 @@ enum ConsumeBenchmark {
         let history = try UserHistory(users: min(users, backlog), events: backlog, perAppend: perAppend)
         let directory = try RunDirectory(base: arguments.string("dir"), name: "consume")
         defer { directory.remove() }
-        var options = Engine.Options()
-        options.mapSize = 8 << 30  // sparse; no growing in the middle of a run
-        let engine = try Engine(directory: directory.path, options: options)
+        let (engine, watch, fill) = try await HistoryFill.engine(filledWith: history, lanes: lanes, in: directory)
         defer { engine.close() }
-        let watch = CommitWatch(writer: try engine.requireWriter())
-        let fill = try await HistoryFill.run(history, lanes: lanes, watch: watch, directory: directory.path) {
-            _ = try await engine.append($0, actor: "bench")
-        }
         print(
             "consume: a backlog of \(Format.grouped(Double(backlog))) user events (\(Format.grouped(Double(history.users))) users) appended in \(Format.fixed(fill.seconds, 1)) s; fetch(max: batch, wait 0) + ack of the batch, durable"
         )
-        let report = BenchReport(columns: [
+        let report = ReportTable(columns: [
             ("batch", 5), ("consumers", 9), ("events", 9), ("secs", 6), ("events/s", 9), ("fetch p50 ms", 12), ("fetch p99 ms", 12),
             ("ack p50 ms", 10), ("ack p99 ms", 10), ("commits", 7), ("writer us/ev", 12), ("CPU us/ev", 9), ("others %", 8),
         ])
@@ -68,7 +63,7 @@ enum ConsumeBenchmark {
 
     /// Drains a fresh subscription from the beginning with `consumers` tasks.
     private static func drain(
-        _ engine: Engine, watch: CommitWatch, batch: Int, consumers: Int, directory: String, in report: BenchReport
+        _ engine: Engine, watch: CommitWatch, batch: Int, consumers: Int, directory: String, in report: ReportTable
     ) async throws {
         let hub = engine.subscriptions
         let name = "bench-\(batch)-\(consumers)"
@@ -185,7 +180,7 @@ enum ConsumeBenchmark {
             fromSubmit.record(at - times.submitted)
         }
         let others = 100 * counters.othersSeconds / max(elapsed, 1e-9)
-        let report = BenchReport(columns: [
+        let report = ReportTable(columns: [
             ("from", 7), ("events", 6), ("p50 ms", 7), ("p90 ms", 7), ("p99 ms", 7), ("max ms", 7), ("early", 5), ("others %", 8),
         ])
         report.header()

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import JSON
 import SpoolCore
@@ -37,19 +38,13 @@ enum EmailBenchmark {
         let history = try UserHistory(users: users, events: users * perUser, perAppend: perAppend)
         let directory = try RunDirectory(base: arguments.string("dir"), name: "emails")
         defer { directory.remove() }
-        var options = Engine.Options()
-        options.mapSize = 8 << 30  // sparse; no growing in the middle of a run
-        let engine = try Engine(directory: directory.path, options: options)
+        let (engine, watch, fill) = try await HistoryFill.engine(filledWith: history, lanes: lanes, in: directory)
         defer { engine.close() }
-        let watch = CommitWatch(writer: try engine.requireWriter())
-        let fill = try await HistoryFill.run(history, lanes: lanes, watch: watch, directory: directory.path) {
-            _ = try await engine.append($0, actor: "bench")
-        }
         print(
             "emails: \(Format.grouped(Double(users))) new users, \(Format.grouped(Double(history.events))) user events appended in \(Format.fixed(fill.seconds, 1)) s with the projector stopped; shipped rules and templates"
         )
         let userHead = try engine.log.head().seq
-        let report = BenchReport(columns: [
+        let report = ReportTable(columns: [
             ("users", 7), ("events", 9), ("emails", 9), ("secs", 6), ("events/s", 9), ("emails/s", 9), ("commits", 7),
             ("writer us/ev", 12), ("CPU us/ev", 9), ("dead", 4), ("others %", 8),
         ])
@@ -85,7 +80,7 @@ enum EmailBenchmark {
         report.finish()
 
         print("\nlag: UserCreated acknowledged -> its EmailGenerated readable, users appended at a steady rate")
-        let lagReport = BenchReport(columns: [
+        let lagReport = ReportTable(columns: [
             ("rate/s", 6), ("users", 6), ("achieved/s", 10), ("p50 ms", 7), ("p90 ms", 7), ("p99 ms", 7), ("max ms", 7), ("missing", 7),
             ("others %", 8),
         ])
@@ -120,7 +115,7 @@ enum EmailBenchmark {
 
     /// Appends `users` at `rate` per second and measures each one's lag.
     private static func lag(
-        _ engine: Engine, watch: CommitWatch, users: UserHistory, rate: Int, directory: String, in report: BenchReport
+        _ engine: Engine, watch: CommitWatch, users: UserHistory, rate: Int, directory: String, in report: ReportTable
     ) async throws {
         let acknowledged = Shared<[String: ContinuousClock.Instant]>([:])
         let readable = Shared<[String: ContinuousClock.Instant]>([:])

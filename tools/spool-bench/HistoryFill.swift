@@ -84,3 +84,26 @@ enum HistoryFill {
         return outcome
     }
 }
+
+extension HistoryFill {
+    /// Opens an engine in `directory` (its map sized so it never grows mid-run) and appends
+    /// `history` through `Engine.append`: validation, the log and the inline views. The caller
+    /// closes the engine.
+    static func engine(
+        filledWith history: UserHistory, lanes: Int, in directory: RunDirectory
+    ) async throws -> (engine: Engine, watch: CommitWatch, fill: Outcome) {
+        var options = Engine.Options()
+        options.mapSize = 8 << 30  // sparse; no growing in the middle of a run
+        let engine = try Engine(directory: directory.path, options: options)
+        do {
+            let watch = CommitWatch(writer: try engine.requireWriter())
+            let fill = try await run(history, lanes: lanes, watch: watch, directory: directory.path) {
+                _ = try await engine.append($0, actor: "bench")
+            }
+            return (engine, watch, fill)
+        } catch {
+            engine.close()
+            throw error
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import JSON
 import LMDB
@@ -21,7 +22,7 @@ enum RawBenchmark {
         let valueSize = try arguments.integer("value-size", default: 250)
         let indexes = try arguments.integers("index-streams", default: [0], minimum: 0)
         print("raw: \(Format.grouped(Double(events))) MDB_APPEND puts of \(valueSize)-byte values per configuration, durable commits")
-        let report = BenchReport(columns: [
+        let report = ReportTable(columns: [
             ("batch", 6), ("index", 7), ("events", 9), ("secs", 6), ("events/s", 10), ("disk KB/ev", 10), ("CPU us/ev", 9), ("others %", 8),
         ])
         report.header()

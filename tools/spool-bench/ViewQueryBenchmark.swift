@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import JSON
 import SpoolCore
@@ -29,7 +30,7 @@ struct ViewQueryBenchmark {
     /// Runs up to `count` queries of each kind (fewer when `timeLimit` seconds pass) and prints
     /// a row and a JSON line per kind. Throws what a query throws other than `not_found`.
     func run(count: Int, timeLimit: Double) throws {
-        let report = BenchReport(columns: [
+        let report = ReportTable(columns: [
             ("query", 30), ("queries", 7), ("found %", 7), ("rows", 5), ("p50 us", 8), ("p90 us", 8), ("p99 us", 8), ("p99.9 us", 8),
             ("max us", 8), ("queries/s", 9), ("others %", 8),
         ])

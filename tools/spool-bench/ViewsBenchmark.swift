@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import JSON
 import SpoolCore
@@ -50,7 +51,7 @@ enum ViewsBenchmark {
         print(
             "views: \(Format.grouped(Double(events))) user events over \(Format.grouped(Double(users))) users, appends of up to \(perAppend) events of one user, \(lanes) lanes, durable commits"
         )
-        let fills = BenchReport(columns: [
+        let fills = ReportTable(columns: [
             ("layer", 6), ("events", 9), ("appends", 8), ("secs", 6), ("events/s", 9), ("p50 ms", 7), ("p99 ms", 7), ("batch", 6),
             ("writer us/ev", 12), ("CPU us/ev", 9), ("disk KB/ev", 10), ("others %", 8),
         ])
@@ -71,14 +72,8 @@ enum ViewsBenchmark {
         }
         let directory = try RunDirectory(base: arguments.string("dir"), name: "views")
         defer { directory.remove() }
-        var options = Engine.Options()
-        options.mapSize = 8 << 30  // sparse; no growing in the middle of a run
-        let engine = try Engine(directory: directory.path, options: options)
+        let (engine, watch, outcome) = try await HistoryFill.engine(filledWith: history, lanes: lanes, in: directory)
         defer { engine.close() }
-        let watch = CommitWatch(writer: try engine.requireWriter())
-        let outcome = try await HistoryFill.run(history, lanes: lanes, watch: watch, directory: directory.path) {
-            _ = try await engine.append($0, actor: "bench")
-        }
         rates[.engine] = outcome.eventsPerSecond
         recordFill(outcome, layer: .engine, lanes: lanes, in: fills)
         fills.finish()
@@ -89,7 +84,7 @@ enum ViewsBenchmark {
         }
 
         print("\nrebuild of \(kinds.map(\.rawValue).joined(separator: ", ")) by replay, online (Engine.rebuild):")
-        let report = BenchReport(columns: [
+        let report = ReportTable(columns: [
             ("run", 3), ("events", 9), ("secs", 6), ("events/s", 9), ("replay s", 8), ("fold ev/s", 9), ("write s", 7), ("entries", 9),
             ("catch-up s", 10), ("checksum s", 10), ("CPU us/ev", 9), ("others %", 8),
         ])
@@ -104,7 +99,7 @@ enum ViewsBenchmark {
             .run(count: queries, timeLimit: querySeconds)
     }
 
-    private static func recordFill(_ outcome: HistoryFill.Outcome, layer: Layer, lanes: Int, in report: BenchReport) {
+    private static func recordFill(_ outcome: HistoryFill.Outcome, layer: Layer, lanes: Int, in report: ReportTable) {
         let events = Double(max(outcome.events, 1))
         report.row(
             [
@@ -121,7 +116,7 @@ enum ViewsBenchmark {
     }
 
     /// One `Engine.rebuild`, timed by phase: the last progress report of a phase marks its end.
-    private static func rebuild(_ engine: Engine, _ kinds: [ViewKind], run: Int, directory: String, in report: BenchReport) async throws {
+    private static func rebuild(_ engine: Engine, _ kinds: [ViewKind], run: Int, directory: String, in report: ReportTable) async throws {
         let ends = Shared<[ViewRebuilder.Progress.Phase: ContinuousClock.Instant]>([:])
         let entries = Shared<UInt64>(0)
         let head = try engine.log.head().seq

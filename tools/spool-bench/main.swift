@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// `spool-bench`: storage, view, subscription and email benchmarks of Spool, and the child

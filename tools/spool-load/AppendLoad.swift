@@ -1,3 +1,4 @@
+import BenchSupport
 import Histogram
 import JSON
 import NIOPosix
@@ -33,7 +34,7 @@ enum AppendLoad {
         let runner = LoadRunner(host: arguments.string("host") ?? "127.0.0.1", port: try arguments.port(), group: group)
         let serverPID = try arguments.serverPID()
 
-        let report = LoadReport(columns: [
+        let report = ReportTable(columns: [
             ("server", 6), ("conns", 5), ("window", 6), ("events", 9), ("events/s", 9), ("p50 ms", 7), ("p99 ms", 7),
             ("p999 ms", 7), ("max ms", 7), ("client %", 8), ("server %", 8), ("others %", 8), ("client µs/ev", 12),
         ])

@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// The options every mode of `spool-load` shares.
 extension Arguments {
     /// `--port`: required, the server's TCP port.

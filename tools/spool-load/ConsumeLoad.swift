@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Histogram
 import JSON
@@ -35,7 +36,7 @@ enum ConsumeLoad {
             print("preloaded \(Format.grouped(Double(events))) events in \(Format.fixed(elapsed, 1)) s", terminator: "")
             print(" (\(Format.grouped(Double(events) / elapsed)) events/s)\n")
         }
-        let report = LoadReport(columns: [
+        let report = ReportTable(columns: [
             ("server", 6), ("batch", 5), ("consumers", 9), ("backlog", 9), ("acked", 9), ("events/s", 9), ("fetch p50", 9),
             ("fetch p99", 9), ("ack p50", 7), ("ack p99", 7), ("client %", 8), ("server %", 8), ("others %", 8),
         ])
@@ -115,7 +116,7 @@ enum ConsumeLoad {
     }
 
     private static func row(
-        _ report: LoadReport, target: AppendLoad.Target, batch: Int, consumers: Int, backlog: Int, run: LoadRunner.Run<ConsumeResult>
+        _ report: ReportTable, target: AppendLoad.Target, batch: Int, consumers: Int, backlog: Int, run: LoadRunner.Run<ConsumeResult>
     ) {
         var fetchLatency = Latency.histogram()
         var ackLatency = Latency.histogram()

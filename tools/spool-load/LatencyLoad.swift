@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Histogram
 import JSON
@@ -70,7 +71,7 @@ enum LatencyLoad {
             sendToDelivery.record(delivered > sent ? (delivered - sent) / 1_000 : 0)
             sendToAck.record(acknowledged > sent ? (acknowledged - sent) / 1_000 : 0)
         }
-        let report = LoadReport(columns: [
+        let report = ReportTable(columns: [
             ("delivery", 8), ("events", 7), ("rate/s", 6), ("ack→dlv p50", 11), ("p99", 6), ("p999", 6), ("send→dlv p50", 12),
             ("p99", 6), ("append p50", 10), ("p99", 6), ("delivered first", 15), ("server %", 8), ("others %", 8),
         ])

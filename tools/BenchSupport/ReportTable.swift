@@ -3,26 +3,26 @@ import JSON
 
 /// Prints results as they come: a readable table (one row per configuration, flushed at once so
 /// a long run shows progress), then one JSON object per configuration, one per line, for scripts.
-final class LoadReport {
+public final class ReportTable {
     private let columns: [(title: String, width: Int)]
     private var results: [JSONValue] = []
 
-    init(columns: [(title: String, width: Int)]) { self.columns = columns }
+    public init(columns: [(title: String, width: Int)]) { self.columns = columns }
 
     /// Prints the header line and a rule under it.
-    func header() {
+    public func header() {
         line(columns.map(\.title))
         line(columns.map { String(repeating: "-", count: $0.width) })
     }
 
     /// Prints one row (`cells` in column order) and keeps `json` for `finish`.
-    func row(_ cells: [String], json: JSONValue) {
+    public func row(_ cells: [String], json: JSONValue) {
         line(cells)
         results.append(json)
     }
 
     /// Prints the JSON lines of every row so far.
-    func finish() {
+    public func finish() {
         print("")
         for result in results { print(result.jsonString) }
         fflush(nil)  // all C streams: print() buffers when stdout is a pipe
@@ -41,9 +41,9 @@ final class LoadReport {
 }
 
 /// Number formatting for the tables.
-enum Format {
+public enum Format {
     /// `1234567.8` → `1,234,568`.
-    static func grouped(_ value: Double) -> String {
+    public static func grouped(_ value: Double) -> String {
         let digits = String(Int(value.rounded()))
         var out = ""
         for (index, character) in digits.reversed().enumerated() {
@@ -54,5 +54,5 @@ enum Format {
     }
 
     /// `value` with `places` decimals.
-    static func fixed(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
+    public static func fixed(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
 }

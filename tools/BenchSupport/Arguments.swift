@@ -1,16 +1,16 @@
-/// The command line of `spool-bench`, parsed by hand: `<command> [--name value | --name=value]…`.
+/// The command line of a benchmark tool (`spool-bench`, `spool-load`), parsed by hand: `<command> [--name value | --name=value]…`.
 ///
 /// Design: a benchmark tool takes a handful of numeric options, so a dictionary of raw strings
 /// read through typed accessors is enough. Rejected: swift-argument-parser (one more dependency
 /// for a tool whose options fit on one usage screen).
-struct Arguments {
-    /// The subcommand (`append`, `raw`, `append-loop`, `help`).
-    let command: String
+public struct Arguments {
+    /// The subcommand (`help` when none was given).
+    public let command: String
     private let options: [String: String]
 
     /// Splits `arguments` (without the program name) into the command and its options.
     /// Throws `UsageError` for a stray positional argument or an option without a value.
-    init(_ arguments: [String]) throws(UsageError) {
+    public init(_ arguments: [String]) throws(UsageError) {
         guard let first = arguments.first, !first.hasPrefix("--") else {
             command = "help"
             options = [:]
@@ -37,26 +37,26 @@ struct Arguments {
     }
 
     /// Throws `UsageError` naming the first option that is not in `known`.
-    func check(known: Set<String>) throws(UsageError) {
+    public func check(known: Set<String>) throws(UsageError) {
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw UsageError("\(command): unknown option --\(unknown)")
         }
     }
 
     /// The raw text of `--name`, or nil when it was not given.
-    func string(_ name: String) -> String? { options[name] }
+    public func string(_ name: String) -> String? { options[name] }
 
     /// Whether `--name` was given (as a flag or with a value).
-    func flag(_ name: String) -> Bool { options[name] != nil }
+    public func flag(_ name: String) -> Bool { options[name] != nil }
 
     /// `--name` as a positive integer (`_` allowed as a digit separator), or `fallback`.
-    func integer(_ name: String, default fallback: Int) throws(UsageError) -> Int {
+    public func integer(_ name: String, default fallback: Int) throws(UsageError) -> Int {
         guard let text = options[name] else { return fallback }
         return try Self.integer(text, option: name, minimum: 1)
     }
 
     /// `--name` as a comma-separated list of integers of at least `minimum`, or `fallback`.
-    func integers(_ name: String, default fallback: [Int], minimum: Int = 1) throws(UsageError) -> [Int] {
+    public func integers(_ name: String, default fallback: [Int], minimum: Int = 1) throws(UsageError) -> [Int] {
         guard let text = options[name] else { return fallback }
         var values: [Int] = []
         for part in text.split(separator: ",") { values.append(try Self.integer(String(part), option: name, minimum: minimum)) }
@@ -65,7 +65,7 @@ struct Arguments {
     }
 
     /// `--name` as a positive number of seconds (fractions allowed), or `fallback`.
-    func seconds(_ name: String, default fallback: Double) throws(UsageError) -> Double {
+    public func seconds(_ name: String, default fallback: Double) throws(UsageError) -> Double {
         guard let text = options[name] else { return fallback }
         guard let value = Double(text), value > 0, value.isFinite else {
             throw UsageError("--\(name): expected a positive number of seconds, got '\(text)'")
@@ -82,7 +82,7 @@ struct Arguments {
 }
 
 /// A command-line mistake; `main` prints it with the usage text and exits with status 2.
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct UsageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
