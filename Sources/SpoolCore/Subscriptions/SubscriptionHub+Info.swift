@@ -21,7 +21,7 @@ extension SubscriptionHub {
 
     /// Every subscription, by name.
     public func list() throws -> [Info] {
-        try states.withLock { $0.keys.sorted() }.compactMap { try? info($0) }
+        states.withLock { $0.keys.sorted() }.compactMap { try? info($0) }
     }
 
     /// The subscription's position, lag and queues. Throws `not_found`.
