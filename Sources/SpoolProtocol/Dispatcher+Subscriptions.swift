@@ -103,7 +103,7 @@ extension Dispatcher {
         writer.write(info.json)
     }
 
-    /// `fetch` → `messages` [{seq, delivery, event}], possibly empty after `wait_ms`.
+    /// `fetch` → `messages` [{subscription, seq, delivery, event}], possibly empty after `wait_ms`.
     func fetch(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         let name = try request.fields.string("name")
         let max = try request.fields.int("max", in: 1...10_000, default: 100)
@@ -113,7 +113,7 @@ extension Dispatcher {
         let deliveries = try await engine.subscriptions.fetch(name, max: max, waitMilliseconds: Int64(wait), consumer: consumer)
         writer.key("messages")
         writer.beginArray()
-        for delivery in deliveries { writer.writeDelivery(delivery, push: false) }
+        for delivery in deliveries { writer.writeDelivery(delivery, of: name, push: false) }
         writer.endArray()
     }
 
@@ -231,9 +231,14 @@ extension FieldReader {
 }
 
 extension JSONWriter {
-    /// One delivery: `{"seq":…,"delivery":…,"event":E}`, or as a push line's members.
-    public mutating func writeDelivery(_ delivery: SubscriptionHub.Delivery, push: Bool) {
-        if !push { beginObject() }
+    /// One delivery: `{"subscription":…,"seq":…,"delivery":…,"event":E}`, or as a push line's
+    /// members after its `"push":"<subscription>"`.
+    public mutating func writeDelivery(_ delivery: SubscriptionHub.Delivery, of subscription: String, push: Bool) {
+        if !push {
+            beginObject()
+            key("subscription")
+            writeString(subscription)
+        }
         key("seq")
         writeUInt(delivery.seq)
         key("delivery")

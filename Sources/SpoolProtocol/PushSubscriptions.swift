@@ -97,7 +97,7 @@ public final class PushSubscriptions: Sendable {
                 writer.beginObject()
                 writer.key("push")
                 writer.writeString(name)
-                writer.writeDelivery(delivery, push: true)
+                writer.writeDelivery(delivery, of: name, push: true)
                 writer.endObject()
                 writer.bytes.append(UInt8(ascii: "\n"))
                 await sink(writer.bytes)
