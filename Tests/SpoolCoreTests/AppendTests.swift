@@ -219,7 +219,7 @@ final class AppendTests: XCTestCase {
             XCTAssertEqual(busy?.code, .alreadyExists, "a second writer on the same directory is refused")
             first.close()
         }
-        let s = try OpenStore(directory: directory)
+        let s = try await reopen { try OpenStore(directory: directory) }
         let second = try await s.appendUser("1", expected: .exact(1))
         XCTAssertEqual(second.firstSeq, 2)
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)

@@ -55,3 +55,18 @@ func spoolError<T>(_ body: () async throws -> T) async -> SpoolError? {
         return error as? SpoolError
     }
 }
+
+/// Runs `open` until it stops failing with `already_exists`, for up to 5 s. A store closed
+/// in this process frees its directory lock when its last reference goes, and a task that
+/// was just done with it (the engine's ticker, the task an append resumed) may drop that a
+/// moment after `close()` returns; a second process is refused at once, as it must be.
+func reopen<T>(_ open: () throws -> T) async throws -> T {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while true {
+        do {
+            return try open()
+        } catch let error as SpoolError where error.code == .alreadyExists && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}

@@ -155,7 +155,7 @@ final class SubscriptionTests: XCTestCase {
             try await engine.subscriptions.ack("q", [1, 2, 4, 6])
             engine.close()
         }
-        let engine = try makeEngine(clock, directory: directory)
+        let engine = try await reopen { try makeEngine(clock, directory: directory) }
         defer { engine.close() }
         let again = try await engine.subscriptions.fetch("q", max: 10, consumer: "b")
         XCTAssertEqual(again.map(\.seq), [3, 5], "unacked events come back; acked ones never do")
