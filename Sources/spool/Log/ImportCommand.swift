@@ -8,10 +8,12 @@ import JSON
 ///
 /// The events get new seqs and times (the server stamps them) and the importer as actor;
 /// ids, streams, versions, types, data and the other metadata (correlation and causation
-/// ids) are kept.
+/// ids) are kept. `--exact` restores them as they were instead (`ImportCommand+Exact.swift`).
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Appends the events of an NDJSON file (spool export's format); events already present are skipped."
+        commandName: "import",
+        abstract:
+            "Appends the events of an NDJSON file (spool export's format), skipping those present; --exact restores them as they were."
     )
 
     @Argument(help: "The NDJSON file: one event per line, as spool export writes them.")
