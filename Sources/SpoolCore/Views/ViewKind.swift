@@ -46,7 +46,6 @@ enum UsersByIDProjection {
     static func apply(_ event: DecodedEvent, to tables: some ViewTables) throws {
         guard let userID = event.userID else { return }
         let key = Array(userID.utf8)
-        let current = try tables.get(0, key).flatMap(UserView.init(json:))
-        try tables.put(0, key, UserView.fold(current, event).json.jsonBytes)
+        try tables.putUser(key, UserView.fold(try tables.user(key), event))
     }
 }
