@@ -47,6 +47,17 @@ bench() {
     echo
 }
 
+# Warns when rows of $1 (JSON lines) shared the CPU with other processes (others % > 20).
+warn_if_busy() {
+    python3 - "$1" <<'EOF'
+import json, sys
+busy = [r for r in map(json.loads, open(sys.argv[1])) if r.get("others_cpu_percent", 0) > 20]
+if busy:
+    print(f"warning: {len(busy)} row(s) shared the CPU with other processes (others % > 20); "
+          "their figures are low — rerun on a quiet machine")
+EOF
+}
+
 machine() {
     title "machine"
     local source fstype disk
@@ -98,11 +109,8 @@ for r in rows:
         share = 100 * r["events_per_s"] / raw if raw else 0
         shaped_share = f"{100 * r['events_per_s'] / shaped:5.1f}% of {shaped:,}" if shaped else "-"
         print(f"  {r['layer']:6} {r['streams']:6} streams, window {r['window']:2}: {r['events_per_s']:>9,}   {share:5.1f}%   {shaped_share}")
-busy = [r for r in rows if r.get("others_cpu_percent", 0) > 20]
-if busy:
-    print(f"warning: {len(busy)} configuration(s) shared the CPU with other processes (others % > 20); "
-          "their figures are low — rerun on a quiet machine")
 EOF
+    warn_if_busy "$OUT/storage.jsonl"
 }
 
 # Server: spoold over TCP, with the same loads against Redis 7 in the same run (issues 4 and 5).
@@ -184,10 +192,8 @@ lat = pick("latency", "spool")
 if lat:
     print(f"latency       ack -> {lat['delivery']} delivery: p50 {lat['ack_to_delivery_p50_ms']:.3f} ms, p99 {lat['ack_to_delivery_p99_ms']:.3f} ms"
           + ("" if lat["delivery"] == "push" else " (no subscribe op: a long-polling fetch)"))
-busy = [r for r in rows if r.get("others_cpu_percent", 0) > 20]
-if busy:
-    print(f"warning: {len(busy)} run(s) shared the CPU with other processes (others % > 20); rerun them on a quiet machine")
 PY
+    warn_if_busy "$OUT/server.jsonl"
 }
 
 # Runs spool-load, showing its table and keeping its JSON lines in $OUT/$section.jsonl; a run
@@ -278,11 +284,8 @@ asof = [r for r in rows if r["bench"] == "views-query" and r["query"].startswith
 if asof:
     worst = max(r["latency_p99_us"] for r in asof)
     print(f"as-of get_user p99: {worst:,.1f} us; target < 1,000 us: {'met' if worst < 1000 else 'NOT met'}")
-busy = [r for r in rows if r.get("others_cpu_percent", 0) > 20]
-if busy:
-    print(f"warning: {len(busy)} row(s) shared the CPU with other processes (others % > 20); "
-          "their figures are low — rerun on a quiet machine")
 EOF
+    warn_if_busy "$OUT/views.jsonl"
 }
 
 # Subscriptions (issue 5), in-process: consume throughput from a backlog (fetch batches +

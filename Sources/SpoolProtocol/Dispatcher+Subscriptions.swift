@@ -103,7 +103,7 @@ extension Dispatcher {
         writer.write(info.json)
     }
 
-    /// `fetch` → `messages` [{subscription, seq, delivery, event}], possibly empty after `wait_ms`.
+    /// `fetch` → `messages` [{seq, delivery, subscription, event}], possibly empty after `wait_ms`.
     func fetch(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         let name = try request.fields.string("name")
         let max = try request.fields.int("max", in: 1...10_000, default: 100)
@@ -231,18 +231,18 @@ extension FieldReader {
 }
 
 extension JSONWriter {
-    /// One delivery: `{"subscription":…,"seq":…,"delivery":…,"event":E}`, or as a push line's
-    /// members after its `"push":"<subscription>"`.
+    /// One delivery: `{"seq":…,"delivery":…,"subscription":…,"event":E}`, or as a push line's
+    /// members after its `"push":"<subscription>"` (which names the subscription already).
     public mutating func writeDelivery(_ delivery: SubscriptionHub.Delivery, of subscription: String, push: Bool) {
-        if !push {
-            beginObject()
-            key("subscription")
-            writeString(subscription)
-        }
+        if !push { beginObject() }
         key("seq")
         writeUInt(delivery.seq)
         key("delivery")
         writeUInt(UInt64(delivery.delivery))
+        if !push {
+            key("subscription")
+            writeString(subscription)
+        }
         key("event")
         writeEvent(delivery.event)
         if !push { endObject() }
