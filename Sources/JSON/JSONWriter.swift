@@ -74,6 +74,16 @@ public struct JSONWriter: Sendable {
         appendNull()
     }
 
+    /// Writes a string whose bytes `body` appends to the buffer, quoted and not escaped: for
+    /// text known to need no escaping (digits, hex, ASCII punctuation other than `"` and `\`),
+    /// such as a time or a hash, without building a `String`. Nothing is checked.
+    public mutating func writeUnescapedString(_ body: (inout [UInt8]) -> Void) {
+        separate()
+        bytes.append(0x22)  // "
+        body(&bytes)
+        bytes.append(0x22)
+    }
+
     /// Splices `json`, which must be one complete, already-encoded JSON value (it is not
     /// checked), such as a stored event body.
     public mutating func writeRaw(_ json: some Collection<UInt8>) {

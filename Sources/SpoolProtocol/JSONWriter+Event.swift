@@ -16,15 +16,15 @@ extension JSONWriter {
         key("type")
         writeString(event.type)
         key("id")
-        writeString(event.id.lowercasedString)
+        writeUnescapedString { event.id.appendLowercased(to: &$0) }
         key("time")
-        writeString(event.time.rfc3339)
+        writeUnescapedString { event.time.appendRFC3339(to: &$0) }
         key("data")
         writeRaw(event.data)
         key("metadata")
         writeRaw(event.metadata)
         key("hash")
-        writeString(Hex.encode(event.hash))
+        writeUnescapedString { Hex.append(event.hash, to: &$0) }
         endObject()
     }
 

@@ -30,5 +30,18 @@ extension UUID {
     }
 
     /// The canonical lower-case text form.
-    public var lowercasedString: String { uuidString.lowercased() }
+    public var lowercasedString: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        appendLowercased(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the canonical lower-case text form (`8-4-4-4-12` hex digits) to `out`.
+    public func appendLowercased(to out: inout [UInt8]) {
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+            Hex.append(CollectionOfOne(byte), to: &out)
+        }
+    }
 }

@@ -13,31 +13,42 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String { rfc3339 }
 
     public var rfc3339: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendRFC3339(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the RFC 3339 text (`rfc3339`) to `out`, digit by digit.
+    public func appendRFC3339(to out: inout [UInt8]) {
         let days = Self.floorDiv(milliseconds, 86_400_000)
         let msOfDay = milliseconds - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
-        var out = ""
-        out.reserveCapacity(24)
         func pad(_ value: Int64, _ width: Int) {
-            let digits = String(value)
-            if digits.count < width { out += String(repeating: "0", count: width - digits.count) }
-            out += digits
+            let start = out.count
+            var rest = value.magnitude
+            repeat {
+                out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+                rest /= 10
+            } while rest > 0
+            while out.count - start < width { out.append(UInt8(ascii: "0")) }
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            out[start...].reverse()
         }
         pad(year, 4)
-        out += "-"
+        out.append(UInt8(ascii: "-"))
         pad(month, 2)
-        out += "-"
+        out.append(UInt8(ascii: "-"))
         pad(day, 2)
-        out += "T"
+        out.append(UInt8(ascii: "T"))
         pad(msOfDay / 3_600_000, 2)
-        out += ":"
+        out.append(UInt8(ascii: ":"))
         pad(msOfDay / 60_000 % 60, 2)
-        out += ":"
+        out.append(UInt8(ascii: ":"))
         pad(msOfDay / 1000 % 60, 2)
-        out += "."
+        out.append(UInt8(ascii: "."))
         pad(msOfDay % 1000, 3)
-        out += "Z"
-        return out
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// Parses RFC 3339 (`2026-11-24T10:00:00Z`, fractions and `±hh:mm` offsets allowed) or a

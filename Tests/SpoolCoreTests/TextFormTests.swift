@@ -1,0 +1,35 @@
+import Foundation
+import SpoolCore
+import XCTest
+
+/// The text forms the event path writes byte by byte: RFC 3339 times, UUIDs, hex.
+final class TextFormTests: XCTestCase {
+    func testRFC3339RoundTripsAndMatchesFoundation() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var generator = SystemRandomNumberGenerator()
+        let samples: [Int64] =
+            [0, 1, 999, 86_399_999, 951_782_400_000, 1_764_547_200_123, 253_402_300_799_999]
+            + (0..<2_000).map { _ in Int64.random(in: 0...253_402_300_799_999, using: &generator) }
+        for milliseconds in samples {
+            let time = Timestamp(milliseconds: milliseconds)
+            let text = time.rfc3339
+            XCTAssertEqual(Timestamp(rfc3339: text), time, text)
+            let expected = formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+            XCTAssertEqual(text, expected, "\(milliseconds)")
+        }
+        XCTAssertEqual(Timestamp(milliseconds: 951_782_400_000).rfc3339, "2000-02-29T00:00:00.000Z")
+    }
+
+    func testUUIDAndHexText() {
+        for _ in 0..<100 {
+            let id = UUID()
+            XCTAssertEqual(id.lowercasedString, id.uuidString.lowercased())
+        }
+        XCTAssertEqual(Hex.encode([0x00, 0x0f, 0xa5, 0xff]), "000fa5ff")
+        XCTAssertEqual(Hex.decode("000FA5ff"), [0x00, 0x0f, 0xa5, 0xff])
+        XCTAssertNil(Hex.decode("abc"))
+        XCTAssertNil(Hex.decode("zz"))
+    }
+}
