@@ -40,8 +40,12 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) -> DecodingState {
         while case .continue = decode(context: context, buffer: &buffer) {}
-        if !discarding, let last = buffer.readSlice(length: buffer.readableBytes), case .line(let line)? = Self.frame(for: last) {
-            context.fireChannelRead(wrapInboundOut(line.readableBytes > maxLineBytes ? .tooLong : .line(line)))
+        if !discarding, var last = buffer.readSlice(length: buffer.readableBytes) {
+            // The last line of a stream has no `\n`; a `\r` at its end still ends the line.
+            if last.readableBytesView.last == 0x0D { last.moveWriterIndex(to: last.writerIndex - 1) }
+            if case .line(let line)? = Self.frame(for: last) {
+                context.fireChannelRead(wrapInboundOut(line.readableBytes > maxLineBytes ? .tooLong : .line(line)))
+            }
         }
         buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
         discarding = false
@@ -85,11 +89,10 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         return .some(Self.frame(for: line))
     }
 
-    /// `.line` for a line with content, nil for a blank one. Strips a trailing `\r`
-    /// (for the last line of a stream, which has no `\n`).
+    /// `.line` for a line with content (its line ending already removed), nil for a blank
+    /// one: only spaces and tabs. One `\r` before the `\n` is the line ending; another `\r`
+    /// is content, and gets an answer like any other.
     static func frame(for line: ByteBuffer) -> Frame? {
-        var line = line
-        if line.readableBytesView.last == 0x0D { line.moveWriterIndex(to: line.writerIndex - 1) }
         guard line.readableBytesView.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return nil }
         return .line(line)
     }

@@ -44,7 +44,13 @@ final class FuzzTests: XCTestCase {
                 group.addTask {
                     let connection = try await server.connect()
                     for (chunkIndex, chunk) in chunks.enumerated() where chunkIndex % 4 == connectionIndex {
-                        let responses = try await connection.pipelineLines(chunk)
+                        let responses: [[UInt8]]
+                        do {
+                            responses = try await connection.pipelineLines(chunk)
+                        } catch {
+                            XCTFail("chunk \(chunkIndex) got no answers (seed \(seed)): \(error)")
+                            throw error
+                        }
                         XCTAssertEqual(responses.count, chunk.count)
                         for (offset, (line, response)) in zip(chunk, responses).enumerated() {
                             let parsed = try JSONParser.parse(response, maxDepth: 1_000)

@@ -71,6 +71,17 @@ final class LineFrameDecoderTests: XCTestCase {
         XCTAssertEqual(try frames(channel), ["x"])
     }
 
+    /// Only one `\r` is the line ending: a line of `\r\r\n` holds a `\r` and is answered
+    /// (a client that counts answers per non-blank line must not be left waiting).
+    func testASecondCarriageReturnIsContent() throws {
+        let channel = try channel()
+        try send(channel, "\r\r\n \r\r\nx\r\r\n")
+        XCTAssertEqual(try frames(channel), ["\r", " \r", "x\r"])
+        try send(channel, " \r")
+        try channel.pipeline.fireChannelInactive()
+        XCTAssertEqual(try frames(channel), [], "the last line's \r is its line ending: blank")
+    }
+
     func testOversizeLineInOneReadThenAGoodLine() throws {
         let channel = try channel(max: 16)
         try send(channel, String(repeating: "x", count: 17) + "\nok\n")
