@@ -25,7 +25,7 @@ final class LimitsEndToEndTests: XCTestCase {
         let answers = try await connection.pipeline(Array(repeating: ["op": "ping"], count: 20))
         XCTAssertEqual(answers.prefix(5).map { $0["pong"] }, Array(repeating: true, count: 5), "the burst is allowed")
         let refused = answers.dropFirst(5).filter { errorCode($0) == "rate_limited" }
-        XCTAssertGreaterThanOrEqual(refused.count, 13, "past the burst at 5/s: \(answers.map(\.jsonString))")
+        XCTAssertGreaterThanOrEqual(refused.count, 10, "past the burst at 5/s: \(answers.map(\.jsonString))")
         let wait = refused.first?["error"]?["retry_after_ms"]?.intValue ?? 0
         XCTAssertTrue((1...200).contains(wait), "retry_after_ms: \(wait)")
         try await Task.sleep(for: .milliseconds(Int64(wait) + 50))
