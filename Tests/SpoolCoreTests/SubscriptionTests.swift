@@ -204,4 +204,34 @@ final class SubscriptionTests: XCTestCase {
         try await hub.delete("q")
         XCTAssertThrowsError(try hub.info("q"))
     }
+
+    /// A filtered subscription's lag, counted again after appends (continuing the last count)
+    /// and after its cursor moved (counted afresh), always equals a count of the log.
+    func testFilteredLagFollowsAppendsAndConsumption() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("lag")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "joins", filter: EventFilter(types: ["UserJoinedSegment"])))
+        func join(_ user: String) async throws {
+            let event = ProposedEvent(type: "UserJoinedSegment", data: ["user_id": .string(user), "segment": "vip"])
+            _ = try await engine.append(AppendRequest(stream: "user-\(user)", events: [event]), actor: "test")
+        }
+        try await appendUsers(engine, ["a", "b"])
+        try await join("a")
+        XCTAssertEqual(try hub.info("joins").lag, 1)
+        try await appendUsers(engine, ["c"])
+        try await join("b")
+        try await join("c")
+        let continued = try hub.info("joins")
+        XCTAssertEqual(continued.lag, 3, "the count continued past the new events")
+        XCTAssertTrue(continued.lagExact)
+        let fetched = try await hub.fetch("joins", max: 2, consumer: "x")
+        try await hub.ack("joins", fetched.map(\.seq))
+        XCTAssertEqual(try hub.info("joins").lag, 1, "counted afresh after the cursor moved")
+        try await join("d")
+        XCTAssertEqual(try hub.info("joins").lag, 2)
+    }
 }

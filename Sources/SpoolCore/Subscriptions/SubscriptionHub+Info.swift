@@ -32,9 +32,12 @@ extension SubscriptionHub {
             }
         }
         guard let (state, consumers) = snapshot else { throw SpoolError.notFound("no subscription \(name)") }
-        let (ahead, exact) = try store.environment.read { txn in
-            try countMatching(after: state.cursor, filter: state.config.filter, txn: txn)
+        let earlier = lagCounts.withLock { $0[name] }
+        let count = try store.environment.read { txn in
+            try countMatching(after: state.cursor, filter: state.config.filter, continuing: earlier, txn: txn)
         }
+        lagCounts.withLock { $0[name] = count }
+        let (ahead, exact) = (count.count, count.exact)
         let pendingAboveCursor = UInt64(state.acked.filter { $0 > state.cursor }.count)
         return Info(
             config: state.config, ackFloor: state.floor, position: state.cursor,
@@ -46,20 +49,38 @@ extension SubscriptionHub {
         waiting.withLock { Set(($0[name] ?? [:]).filter { $0.value > 0 }.keys) }
     }
 
-    /// Matching events after `cursor`: exact for an unfiltered subscription, counted by a scan
-    /// of at most a million events otherwise.
-    private func countMatching(after cursor: UInt64, filter: EventFilter, txn: Transaction) throws -> (UInt64, Bool) {
+    /// Matching events after `cursor`: exact for an unfiltered subscription; otherwise counted
+    /// by a scan of at most a million events, continuing `earlier` when it counted after the
+    /// same cursor with the same filter (the log only grows, so that count still holds). A
+    /// subscription nobody consumes (its cursor stays put) so costs a scan of the new events
+    /// only, and a count past the limit becomes exact over the following calls.
+    private func countMatching(
+        after cursor: UInt64, filter: EventFilter, continuing earlier: MatchCount?, txn: Transaction
+    ) throws -> MatchCount {
         let head = try EventLog(store: store).headSeq(in: txn)
-        guard head > cursor else { return (0, true) }
-        if filter.isAll { return (head - cursor, true) }
-        var count: UInt64 = 0
+        guard !filter.isAll else { return MatchCount(filter: filter, cursor: cursor, through: head, count: head - min(head, cursor)) }
+        var counted = MatchCount(filter: filter, cursor: cursor, through: cursor, count: 0)
+        if let earlier, earlier.filter == filter, earlier.cursor == cursor, earlier.through <= head { counted = earlier }
         var examined = 0
-        try txn.scan(store.events, from: BigEndian.bytes(cursor + 1)) { key, value in
+        try txn.scan(store.events, from: BigEndian.bytes(counted.through + 1)) { key, value in
             guard examined < 1_000_000, let seq = BigEndian.uint64(key, at: 0) else { return false }
             examined += 1
-            if try filter.matches(EventRecord.decode(seq: seq, value)) { count += 1 }
+            if try filter.matches(EventRecord.decode(seq: seq, value)) { counted.count += 1 }
+            counted.through = seq
             return true
         }
-        return (count, examined < 1_000_000)
+        counted.exact = counted.through >= head
+        return counted
     }
+}
+
+/// How many events after `cursor`, up to `through`, match `filter`: a lag count that the next
+/// count can continue from `through`.
+struct MatchCount: Sendable {
+    var filter: EventFilter
+    var cursor: UInt64
+    var through: UInt64
+    var count: UInt64
+    /// `through` reached the head when this was counted.
+    var exact = true
 }

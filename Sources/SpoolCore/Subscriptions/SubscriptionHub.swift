@@ -17,6 +17,8 @@ public final class SubscriptionHub: Sendable {
     let clock: @Sendable () -> Timestamp
     let states: Mutex<[String: SubscriptionState]>
     let waiting = Mutex<[String: [String: Int]]>([:])
+    /// The last lag count of each subscription, continued by the next one (see `info`).
+    let lagCounts = Mutex<[String: MatchCount]>([:])
     let signal = ChangeSignal()
     /// Most events one fetch examines in the log before it answers.
     static let scanLimit = 10_000
