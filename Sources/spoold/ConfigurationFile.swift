@@ -146,18 +146,20 @@ struct ConfigurationError: Error, CustomStringConvertible {
 extension ServerConfiguration {
     /// Sets host and port from `host:port`.
     mutating func setListen(_ text: String) throws {
-        guard let address = ListenAddress(parsing: text) else {
-            throw ConfigurationError("listen address \"\(text)\" is not host:port (e.g. 127.0.0.1:7070)")
-        }
+        let address = try Self.address(text, of: "listen", example: "127.0.0.1:7070")
         host = address.host
         port = address.port
     }
 
     /// Sets the metrics address from `host:port`.
     mutating func setMetrics(_ text: String) throws {
+        metricsAddress = try Self.address(text, of: "metrics", example: "127.0.0.1:9464")
+    }
+
+    private static func address(_ text: String, of setting: String, example: String) throws -> ListenAddress {
         guard let address = ListenAddress(parsing: text) else {
-            throw ConfigurationError("metrics address \"\(text)\" is not host:port (e.g. 127.0.0.1:9464)")
+            throw ConfigurationError("\(setting) address \"\(text)\" is not host:port (e.g. \(example))")
         }
-        metricsAddress = address
+        return address
     }
 }

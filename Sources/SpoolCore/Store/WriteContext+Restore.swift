@@ -44,11 +44,7 @@ extension WriteContext {
             throw SpoolError.badRequest(
                 "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
         }
-        let seqKey = BigEndian.bytes(event.seq)
-        try txn.put(store.events, seqKey, bytes, flags: .append)
-        try txn.put(store.streams, Array(event.stream.utf8) + [0] + BigEndian.bytes(event.version), seqKey)
-        if restored.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
-        record(restored)
+        try write(restored, encoded: bytes)
         return true
     }
 }

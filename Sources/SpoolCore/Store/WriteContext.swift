@@ -42,7 +42,6 @@ public final class WriteContext {
                 details: ["stream": .string(request.stream), "actual_version": .int(Int64(head))])
         }
         let time = max(clock(), state.lastTime)
-        let streamPrefix = Array(request.stream.utf8) + [0]
         var version = head
         for proposed in request.events {
             version += 1
@@ -53,19 +52,20 @@ public final class WriteContext {
                 hasClientID: proposed.id != nil, previousHash: state.headHash, hash: [])
             let (bytes, hash) = EventRecord.encode(event)
             event.hash = hash
-            let seqKey = BigEndian.bytes(seq)
-            try txn.put(store.events, seqKey, bytes, flags: .append)
-            try txn.put(store.streams, streamPrefix + BigEndian.bytes(version), seqKey)
-            if let id = proposed.id { try txn.put(store.eventIDs, id.bytes, seqKey, flags: .noOverwrite) }
-            record(event)
+            try write(event, encoded: bytes)
         }
         return AppendResult(
             firstSeq: state.headSeq - UInt64(request.events.count) + 1, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Moves the log's end (seq, hash, time, the stream's head) past `event`, just written,
-    /// and queues it for the projectors.
-    func record(_ event: RecordedEvent) {
+    /// Puts `event` (encoded as `bytes`) into `events`, `streams` and, for a client id,
+    /// `event_ids`; then moves the log's end (seq, hash, time, the stream's head) past it and
+    /// queues it for the projectors. The caller has checked that it continues the log.
+    func write(_ event: RecordedEvent, encoded bytes: [UInt8]) throws {
+        let seqKey = BigEndian.bytes(event.seq)
+        try txn.put(store.events, seqKey, bytes, flags: .append)
+        try txn.put(store.streams, Array(event.stream.utf8) + [0] + BigEndian.bytes(event.version), seqKey)
+        if event.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
         state.headSeq = event.seq
         state.headHash = event.hash
         state.lastTime = event.time

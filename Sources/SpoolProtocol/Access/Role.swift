@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a token lets its principal do. A token holds one or more roles; `admin` implies the
 /// other two.
 public enum Role: String, Sendable, CaseIterable, Comparable {
@@ -15,7 +17,7 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
     /// Parses a comma-separated list such as `read,write`; nil when a name is unknown or the
     /// list is empty.
     public static func parseList(_ text: String) -> Set<Role>? {
-        let names = text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let roles = names.compactMap(Role.init(rawValue:))
         guard !roles.isEmpty, roles.count == names.count else { return nil }
         return Set(roles)
@@ -30,10 +32,4 @@ public enum Access: Sendable, Equatable {
     case authenticated
     /// Connections whose principal holds this role (or `admin`).
     case role(Role)
-}
-
-extension Substring {
-    fileprivate func trimmingWhitespace() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-    }
 }

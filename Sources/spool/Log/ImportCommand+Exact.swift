@@ -11,7 +11,6 @@ extension ImportCommand {
     func restore() async throws {
         var reader = try LineReader(path: file)
         defer { reader.close() }
-        let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.uint64Value
         let progress = ProgressBar("restore")
         let file = file
         let (restored, present) = try await connection.withBackend(directory: data.directory, access: .create) { backend in
@@ -30,10 +29,9 @@ extension ImportCommand {
                     throw CLIFailure("\(file) lines \(firstLine)–\(reader.lineNumber): \(error.message)", exitCode: 1)
                 }
                 batch.removeAll(keepingCapacity: true)
-                progress.update(done: reader.consumed, total: size, items: UInt64(restored + present))
+                progress.update(done: reader.consumed, total: reader.size, items: UInt64(restored + present))
             }
-            while let line = try reader.next() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            while let line = try reader.nextWithContent() {
                 if batch.isEmpty { firstLine = reader.lineNumber }
                 do {
                     batch.append(try RecordedEvent(exported: try JSONParser.parse(line, maxDepth: 1_000)))

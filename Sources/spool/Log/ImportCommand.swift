@@ -53,15 +53,13 @@ struct ImportCommand: AsyncParsableCommand {
         if exact { return try await restore() }
         var reader = try LineReader(path: file)
         defer { reader.close() }
-        let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.uint64Value
         let progress = ProgressBar("import")
         let tally = try await connection.withBackend(directory: data.directory, access: .create) { backend in
             var tally = Tally()
             var batcher = ImportBatcher()
             var pending: [ImportBatcher.Run] = []
             var pendingEvents = 0
-            while let line = try reader.next() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            while let line = try reader.nextWithContent() {
                 let value: JSONValue
                 do {
                     value = try JSONParser.parse(line, maxDepth: 1_000)
@@ -75,12 +73,12 @@ struct ImportCommand: AsyncParsableCommand {
                     try await send(pending, backend, &tally)
                     pending = []
                     pendingEvents = 0
-                    progress.update(done: reader.consumed, total: size, items: tally.appended + tally.duplicates)
+                    progress.update(done: reader.consumed, total: reader.size, items: tally.appended + tally.duplicates)
                 }
             }
             if let run = batcher.flush() { pending.append(run) }
             try await send(pending, backend, &tally)
-            progress.update(done: reader.consumed, total: size, items: tally.appended + tally.duplicates)
+            progress.update(done: reader.consumed, total: reader.size, items: tally.appended + tally.duplicates)
             return tally
         }
         progress.finish()

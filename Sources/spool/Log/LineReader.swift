@@ -4,6 +4,8 @@ import Foundation
 /// one batch in memory. Lines are split on `\n`; a final line without one is still a line.
 struct LineReader {
     private let handle: FileHandle
+    /// The file's size in bytes, for progress; nil when it cannot be told.
+    let size: UInt64?
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
@@ -16,10 +18,20 @@ struct LineReader {
     init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIFailure("cannot read \(path)") }
         self.handle = handle
+        size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value
+    }
+
+    /// The next line that holds more than spaces, tabs and `\r`, without its `\n`; nil at
+    /// the end of the file.
+    mutating func nextWithContent() throws -> [UInt8]? {
+        while let line = try next() {
+            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return line }
+        }
+        return nil
     }
 
     /// The next line without its `\n`, or nil at the end of the file.
-    mutating func next() throws -> [UInt8]? {
+    private mutating func next() throws -> [UInt8]? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
                 let line = Array(buffer[start..<newline])
