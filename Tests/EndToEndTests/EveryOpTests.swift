@@ -170,22 +170,11 @@ final class EveryOpTests: XCTestCase {
         XCTAssertEqual(secondPing["pong"], true)
         // One connection too many gets one error line, then the server closes it (a client
         // that writes first may see the close before the line, so this one only reads).
-        let script = """
-            import socket, sys
-            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-            s.settimeout(10)
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk: break
-                data += chunk
-            sys.stdout.write(data.decode())
-            """
-        let refused = try runPython(script, arguments: [String(server.port)])
-        XCTAssertEqual(refused.status, 0, refused.output)
-        let lines = refused.output.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1, refused.output)
-        XCTAssertEqual(errorCode(try JSONParser.parse(String(lines.first ?? ""))), "rate_limited", "max_connections came from the file")
+        let refused = try linesUntilClosed(port: server.port)
+        XCTAssertEqual(refused.status, 0, "\(refused.lines)")
+        let lines = refused.lines
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        XCTAssertEqual(errorCode(try JSONParser.parse(lines.first ?? "")), "rate_limited", "max_connections came from the file")
         await first.close()
         // The slot is free again once the server has seen the close.
         var answered = false
@@ -204,6 +193,9 @@ final class EveryOpTests: XCTestCase {
         let remote = try ServerProcess.run(arguments: ["--listen", "0.0.0.0:0", "--data", directory.appending("data")])
         XCTAssertNotEqual(remote.status, 0)
         XCTAssertTrue(remote.output.contains("loopback"), remote.output)
+        XCTAssertTrue(remote.output.contains("refusing to listen on 0.0.0.0 without tokens"), remote.output)
+        XCTAssertTrue(remote.output.contains("spool token new"), remote.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appending("data/data.mdb")), "nothing was opened")
         let badConfig = directory.appending("bad.json")
         try #"{"max_line_byte": 1}"#.write(toFile: badConfig, atomically: true, encoding: .utf8)
         let typo = try ServerProcess.run(arguments: ["--config", badConfig, "--data", directory.appending("data")])

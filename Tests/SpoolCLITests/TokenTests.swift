@@ -97,22 +97,9 @@ final class TokenTests: XCTestCase {
         await connection.close()
 
         // A connection that never authenticates is told why and closed after auth_timeout_ms.
-        let script = """
-            import socket, sys, time
-            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-            s.settimeout(10)
-            data = b""
-            started = time.time()
-            while True:
-                chunk = s.recv(65536)
-                if not chunk: break
-                data += chunk
-            sys.stdout.write(data.decode())
-            sys.stderr.write("closed after %.1f s" % (time.time() - started))
-            """
-        let idle = try runPython(script, arguments: [String(secured.server.port)])
-        XCTAssertEqual(idle.status, 0, idle.output)
-        let lines = idle.output.split(separator: "\n")
+        let idle = try linesUntilClosed(port: secured.server.port)
+        XCTAssertEqual(idle.status, 0, "\(idle.lines)")
+        let lines = idle.lines
         XCTAssertEqual(lines.count, 1, "\(lines)")
         XCTAssertTrue(lines.first?.contains(#""code":"unauthorized""#) == true, "\(lines)")
         XCTAssertTrue(lines.first?.contains("no auth within 1.5 s") == true, "\(lines)")

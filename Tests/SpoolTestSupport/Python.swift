@@ -12,3 +12,21 @@ public func runPython(_ script: String, arguments: [String]) throws -> (status: 
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// Connects to `port` on loopback, sends nothing, and returns every line the server writes
+/// until it closes the connection (a socket timeout of 10 s fails the script: status 1).
+public func linesUntilClosed(port: Int) throws -> (status: Int32, lines: [String]) {
+    let script = """
+        import socket, sys
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+        s.settimeout(10)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk: break
+            data += chunk
+        sys.stdout.write(data.decode())
+        """
+    let result = try runPython(script, arguments: [String(port)])
+    return (result.status, result.output.split(separator: "\n").map(String.init))
+}
