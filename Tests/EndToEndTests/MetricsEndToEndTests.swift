@@ -46,6 +46,7 @@ final class MetricsEndToEndTests: XCTestCase {
         let (server, port) = try startServer()
         defer { server.stopAndRemove() }
         let client = try await server.connect()
+        ok(try await client.request("ping"))  // the server has seen this connection open
 
         let before = try await scrape(port)
         for (name, family) in before.families where name.hasPrefix("spool_") {

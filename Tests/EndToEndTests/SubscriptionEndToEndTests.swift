@@ -67,7 +67,8 @@ final class SubscriptionEndToEndTests: XCTestCase {
         let server = try TestServer()
         defer { server.stopAndRemove() }
         let c = try await server.connect()
-        _ = ok(try await c.request("sub_create", ["name": "q", "ack_timeout_ms": 300, "max_deliveries": 2]))
+        _ = ok(try await c.request("sub_create", ["name": "q", "ack_timeout_ms": 1000, "max_deliveries": 2]))
+        // The lease and the delay are long enough that a slow machine acks and fetches inside them.
         try await appendUsers(c, ["a"])
         let first = ok(try await c.request("fetch", ["name": "q", "max": 1]))
         XCTAssertEqual(first["messages"]?[0]?["delivery"], 1)
@@ -86,7 +87,7 @@ final class SubscriptionEndToEndTests: XCTestCase {
         XCTAssertEqual(value6, [1])
         let requeued = ok(try await c.request("fetch", ["name": "q", "max": 1]))
         XCTAssertEqual(requeued["messages"]?[0]?["delivery"], 1)
-        _ = ok(try await c.request("nack", ["name": "q", "seqs": [1], "delay_ms": 400]))
+        _ = ok(try await c.request("nack", ["name": "q", "seqs": [1], "delay_ms": 1000]))
         let value7 = seqs(try await c.request("fetch", ["name": "q", "max": 1]))
         XCTAssertEqual(value7, [], "waits out its delay")
         let value8 = seqs(try await c.request("fetch", ["name": "q", "max": 1, "wait_ms": 5000]))

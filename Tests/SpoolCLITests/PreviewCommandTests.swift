@@ -18,8 +18,14 @@ final class PreviewCommandTests: XCTestCase {
             "--server", address,
         ])
         XCTAssertEqual(created.status, 0, "\(created)")
-        try await Task.sleep(for: .milliseconds(500))  // the welcome email, so the head settles
-        let before = try SpoolCLI.run(["--json", "digest", "--server", address])
+        // The welcome email is appended by the projector; wait for it so the head settles.
+        var before = try SpoolCLI.run(["--json", "digest", "--server", address])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while before.json?["seq"] != 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            before = try SpoolCLI.run(["--json", "digest", "--server", address])
+        }
+        XCTAssertEqual(before.json?["seq"], 2, "the user and the welcome email: \(before)")
 
         let preview = try SpoolCLI.run([
             "--json", "preview", "pv", "UserJoinedSegment", "--data", #"{"segment":"vip"}"#, "--server", address,
