@@ -136,6 +136,14 @@ public final class Engine: Sendable {
         try views.check(ViewKind.allCases, progress: progress)
     }
 
+    /// `close`, after writing what subscriptions hold in memory only for a moment (the
+    /// delivery counts of the latest fetches). A server's shutdown; `close` alone can lose them.
+    public func shutdown() async {
+        ticker.withLock { $0?.cancel() }
+        await subscriptions.tick()
+        close()
+    }
+
     /// Finishes queued writes and stops the writer; the store closes when the engine is released.
     public func close() {
         ticker.withLock { $0?.cancel() }

@@ -36,10 +36,14 @@ extension Dispatcher {
         Operation("unsubscribe", "stops pushing a subscription to this connection: name", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.unsubscribe(&request, &writer)
         },
-        Operation("ack", "marks events done; they are never delivered again: name, seqs", access: .role(.read)) {
+        Operation(
+            "ack", "marks events done; they are never delivered again: name, seqs", access: .role(.read), scheduling: .immediate
+        ) {
             dispatcher, request, writer in try await dispatcher.ack(&request, &writer)
         },
-        Operation("nack", "gives events back for redelivery: name, seqs, delay_ms (0), error", access: .role(.read)) {
+        Operation(
+            "nack", "gives events back for redelivery: name, seqs, delay_ms (0), error", access: .role(.read), scheduling: .immediate
+        ) {
             dispatcher, request, writer in try await dispatcher.nack(&request, &writer)
         },
         Operation("reset", "moves the cursor to replay from a point: name, to (beginning|end|seq|RFC 3339 time)", access: .role(.admin)) {

@@ -19,6 +19,11 @@ public struct Operation: Sendable {
         /// order, and its engine work is queued before the next request starts (appends: one
         /// connection's window of appends shares the writer's group commits).
         case pipelined
+        /// Started at once, like `pipelined`, and it changes what later requests read before
+        /// it first waits (an ack settles the subscription in memory, then waits for its
+        /// commit), so later requests, sequential ones too, start without waiting for it: a
+        /// consumer's next fetch overlaps the commit of its last ack. Its answer keeps its place.
+        case immediate
     }
 
     /// The wire name, e.g. `append`.

@@ -10,7 +10,8 @@ import SpoolProtocol
 /// first waits until every earlier request of the connection has finished, so it sees their
 /// effects; a `pipelined` op (append) starts at once, while earlier appends are still in the
 /// writer, so a client's window of pipelined appends shares group commits instead of paying a
-/// commit each. Answers go into an `AnswerQueue` slot reserved in request order; a writer
+/// commit each. An `immediate` op (ack, nack) changes state before it first waits, so nothing
+/// after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request order; a writer
 /// task sends every answer ready at the head in one write. At most `maxPipelinedRequests`
 /// answers are unsent; past that the connection stops reading (and TCP pushes back on the
 /// client), and the writer itself waits while the socket is not writable. Rejected: one
@@ -103,6 +104,9 @@ struct Connection {
             switch decoded {
             case .response(let response):
                 answers.fill(slot, with: response)
+            case .request(let request, let operation) where operation.scheduling == .immediate:
+                // Its effect is in place once `start` returns; the answer slot bounds how many run.
+                dispatcher.start(request, operation) { answers.fill(slot, with: $0) }
             case .request(let request, let operation) where operation.scheduling == .pipelined:
                 running.append(dispatcher.start(request, operation) { answers.fill(slot, with: $0) })
                 // Requests older than the unsent answers are done: this only forgets them.

@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import SpoolCore
 
-/// Keeps the engine open while the service group runs and closes it on shutdown: the writer
-/// finishes what was queued, then the data is synced. Put it before the server in the group,
+/// Keeps the engine open while the service group runs and shuts it down at the end: pending
+/// subscription state is written, the writer finishes what was queued, then the data is synced. Put it before the server in the group,
 /// so the server (shut down first) has stopped using the engine when this closes it.
 public struct EngineService: Service {
     public let engine: Engine
@@ -17,7 +17,7 @@ public struct EngineService: Service {
 
     public func run() async throws {
         try? await gracefulShutdown()
-        engine.close()
+        await engine.shutdown()
         logger.info("engine closed")
     }
 }

@@ -113,6 +113,28 @@ final class SubscriptionEndToEndTests: XCTestCase {
         await writer.close()
     }
 
+    func testRequestsPipelinedAfterAnAckSeeIt() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let c = try await server.connect()
+        _ = ok(try await c.request("sub_create", ["name": "q", "max_in_flight": 3]))
+        try await appendUsers(c, (1...6).map { "p\($0)" })
+        // One write: the ack does not hold up what follows it, yet everything after it sees it.
+        let answers = try await c.pipeline([
+            ["op": "fetch", "name": "q", "max": 3], ["op": "ack", "name": "q", "seqs": [1, 2, 3]],
+            ["op": "sub_info", "name": "q"], ["op": "fetch", "name": "q", "max": 3],
+            ["op": "nack", "name": "q", "seqs": [4]], ["op": "fetch", "name": "q", "max": 3],
+        ])
+        XCTAssertEqual(seqs(answers[0]), [1, 2, 3])
+        XCTAssertEqual(ok(answers[1])["acked"], 3)
+        XCTAssertEqual(answers[2]["subscription"]?["ack_floor"], 3)
+        XCTAssertEqual(answers[2]["subscription"]?["in_flight"], 0)
+        XCTAssertEqual(seqs(answers[3]), [4, 5, 6], "the ack gave its credit back before this fetch")
+        XCTAssertEqual(ok(answers[4])["nacked"], 1)
+        XCTAssertEqual(answers[5]["messages"]?[0]?["delivery"], 2, "the nacked seq, again: \(answers[5].jsonString)")
+        await c.close()
+    }
+
     func testRestartGracefulAndKilledNeverLosesOrRedeliversAcked() async throws {
         var server = try TestServer()
         defer { server.stopAndRemove() }

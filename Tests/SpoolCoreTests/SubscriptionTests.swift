@@ -164,6 +164,24 @@ final class SubscriptionTests: XCTestCase {
         XCTAssertEqual(try engine.subscriptions.info("q").ackFloor, 6)
     }
 
+    func testAShutdownRightAfterAFetchKeepsItsDeliveryCounts() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        do {
+            let engine = try makeEngine(clock, directory: directory)
+            try await engine.subscriptions.create(SubscriptionConfig(name: "q"))
+            try await appendUsers(engine, ["a", "b"])
+            let got = try await engine.subscriptions.fetch("q", max: 2, consumer: "a")
+            XCTAssertEqual(got.map(\.delivery), [1, 1])
+            await engine.shutdown()  // the fetch wrote nothing itself: shutdown writes its counts
+        }
+        let engine = try await reopen { try makeEngine(clock, directory: directory) }
+        defer { engine.close() }
+        let again = try await engine.subscriptions.fetch("q", max: 10, consumer: "b")
+        XCTAssertEqual(again.map(\.delivery), [2, 2])
+    }
+
     func testResetToAnEarlierTimeReplays() async throws {
         let clock = TestClock(start: 1_000)
         let directory = try TemporaryDirectory("subs")

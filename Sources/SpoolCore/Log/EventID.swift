@@ -39,9 +39,11 @@ extension UUID {
 
     /// Appends the canonical lower-case text form (`8-4-4-4-12` hex digits) to `out`.
     public func appendLowercased(to out: inout [UInt8]) {
-        for (index, byte) in bytes.enumerated() {
+        let bytes = self.bytes
+        for index in bytes.indices {
             if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-            Hex.append(CollectionOfOne(byte), to: &out)
+            out.append(Hex.digit(bytes[index] >> 4))
+            out.append(Hex.digit(bytes[index] & 0x0F))
         }
     }
 }

@@ -49,8 +49,6 @@ public struct RecordedEvent: Sendable, Equatable {
 
 /// Lower-case hexadecimal text of bytes.
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
@@ -58,13 +56,19 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the hex digits of `bytes` to `out`.
+    /// Appends the hex digits of `bytes` to `out`. Inlinable, so each caller gets a copy
+    /// specialized for its collection (a response writes a hash per event).
+    @inlinable
     public static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(digit(byte >> 4))
+            out.append(digit(byte & 0x0F))
         }
     }
+
+    /// The lower-case digit of a value 0…15.
+    @inlinable
+    public static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// The bytes of an even-length string of hex digits (either case); nil for anything else.
     public static func decode(_ text: String) -> [UInt8]? {

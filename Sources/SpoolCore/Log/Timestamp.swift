@@ -24,7 +24,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = Self.floorDiv(milliseconds, 86_400_000)
         let msOfDay = milliseconds - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
+        /// `value` in at least `width` digits; only a year can be negative or wider.
         func pad(_ value: Int64, _ width: Int) {
+            if value >= 0, width == 2, value < 100 {
+                out.append(UInt8(ascii: "0") + UInt8(value / 10))
+                out.append(UInt8(ascii: "0") + UInt8(value % 10))
+                return
+            }
             let start = out.count
             var rest = value.magnitude
             repeat {

@@ -6,6 +6,12 @@ import Synchronization
 /// Design: each subscription's state is a value (`SubscriptionState`) behind one mutex; an
 /// operation changes it in memory, then writes what must survive a restart (floor, acks,
 /// delivery counts, dead letters) through the writer and answers only after that commit.
+/// A fetch is the exception: it answers at once, and the delivery counts it raised are
+/// written by the next write of the subscription (an ack, usually) or by `tick` within 25 ms,
+/// whichever comes first. A crash in between forgets those counts: the events are delivered
+/// again with their older count (still at least once; past `max_deliveries` only by the
+/// deliveries of that window). Rejected: a commit per fetch (a flush on every batch read,
+/// about a third of a consumer's round trip).
 /// The log read that feeds a fetch happens under the mutex, so two consumers can never be
 /// handed the same event. Long polls wait on a `ChangeSignal` that every commit, nack and
 /// expiry rings. Leases live only here: a restart delivers every unacked event again.
@@ -89,10 +95,7 @@ public final class SubscriptionHub: Sendable {
         while true {
             let seen = signal.generation
             let (deliveries, examinedMore) = try takeOnce(name, max: max, consumer: consumer)
-            if !deliveries.isEmpty {
-                try await flush(name)
-                return deliveries
-            }
+            if !deliveries.isEmpty { return deliveries }
             let remaining = deadline - clock().milliseconds
             if remaining <= 0 { return [] }
             if examinedMore { continue }
@@ -114,13 +117,15 @@ public final class SubscriptionHub: Sendable {
             var examinedMore = false
             let wanted = Swift.min(max - leased.count, state.room)
             return try store.environment.read { txn in
+                var found: [(seq: UInt64, event: RecordedEvent)] = []
                 if wanted > 0 {
-                    let (seqs, through) = try matching(after: state.cursor, limit: wanted, filter: state.config.filter, txn: txn)
+                    let through: UInt64
+                    (found, through) = try matching(after: state.cursor, limit: wanted, filter: state.config.filter, txn: txn)
                     examinedMore = through > state.cursor
-                    leased += state.admit(seqs, through: through, consumer: consumer, now: now)
+                    leased += state.admit(found.map(\.seq), through: through, consumer: consumer, now: now)
                 }
                 let deliveries = try leased.map { seq, delivery in
-                    guard let event = try EventLog.event(at: seq, in: txn, store: store) else {
+                    guard let event = try Self.event(seq, among: found) ?? EventLog.event(at: seq, in: txn, store: store) else {
                         throw EventRecord.Corrupt(seq: seq, reason: "subscription \(name) points at a missing event")
                     }
                     return Delivery(subscription: name, seq: seq, delivery: delivery, event: event)
@@ -130,19 +135,34 @@ public final class SubscriptionHub: Sendable {
         }
     }
 
-    /// Seqs after `cursor` matching `filter` (at most `limit`), and the last seq examined.
-    private func matching(after cursor: UInt64, limit: Int, filter: EventFilter, txn: Transaction) throws -> ([UInt64], UInt64) {
-        var seqs: [UInt64] = []
+    /// Events after `cursor` matching `filter` (at most `limit`, in seq order), and the last
+    /// seq examined. Each record is read and decoded once, here.
+    private func matching(
+        after cursor: UInt64, limit: Int, filter: EventFilter, txn: Transaction
+    ) throws -> ([(seq: UInt64, event: RecordedEvent)], UInt64) {
+        var found: [(seq: UInt64, event: RecordedEvent)] = []
         var through = cursor
         var examined = 0
         try txn.scan(store.events, from: BigEndian.bytes(cursor + 1)) { key, value in
-            guard seqs.count < limit, examined < Self.scanLimit, let seq = BigEndian.uint64(key, at: 0) else { return false }
+            guard found.count < limit, examined < Self.scanLimit, let seq = BigEndian.uint64(key, at: 0) else { return false }
             examined += 1
-            if try filter.isAll || filter.matches(EventRecord.decode(seq: seq, value)) { seqs.append(seq) }
+            let event = try EventRecord.decode(seq: seq, value)
+            if filter.isAll || filter.matches(event) { found.append((seq, event)) }
             through = seq
             return true
         }
-        return (seqs, through)
+        return (found, through)
+    }
+
+    /// The event of `seq` in `found` (sorted by seq), by binary search.
+    private static func event(_ seq: UInt64, among found: [(seq: UInt64, event: RecordedEvent)]) -> RecordedEvent? {
+        var low = 0
+        var high = found.count
+        while low < high {
+            let middle = (low + high) / 2
+            if found[middle].seq < seq { low = middle + 1 } else { high = middle }
+        }
+        return low < found.count && found[low].seq == seq ? found[low].event : nil
     }
 
     /// Acknowledges `seqs`: they are never delivered again (unless the cursor is reset).

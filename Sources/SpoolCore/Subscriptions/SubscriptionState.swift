@@ -109,8 +109,7 @@ struct SubscriptionState: Sendable {
             outstanding.remove(seq)
             deliveries[seq] = nil
             changes.deliveries[seq] = 0
-            acked.insert(seq)
-            changes.acks[seq] = true
+            markAcked(seq)
         }
         moveFloor()
     }
@@ -169,8 +168,7 @@ struct SubscriptionState: Sendable {
             deliveries[seq] = nil
             changes.deliveries[seq] = 0
             outstanding.remove(seq)
-            acked.insert(seq)
-            changes.acks[seq] = true
+            markAcked(seq)
         }
         moveFloor()
         return chosen
@@ -179,7 +177,7 @@ struct SubscriptionState: Sendable {
     /// Starts over after `floor`: forgets acks, leases and waiting redeliveries (dead letters
     /// stay for the operator).
     mutating func reset(to newFloor: UInt64) {
-        for seq in acked { changes.acks[seq] = false }
+        for seq in acked { recordAckRemoved(seq) }
         for seq in deliveries.keys where dead[seq] == nil { changes.deliveries[seq] = 0 }
         deliveries = deliveries.filter { dead[$0.key] != nil }
         acked = []
@@ -193,6 +191,20 @@ struct SubscriptionState: Sendable {
         changes.floor = newFloor
     }
 
+    /// Records `seq` as acked above the floor. Pending ack changes say what the store holds:
+    /// a pending delete means the key is stored (so acking again needs no write), no pending
+    /// change means it is not (a stored ack is in `acked` and is never acked twice), and a
+    /// pending put is a key not stored yet.
+    private mutating func markAcked(_ seq: UInt64) {
+        acked.insert(seq)
+        if changes.acks[seq] == false { changes.acks[seq] = nil } else { changes.acks[seq] = true }
+    }
+
+    /// Records that `seq`'s ack leaves the store; a pending put and its removal cancel out.
+    private mutating func recordAckRemoved(_ seq: UInt64) {
+        if changes.acks[seq] == true { changes.acks[seq] = nil } else { changes.acks[seq] = false }
+    }
+
     private mutating func moveFloor() {
         let newFloor = outstanding.minimum.map { $0 - 1 } ?? cursor
         guard newFloor > floor else { return }
@@ -200,7 +212,7 @@ struct SubscriptionState: Sendable {
         changes.floor = newFloor
         for seq in acked where seq <= newFloor {
             acked.remove(seq)
-            changes.acks[seq] = false
+            recordAckRemoved(seq)
         }
     }
 }

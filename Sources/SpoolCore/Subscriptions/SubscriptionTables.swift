@@ -66,10 +66,11 @@ struct SubscriptionTables: Sendable {
     /// Writer thread only. Writes `changes` of subscription `name`.
     func write(_ changes: SubscriptionChanges, of name: String, _ txn: WriteTransaction) throws {
         if let floor = changes.floor { try txn.put(floors, Array(name.utf8), BigEndian.bytes(floor)) }
-        for (seq, put) in changes.acks {
+        // In key order: neighbouring keys share pages, so a batch of acks touches each once.
+        for (seq, put) in changes.acks.sorted(by: { $0.key < $1.key }) {
             if put { try txn.put(acks, Self.key(name, seq), []) } else { try txn.delete(acks, Self.key(name, seq)) }
         }
-        for (seq, count) in changes.deliveries {
+        for (seq, count) in changes.deliveries.sorted(by: { $0.key < $1.key }) {
             if count > 0 {
                 var value: [UInt8] = []
                 BigEndian.append(count, to: &value)
