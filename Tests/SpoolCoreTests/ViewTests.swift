@@ -143,6 +143,24 @@ final class ViewTests: XCTestCase {
         XCTAssertEqual(try q.segments(asOf: .seq(1)).count, 0)
     }
 
+    func testAUserWrittenFieldByFieldIsItsJSONTree() throws {
+        var full = UserView(userID: "u-1", createdAt: Timestamp(milliseconds: 1_764_000_000_123))
+        full.email = "a\"b@example.com"
+        full.firstName = "Zoë\n"
+        full.attributes = ["plan": "pro", "seats": 3, "tags": ["a", .null], "ratio": 0.5]
+        full.segments = ["seg-01", "vip"]
+        full.marketing = false
+        full.deleted = true
+        full.version = 12
+        full.updatedAt = Timestamp(milliseconds: -1)
+        full.lastSeq = 1 << 40
+        let bare = UserView(userID: "u-2", createdAt: Timestamp(milliseconds: 0))
+        for user in [full, bare] {
+            XCTAssertEqual(String(decoding: user.jsonBytes, as: UTF8.self), user.json.jsonString)
+            XCTAssertEqual(UserView(json: user.jsonBytes), user)
+        }
+    }
+
     func testSegmentPagingNow() async throws {
         let e = try OpenEngine()
         defer { e.close() }

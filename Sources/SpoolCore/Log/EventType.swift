@@ -1,3 +1,5 @@
+import LMDB
+
 /// The event types Spool knows, by their wire name. Each has a schema in
 /// `schemas/events/<Type>.json` and a field table in `EventValidator`; an append of any other
 /// type is refused.
@@ -24,6 +26,9 @@ public enum EventType: String, CaseIterable, Sendable {
     case emailOpened = "EmailOpened"
     /// The recipient clicked a link in the email.
     case emailClicked = "EmailClicked"
+
+    /// Every type by the UTF-8 of its wire name, for reading a stored record's type.
+    static let byName = Dictionary(uniqueKeysWithValues: allCases.map { (ByteKey(Array($0.rawValue.utf8)), $0) })
 
     /// True for the `User…` types, which live on stream `user-<user_id>`.
     public var isUserEvent: Bool { streamCategory == "user" }

@@ -191,6 +191,27 @@ public enum EventRecord {
             && Array(bytes[(bodyEnd + hashSize)...]) == chainHash(previous: previous, seq: seq, body: bytes[..<bodyEnd])
     }
 
+    /// Only the type of a record; nil for a type Spool does not know or a damaged record.
+    static func type(_ bytes: [UInt8]) -> EventType? {
+        guard bytes.count >= headerSize else { return nil }
+        let start = headerSize + (Int(bytes[34]) << 8 | Int(bytes[35]))
+        let end = start + (Int(bytes[36]) << 8 | Int(bytes[37]))
+        guard end <= bytes.count else { return nil }
+        return EventType.byName[ByteKey(Array(bytes[start..<end]))]
+    }
+
+    /// Which of `count` parts the record's stream falls in, by an FNV-1a hash of the stream
+    /// name after its category (`user-42` and `email-42` fall in the same part).
+    static func streamPartition(_ bytes: [UInt8], of count: Int) -> Int {
+        guard bytes.count >= headerSize else { return 0 }
+        let end = min(bytes.count, headerSize + (Int(bytes[34]) << 8 | Int(bytes[35])))
+        let stream = bytes[headerSize..<end]
+        let id = stream.firstIndex(of: UInt8(ascii: "-")).map { stream[($0 + 1)...] } ?? stream
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(hash % UInt64(count))
+    }
+
     /// Only the time of a record, for binary searches by time.
     static func time(_ bytes: [UInt8]) -> Timestamp? {
         BigEndian.uint64(bytes, at: 18).map { Timestamp(milliseconds: Int64(bitPattern: $0)) }

@@ -90,6 +90,39 @@ public struct UserView: Sendable, Equatable {
         ])
     }
 
+    /// `json` as bytes, written member by member (the same bytes as `json.jsonBytes`, without
+    /// building the tree: a rebuild serializes every user).
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter(reserveCapacity: 256)
+        writer.beginObject()
+        writer.key("user_id")
+        writer.writeString(userID)
+        for (name, value) in [("email", email), ("first_name", firstName), ("last_name", lastName)] {
+            writer.key(name)
+            if let value { writer.writeString(value) } else { writer.writeNull() }
+        }
+        writer.key("attributes")
+        writer.write(.object(attributes))
+        writer.key("segments")
+        writer.beginArray()
+        for segment in segments { writer.writeString(segment) }
+        writer.endArray()
+        writer.key("marketing")
+        writer.writeBool(marketing)
+        writer.key("deleted")
+        writer.writeBool(deleted)
+        writer.key("version")
+        writer.writeUInt(version)
+        writer.key("created_at")
+        writer.writeUnescapedString { createdAt.appendRFC3339(to: &$0) }
+        writer.key("updated_at")
+        writer.writeUnescapedString { updatedAt.appendRFC3339(to: &$0) }
+        writer.key("last_seq")
+        writer.writeUInt(lastSeq)
+        writer.endObject()
+        return writer.bytes
+    }
+
     /// Reads the stored form back; nil when the bytes are not a user.
     public init?(json bytes: [UInt8]) {
         guard let object = try? JSONParser.parse(bytes).objectValue, let userID = object["user_id"]?.stringValue,

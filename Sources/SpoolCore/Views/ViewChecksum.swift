@@ -8,29 +8,32 @@ public enum ViewChecksum {
     /// The checksum of `view`'s tables as `txn` sees them.
     static func stored(_ tables: [Database], in txn: Transaction) throws -> String {
         var hasher = SHA256()
+        var framed: [UInt8] = []
         for (index, table) in tables.enumerated() {
             hasher.update(data: BigEndian.bytes(UInt64(index)))
             try txn.scan(table) { key, value in
-                add(key, value, to: &hasher)
+                add(key, value, to: &hasher, framed: &framed)
                 return true
             }
         }
         return Hex.encode(Array(hasher.finalize()))
     }
 
-    /// The checksum of a view folded in memory.
-    static func memory(_ tables: MemoryViewTables, count: Int) -> String {
+    /// The checksum of a view held elsewhere: `entries(index)` gives table `index`'s entries
+    /// in key order.
+    static func of(tableCount: Int, entries: (Int) -> [(key: [UInt8], value: [UInt8])]) -> String {
         var hasher = SHA256()
-        for index in 0..<count {
+        var framed: [UInt8] = []
+        for index in 0..<tableCount {
             hasher.update(data: BigEndian.bytes(UInt64(index)))
-            for (key, value) in tables.sortedEntries(index) { add(key, value, to: &hasher) }
+            for (key, value) in entries(index) { add(key, value, to: &hasher, framed: &framed) }
         }
         return Hex.encode(Array(hasher.finalize()))
     }
 
-    private static func add(_ key: [UInt8], _ value: [UInt8], to hasher: inout SHA256) {
-        var framed: [UInt8] = []
-        framed.reserveCapacity(key.count + value.count + 8)
+    /// Hashes one framed entry; `framed` is scratch space, reused from entry to entry.
+    private static func add(_ key: [UInt8], _ value: [UInt8], to hasher: inout SHA256, framed: inout [UInt8]) {
+        framed.removeAll(keepingCapacity: true)
         BigEndian.append(UInt32(key.count), to: &framed)
         framed += key
         BigEndian.append(UInt32(value.count), to: &framed)

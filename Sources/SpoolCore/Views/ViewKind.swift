@@ -1,3 +1,5 @@
+import LMDB
+
 /// The materialized views Spool keeps, each a set of LMDB tables folded from the log.
 ///
 /// Every table exists twice, as `<table>.0` and `<table>.1`: the live slot serves reads and
@@ -30,9 +32,21 @@ public enum ViewKind: String, CaseIterable, Sendable {
     }
 
     /// Whether the view cares about events of `type` (others are skipped without parsing).
-    func folds(_ type: String) -> Bool {
-        guard let type = EventType(rawValue: type) else { return false }
+    func folds(_ type: EventType?) -> Bool {
+        guard let type else { return false }
         return self == .emailsByUser ? type.isEmailEvent : type.isUserEvent
+    }
+
+    /// Whether each user's rows depend only on the events of that user's own streams, so a
+    /// replay can fold the users in parts (see `ViewReplay`). emails-by-user is not: a status
+    /// event names its email by id, whoever's stream it is on.
+    var isPartitionedByUser: Bool { self != .emailsByUser }
+
+    /// One value of `key` in table `table` from two parts of a replay that both hold it: the
+    /// sum for segment counts, the later part's otherwise (other keys are never in two parts).
+    func combine(_ table: Int, _ first: [UInt8], _ second: [UInt8]) -> [UInt8] {
+        guard self == .usersBySegment, table == SegmentProjection.counts else { return second }
+        return BigEndian.bytes((BigEndian.uint64(first, at: 0) ?? 0) &+ (BigEndian.uint64(second, at: 0) ?? 0))
     }
 
     /// The `meta` key holding the view's live slot (0 or 1).

@@ -1,4 +1,6 @@
+import Dispatch
 import LMDB
+import Synchronization
 
 /// Rebuilds views by replaying the log into their spare slot, online.
 ///
@@ -42,8 +44,9 @@ public struct ViewRebuilder: Sendable {
                 for table in views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn))) { try context.txn.clear(table) }
             }
         }
+        let sorted = replay.sortedTables()
         let batches = kinds.flatMap { kind in
-            (0..<kind.tables.count).map { (kind, $0, replay.tables[kind]?.sortedEntries($0) ?? []) }
+            (0..<kind.tables.count).map { (kind, $0, sorted[kind]?[$0] ?? []) }
         }
         let total = UInt64(batches.reduce(0) { $0 + $1.2.count })
         var written: UInt64 = 0
@@ -69,9 +72,22 @@ public struct ViewRebuilder: Sendable {
             progress(Progress(phase: switched ? .done : .catchingUp, done: reached, total: committed))
             if switched { break }
         }
-        return try store.environment.read { txn in
-            try Dictionary(uniqueKeysWithValues: kinds.map { ($0, try ViewChecksum.stored(views.liveTables($0, in: txn), in: txn)) })
+        // One thread and read transaction per view: each checksum is of its view right after
+        // the switch (or after the inline updates that followed it).
+        let checksums = Mutex<[ViewKind: String]>([:])
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: kinds.count) { index in
+            do {
+                let checksum = try store.environment.read { txn in
+                    try ViewChecksum.stored(views.liveTables(kinds[index], in: txn), in: txn)
+                }
+                checksums.withLock { $0[kinds[index]] = checksum }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
         }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return checksums.withLock { $0 }
     }
 
     /// Writer thread only. Folds up to one chunk of events after `from` into the spare slots;

@@ -1,52 +1,150 @@
+import Dispatch
+import Foundation
 import LMDB
+import Synchronization
 
 /// Folds a range of the log into views held in memory, reading in bounded transactions.
 /// Shared by rebuild (which then writes the result out) and by the view check of verify
 /// (which compares its checksum with the live view's).
+///
+/// Design: the users are split into `partitionCount` parts by a hash of their stream id, and
+/// each part is folded by its own thread from its own read transaction: a user's events all
+/// land in one part, in log order, and the parts' tables hold disjoint keys except where
+/// `ViewKind.combine` adds them up (segment counts). emails-by-user is folded whole in part 0:
+/// a status event may name an email of another user's stream. Reading the tables out merges
+/// the parts' sorted entries. Rejected: one thread (the fold is CPU-bound and the writer is
+/// idle while it runs), and sharing tables between threads behind a lock.
 struct ViewReplay {
     let store: Store
     let kinds: [ViewKind]
-    private(set) var tables: [ViewKind: MemoryViewTables]
+    /// One set of tables per part of the users.
+    private let parts: [Part]
     /// The last seq folded.
     private(set) var through: UInt64 = 0
     static let chunkSize = 20_000
+    static let partitionCount = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     init(store: Store, kinds: [ViewKind]) {
         self.store = store
         self.kinds = kinds
-        tables = Dictionary(uniqueKeysWithValues: kinds.map { ($0, MemoryViewTables(count: $0.tables.count)) })
+        parts = (0..<Self.partitionCount).map { _ in
+            Part(tables: Dictionary(uniqueKeysWithValues: kinds.map { ($0, MemoryViewTables(count: $0.tables.count)) }))
+        }
     }
 
-    /// Folds events `through + 1 … last`, one read transaction per chunk, calling `progress`
-    /// after each chunk with the seq reached.
+    /// Folds events `through + 1 … last`, one read transaction per chunk and part, calling
+    /// `progress` after each chunk with the seq reached.
     mutating func advance(to last: UInt64, progress: (UInt64) -> Void = { _ in }) throws {
+        let failure = Mutex<(any Error)?>(nil)
+        let (parts, kinds, store) = (self.parts, self.kinds, self.store)
         while through < last {
+            let from = through + 1
             let end = min(last, through + UInt64(Self.chunkSize))
-            try store.environment.read { txn in try fold(from: through + 1, to: end, in: txn) }
+            DispatchQueue.concurrentPerform(iterations: parts.count) { index in
+                do {
+                    try store.environment.read { txn in
+                        try parts[index].fold(kinds, part: (index, parts.count), from: from, to: end, in: txn, store: store)
+                    }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+            if let error = failure.withLock({ $0 }) { throw error }
             through = end
             progress(through)
         }
     }
 
-    /// Folds events `from … to` as `txn` sees them.
+    /// Folds events `from … to` as `txn` sees them, every part in turn.
     mutating func fold(from: UInt64, to: UInt64, in txn: Transaction) throws {
-        let tables = self.tables
-        try Self.fold(kinds, from: from, to: to, in: txn, store: store) { tables[$0] }
+        for (index, part) in parts.enumerated() {
+            try part.fold(kinds, part: (index, parts.count), from: from, to: to, in: txn, store: store)
+        }
         through = max(through, to)
     }
 
+    /// The tables of one part of the users. Used by one thread at a time: `advance` gives
+    /// each part to one thread and waits for them all.
+    private final class Part: @unchecked Sendable {
+        let tables: [ViewKind: MemoryViewTables]
+
+        init(tables: [ViewKind: MemoryViewTables]) { self.tables = tables }
+
+        /// Makes every table ready for reading from several threads at once.
+        func prepareForReading() { for tables in tables.values { tables.prepareForReading() } }
+
+        func fold(_ kinds: [ViewKind], part: (index: Int, count: Int), from: UInt64, to: UInt64, in txn: Transaction, store: Store) throws {
+            let tables = self.tables
+            try ViewReplay.fold(kinds, from: from, to: to, in: txn, store: store, part: part) { tables[$0] }
+        }
+    }
+
+    /// Every table of every view, all parts merged, each in key order: `[kind][table]`.
+    /// The parts' tables are sorted on all cores at once.
+    func sortedTables() -> [ViewKind: [[Entry]]] {
+        let parts = self.parts
+        DispatchQueue.concurrentPerform(iterations: parts.count) { parts[$0].prepareForReading() }
+        let jobs = parts.indices.flatMap { part in kinds.flatMap { kind in kind.tables.indices.map { (part, kind, $0) } } }
+        let runs = Mutex<[Int: [Entry]]>([:])
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
+            let (part, kind, table) = jobs[job]
+            let sorted = parts[part].tables[kind]?.sortedEntries(table) ?? []
+            runs.withLock { $0[job] = sorted }
+        }
+        var sorted = runs.withLock { $0 }
+        var tables: [ViewKind: [[Entry]]] = [:]
+        for (job, (_, kind, table)) in jobs.enumerated() {
+            let run = sorted.removeValue(forKey: job) ?? []
+            if tables[kind] == nil { tables[kind] = Array(repeating: [], count: kind.tables.count) }
+            let merged = tables[kind]?[table] ?? []
+            tables[kind]?[table] = merged.isEmpty ? run : Self.merge(merged, run) { kind.combine(table, $0, $1) }
+        }
+        return tables
+    }
+
+    typealias Entry = (key: [UInt8], value: [UInt8])
+
+    /// Two runs sorted by key, merged; `combine` makes one value of a key found in both.
+    private static func merge(_ a: [Entry], _ b: [Entry], combine: ([UInt8], [UInt8]) -> [UInt8]) -> [Entry] {
+        var merged: [Entry] = []
+        merged.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count, j < b.count {
+            let order = ByteKey.compare(a[i].key, b[j].key)
+            if order < 0 {
+                merged.append(a[i])
+                i += 1
+            } else if order > 0 {
+                merged.append(b[j])
+                j += 1
+            } else {
+                merged.append((a[i].key, combine(a[i].value, b[j].value)))
+                i += 1
+                j += 1
+            }
+        }
+        merged += a[i...]
+        merged += b[j...]
+        return merged
+    }
+
     /// Folds events `from … to` as `txn` sees them into the tables `destination` gives for
-    /// each view (nil skips the view). Events no view cares about are not parsed.
+    /// each view (nil skips the view). Events no view cares about are not parsed. With `part`
+    /// (index, count), only the events of that part of the users are folded (see the type).
     static func fold(
-        _ kinds: [ViewKind], from: UInt64, to: UInt64, in txn: Transaction, store: Store, into destination: (ViewKind) -> (any ViewTables)?
+        _ kinds: [ViewKind], from: UInt64, to: UInt64, in txn: Transaction, store: Store, part: (index: Int, count: Int) = (0, 1),
+        into destination: (ViewKind) -> (any ViewTables)?
     ) throws {
         guard from <= to else { return }
         try txn.scan(store.events, from: BigEndian.bytes(from)) { key, value in
             guard let seq = BigEndian.uint64(key, at: 0), seq <= to else { return false }
-            let event = try EventRecord.decode(seq: seq, value)
-            let folding = kinds.filter { $0.folds(event.type) }
+            let mine = part.count == 1 || EventRecord.streamPartition(value, of: part.count) == part.index
+            guard mine || part.index == 0 else { return true }
+            let type = EventRecord.type(value)
+            let folding = kinds.filter { $0.folds(type) && (mine || !$0.isPartitionedByUser) }
             guard !folding.isEmpty else { return true }
-            let decoded = try DecodedEvent(event)
+            let decoded = try DecodedEvent(EventRecord.decode(seq: seq, value))
             for kind in folding {
                 if let tables = destination(kind) { try kind.apply(decoded, to: tables) }
             }
@@ -65,11 +163,12 @@ extension ViewSet {
         return try store.environment.read { txn in
             let now = try EventLog(store: store).headSeq(in: txn)
             try replay.fold(from: replay.through + 1, to: now, in: txn)
+            let fresh = replay.sortedTables()
             return try kinds.map { kind in
                 ViewCheck(
                     view: kind, checkpoint: try checkpoint(kind, in: txn), head: now,
                     stored: try ViewChecksum.stored(liveTables(kind, in: txn), in: txn),
-                    fresh: replay.tables[kind].map { ViewChecksum.memory($0, count: kind.tables.count) } ?? "")
+                    fresh: ViewChecksum.of(tableCount: kind.tables.count) { fresh[kind]?[$0] ?? [] })
             }
         }
     }

@@ -42,11 +42,11 @@ public final class ViewSet: Projector {
     public func apply(_ events: [RecordedEvent], in context: WriteContext) throws {
         guard let last = events.last else { return }
         let decoded = try events.compactMap { event in
-            ViewKind.allCases.contains { $0.folds(event.type) } ? try DecodedEvent(event) : nil
+            ViewKind.allCases.contains { $0.folds(EventType(rawValue: event.type)) } ? try DecodedEvent(event) : nil
         }
         for view in ViewKind.allCases {
             let tables = StoredViewTables(txn: context.txn, databases: try liveTables(view, in: context.txn))
-            for event in decoded where view.folds(event.event.type) { try view.apply(event, to: tables) }
+            for event in decoded where view.folds(event.type) { try view.apply(event, to: tables) }
             try context.txn.put(store.checkpoints, view.checkpointKey, BigEndian.bytes(last.seq))
         }
     }

@@ -19,7 +19,7 @@ public protocol ViewTables {
 extension ViewTables {
     /// The user's row as stored: its `U` JSON.
     public func user(_ key: [UInt8]) throws -> UserView? { try get(0, key).flatMap(UserView.init(json:)) }
-    public func putUser(_ key: [UInt8], _ user: UserView) throws { try put(0, key, user.json.jsonBytes) }
+    public func putUser(_ key: [UInt8], _ user: UserView) throws { try put(0, key, user.jsonBytes) }
 }
 
 /// A view's tables in LMDB, inside a write transaction. Writer thread only.
@@ -38,49 +38,52 @@ struct StoredViewTables: ViewTables {
 /// JSON once, when the tables are read out: a user with a hundred events is serialized once,
 /// not parsed and serialized a hundred times (that was two thirds of a rebuild's fold).
 public final class MemoryViewTables: ViewTables {
-    private var tables: [[[UInt8]: [UInt8]]]
+    private var tables: [[ByteKey: [UInt8]]]
     /// users-by-id rows not yet written into table 0.
-    private var users: [[UInt8]: UserView] = [:]
+    private var users: [ByteKey: UserView] = [:]
 
     public init(count: Int) { tables = Array(repeating: [:], count: count) }
 
     public func get(_ table: Int, _ key: [UInt8]) -> [UInt8]? {
-        if table == 0, let user = users[key] { return user.json.jsonBytes }
+        let key = ByteKey(key)
+        if table == 0, let user = users[key] { return user.jsonBytes }
         return tables[table][key]
     }
 
     public func put(_ table: Int, _ key: [UInt8], _ value: [UInt8]) {
+        let key = ByteKey(key)
         if table == 0 { users[key] = nil }
         tables[table][key] = value
     }
 
     public func delete(_ table: Int, _ key: [UInt8]) {
+        let key = ByteKey(key)
         if table == 0 { users[key] = nil }
         tables[table][key] = nil
     }
 
-    public func user(_ key: [UInt8]) -> UserView? { users[key] ?? tables[0][key].flatMap(UserView.init(json:)) }
+    public func user(_ key: [UInt8]) -> UserView? {
+        let key = ByteKey(key)
+        return users[key] ?? tables[0][key].flatMap(UserView.init(json:))
+    }
 
     public func putUser(_ key: [UInt8], _ user: UserView) {
+        let key = ByteKey(key)
         users[key] = user
         tables[0][key] = nil
     }
 
-    /// Table `table`'s entries in key order (LMDB's order: bytewise).
+    /// Table `table`'s entries in key order (LMDB's order: bytewise). Several tables may be
+    /// read at once from different threads after `prepareForReading`, with no change between.
     func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
-        writeUsers()
-        return tables[table].sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { ($0.key, $0.value) }
+        prepareForReading()
+        return tables[table].sorted { $0.key < $1.key }.map { ($0.key.bytes, $0.value) }
     }
 
-    /// Entries across all tables.
-    public var entryCount: Int {
-        writeUsers()
-        return tables.reduce(0) { $0 + $1.count }
-    }
-
-    private func writeUsers() {
+    /// Serializes the users held as values into table 0.
+    func prepareForReading() {
         guard !users.isEmpty, !tables.isEmpty else { return }
-        for (key, user) in users { tables[0][key] = user.json.jsonBytes }
+        for (key, user) in users { tables[0][key] = user.jsonBytes }
         users = [:]
     }
 }
