@@ -107,6 +107,26 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// A member name encoded once, for members written many times (the fields of every
+    /// event in a response): `key(_:)` with it copies the bytes instead of escaping the name.
+    public struct Key: Sendable {
+        /// The quoted, escaped name and its colon.
+        let bytes: [UInt8]
+
+        public init(_ name: String) {
+            var writer = JSONWriter()
+            writer.key(name)
+            bytes = writer.bytes
+        }
+    }
+
+    /// Writes a member name encoded beforehand; the member's value comes next.
+    public mutating func key(_ name: Key) {
+        if needsComma { bytes.append(0x2C) }
+        bytes.append(contentsOf: name.bytes)
+        needsComma = false
+    }
+
     public mutating func endObject() {
         bytes.append(0x7D)  // }
         needsComma = true

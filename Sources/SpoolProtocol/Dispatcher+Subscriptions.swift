@@ -239,15 +239,15 @@ extension JSONWriter {
     /// members after its `"push":"<subscription>"` (which names the subscription already).
     public mutating func writeDelivery(_ delivery: SubscriptionHub.Delivery, of subscription: String, push: Bool) {
         if !push { beginObject() }
-        key("seq")
+        key(EventKeys.seq)
         writeUInt(delivery.seq)
-        key("delivery")
+        key(EventKeys.delivery)
         writeUInt(UInt64(delivery.delivery))
         if !push {
-            key("subscription")
+            key(EventKeys.subscription)
             writeString(subscription)
         }
-        key("event")
+        key(EventKeys.event)
         writeEvent(delivery.event)
         if !push { endObject() }
     }

@@ -7,23 +7,23 @@ extension JSONWriter {
     /// `data` and `metadata` are spliced from the stored canonical bytes, never re-encoded.
     public mutating func writeEvent(_ event: RecordedEvent) {
         beginObject()
-        key("seq")
+        key(EventKeys.seq)
         writeUInt(event.seq)
-        key("stream")
+        key(EventKeys.stream)
         writeString(event.stream)
-        key("version")
+        key(EventKeys.version)
         writeUInt(event.version)
-        key("type")
+        key(EventKeys.type)
         writeString(event.type)
-        key("id")
+        key(EventKeys.id)
         writeUnescapedString { event.id.appendLowercased(to: &$0) }
-        key("time")
+        key(EventKeys.time)
         writeUnescapedString { event.time.appendRFC3339(to: &$0) }
-        key("data")
+        key(EventKeys.data)
         writeRaw(event.data)
-        key("metadata")
+        key(EventKeys.metadata)
         writeRaw(event.metadata)
-        key("hash")
+        key(EventKeys.hash)
         writeUnescapedString { Hex.append(event.hash, to: &$0) }
         endObject()
     }
@@ -39,4 +39,20 @@ extension JSONWriter {
     public mutating func writeOptionalUInt(_ value: UInt64?) {
         if let value { writeUInt(value) } else { writeNull() }
     }
+}
+
+/// The member names of `E` and of a delivery, encoded once.
+enum EventKeys {
+    static let seq = JSONWriter.Key("seq")
+    static let stream = JSONWriter.Key("stream")
+    static let version = JSONWriter.Key("version")
+    static let type = JSONWriter.Key("type")
+    static let id = JSONWriter.Key("id")
+    static let time = JSONWriter.Key("time")
+    static let data = JSONWriter.Key("data")
+    static let metadata = JSONWriter.Key("metadata")
+    static let hash = JSONWriter.Key("hash")
+    static let delivery = JSONWriter.Key("delivery")
+    static let subscription = JSONWriter.Key("subscription")
+    static let event = JSONWriter.Key("event")
 }

@@ -103,9 +103,10 @@ struct SubscriptionState: Sendable {
         }
         for seq in seqs where seq > floor && !acked.contains(seq) {
             leases.release(seq)
-            ready.remove(seq)
-            delayed[seq] = nil
-            lastErrors[seq] = nil
+            // Usually empty: skip hashing the seq for them.
+            if !ready.isEmpty { ready.remove(seq) }
+            if !delayed.isEmpty { delayed[seq] = nil }
+            if !lastErrors.isEmpty { lastErrors[seq] = nil }
             outstanding.remove(seq)
             deliveries[seq] = nil
             changes.deliveries[seq] = 0
