@@ -123,7 +123,8 @@ EOF
 # Environment: SPOOL_LOAD (.build/release/spool-load), SPOOLD (.build/release/spoold),
 # SERVER_EVENTS (200000 appends per configuration; 20000 at 1 x 1), SERVER_SECONDS (20, cap
 # per configuration), BENCH_BACKLOG (1000000), SERVER_SPOOLD_FLAGS (--no-emails: the email
-# projector off, so both servers do the same work; set it empty to measure spoold as shipped).
+# projector off, so both servers do the same work; set it empty to measure spoold as shipped),
+# SERVER_PARTS (which parts to run: "append consume latency").
 section_server() {
     local load=${SPOOL_LOAD:-.build/release/spool-load} spoold=${SPOOLD:-.build/release/spoold}
     local events=${SERVER_EVENTS:-200000} seconds=${SERVER_SECONDS:-20} backlog=${BENCH_BACKLOG:-1000000}
@@ -140,32 +141,38 @@ section_server() {
     SERVER_PIDS=()
     trap 'server_stop_all' EXIT
 
-    title "server: durable appends over TCP, spoold vs redis-server (appendonly yes, appendfsync always)"
-    echo "spoold $flags; $(redis-server --version | cut -d' ' -f1-3)"
-    server_start_spoold "$spoold" $flags
-    server_start_redis
-    local connections window count
-    for connections in 1 8 64; do
-        for window in 1 32; do
-            count=$events
-            [ "$connections" = 1 ] && [ "$window" = 1 ] && count=$((events / 10))
-            # Alternate the two servers per configuration so both see the same background load.
-            load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
-                --connections "$connections" --window "$window" --events "$count" --seconds "$seconds"
-            load_run "$load" redis-xadd --port "$REDIS_PORT" --server-pid "$REDIS_PID" \
-                --connections "$connections" --window "$window" --events "$count" --seconds "$seconds"
+    local parts=" ${SERVER_PARTS:-append consume latency} "
+    if [[ $parts == *" append "* ]]; then
+        title "server: durable appends over TCP, spoold vs redis-server (appendonly yes, appendfsync always)"
+        echo "spoold $flags; $(redis-server --version | cut -d' ' -f1-3)"
+        server_start_spoold "$spoold" $flags
+        server_start_redis
+        local connections window count
+        for connections in 1 8 64; do
+            for window in 1 32; do
+                count=$events
+                [ "$connections" = 1 ] && [ "$window" = 1 ] && count=$((events / 10))
+                # Alternate the two servers per configuration so both see the same background load.
+                load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
+                    --connections "$connections" --window "$window" --events "$count" --seconds "$seconds"
+                load_run "$load" redis-xadd --port "$REDIS_PORT" --server-pid "$REDIS_PID" \
+                    --connections "$connections" --window "$window" --events "$count" --seconds "$seconds"
+            done
         done
-    done
-    server_stop_all
+        server_stop_all
+    fi
 
-    title "server: consume a backlog of $backlog events (fetch + ack vs XREADGROUP + XACK), fresh servers"
     server_start_spoold "$spoold" $flags
     server_start_redis
-    load_run "$load" spool-consume --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" --preload "$backlog" --batch 100,1000 --seconds 60
-    load_run "$load" redis-consume --port "$REDIS_PORT" --server-pid "$REDIS_PID" --preload "$backlog" --batch 100,1000 --seconds 60
-
-    title "server: append acknowledgement -> delivery to a waiting consumer (1000 appends/s)"
-    load_run "$load" spool-latency --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" --events 10000 --rate 1000
+    if [[ $parts == *" consume "* ]]; then
+        title "server: consume a backlog of $backlog events (fetch + ack vs XREADGROUP + XACK), fresh servers"
+        load_run "$load" spool-consume --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" --preload "$backlog" --batch 100,1000 --seconds 60
+        load_run "$load" redis-consume --port "$REDIS_PORT" --server-pid "$REDIS_PID" --preload "$backlog" --batch 100,1000 --seconds 60
+    fi
+    if [[ $parts == *" latency "* ]]; then
+        title "server: append acknowledgement -> delivery to a waiting consumer (1000 appends/s)"
+        load_run "$load" spool-latency --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" --events 10000 --rate 1000
+    fi
     server_stop_all
     trap - EXIT
 
