@@ -45,6 +45,7 @@ public struct ViewRebuilder: Sendable {
             }
         }
         let sorted = replay.sortedTables()
+        Self.releaseElsewhere(consume replay)
         let batches = kinds.flatMap { kind in
             (0..<kind.tables.count).map { (kind, $0, sorted[kind]?[$0] ?? []) }
         }
@@ -52,15 +53,16 @@ public struct ViewRebuilder: Sendable {
         var written: UInt64 = 0
         for (kind, table, entries) in batches {
             for start in stride(from: 0, to: entries.count, by: 50_000) {
-                let chunk = Array(entries[start..<min(entries.count, start + 50_000)])
+                let chunk = entries[start..<min(entries.count, start + 50_000)]
                 try await writer.submit(weight: chunk.count / 10) { context in
                     let database = views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn)))[table]
-                    for (key, value) in chunk { try context.txn.put(database, key, value, flags: .append) }
+                    for index in chunk.indices { try context.txn.put(database, chunk[index].key, chunk[index].value, flags: .append) }
                 }
                 written += UInt64(chunk.count)
                 progress(Progress(phase: .writing, done: written, total: total))
             }
         }
+        Self.releaseElsewhere((consume sorted, consume batches))
 
         var through = head
         while true {
@@ -88,6 +90,12 @@ public struct ViewRebuilder: Sendable {
         }
         if let error = failure.withLock({ $0 }) { throw error }
         return checksums.withLock { $0 }
+    }
+
+    /// Drops this reference to `value` on another thread: a fold's tables are hundreds of
+    /// thousands of small arrays, and freeing them is work the rebuild need not wait for.
+    private static func releaseElsewhere(_ value: some Sendable) {
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(value) {} }
     }
 
     /// Writer thread only. Folds up to one chunk of events after `from` into the spare slots;

@@ -14,7 +14,7 @@ import Synchronization
 /// a status event may name an email of another user's stream. Reading the tables out merges
 /// the parts' sorted entries. Rejected: one thread (the fold is CPU-bound and the writer is
 /// idle while it runs), and sharing tables between threads behind a lock.
-struct ViewReplay {
+struct ViewReplay: Sendable {
     let store: Store
     let kinds: [ViewKind]
     /// One set of tables per part of the users.
