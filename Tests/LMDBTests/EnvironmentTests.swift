@@ -131,6 +131,31 @@ final class EnvironmentTests: XCTestCase {
         }
     }
 
+    func testByteKeysSortAndHashAsLMDBOrdersKeys() throws {
+        var random = SystemRandomNumberGenerator()
+        var keys: Set<[UInt8]> = [[0], [0, 0], [255], [1, 255], [1, 255, 0]]
+        while keys.count < 2000 {
+            keys.insert((0..<Int.random(in: 1...6, using: &random)).map { _ in UInt8.random(in: 0...3, using: &random) * 85 })
+        }
+        let env = try open()
+        let db = try env.openDatabase("keys")
+        try env.write { txn in for key in keys { try txn.put(db, key, []) } }
+        var stored: [[UInt8]] = []
+        try env.read { txn in
+            try txn.scan(db) { key, _ in
+                stored.append(key)
+                return true
+            }
+        }
+        XCTAssertEqual(keys.map(ByteKey.init).sorted().map(\.bytes), stored, "ByteKey's order is LMDB's")
+        let byKey = Dictionary(uniqueKeysWithValues: stored.map { (ByteKey($0), $0) })
+        XCTAssertEqual(byKey.count, keys.count)
+        for key in keys { XCTAssertEqual(byKey[ByteKey(key)], key) }
+        XCTAssertNotEqual(ByteKey([1, 0]), ByteKey([1]))
+        XCTAssertLessThan(ByteKey([1]), ByteKey([1, 0]))
+        XCTAssertLessThan(ByteKey([]), ByteKey([0]))
+    }
+
     func testBigEndianRoundTripAndOrder() {
         XCTAssertEqual(BigEndian.bytes(0x0102_0304_0506_0708), [1, 2, 3, 4, 5, 6, 7, 8])
         XCTAssertEqual(BigEndian.uint64(BigEndian.bytes(.max), at: 0), .max)
