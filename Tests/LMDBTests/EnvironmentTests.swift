@@ -133,9 +133,10 @@ final class EnvironmentTests: XCTestCase {
 
     func testByteKeysSortAndHashAsLMDBOrdersKeys() throws {
         var random = SystemRandomNumberGenerator()
-        var keys: Set<[UInt8]> = [[0], [0, 0], [255], [1, 255], [1, 255, 0]]
+        let long = [UInt8](repeating: 7, count: 16)
+        var keys: Set<[UInt8]> = [[0], [0, 0], [255], [1, 255], [1, 255, 0], long, long + [0], long + [1], long + [0, 9]]
         while keys.count < 2000 {
-            keys.insert((0..<Int.random(in: 1...6, using: &random)).map { _ in UInt8.random(in: 0...3, using: &random) * 85 })
+            keys.insert((0..<Int.random(in: 1...20, using: &random)).map { _ in UInt8.random(in: 0...3, using: &random) * 85 })
         }
         let env = try open()
         let db = try env.openDatabase("keys")
@@ -148,6 +149,7 @@ final class EnvironmentTests: XCTestCase {
             }
         }
         XCTAssertEqual(keys.map(ByteKey.init).sorted().map(\.bytes), stored, "ByteKey's order is LMDB's")
+        XCTAssertEqual(ByteKey.sortedByKey(keys.map { ($0, $0.count) }).map(\.key), stored)
         let byKey = Dictionary(uniqueKeysWithValues: stored.map { (ByteKey($0), $0) })
         XCTAssertEqual(byKey.count, keys.count)
         for key in keys { XCTAssertEqual(byKey[ByteKey(key)], key) }

@@ -13,8 +13,9 @@ public struct DecodedEvent: Sendable {
         }
         self.event = event
         self.data = data
+        type = EventType(rawValue: event.type)
     }
 
-    public var type: EventType? { EventType(rawValue: event.type) }
+    public let type: EventType?
     public var userID: String? { data["user_id"]?.stringValue }
 }

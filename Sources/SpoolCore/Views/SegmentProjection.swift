@@ -17,21 +17,34 @@ enum SegmentProjection {
     static func apply(_ decoded: DecodedEvent, to tables: some ViewTables) throws {
         guard let user = decoded.userID else { return }
         let seq = decoded.event.seq
+        for change in changes(decoded, current: try segments(of: user, tables)) {
+            if change.joined {
+                try join(change.segment, user: user, seq: seq, tables)
+            } else {
+                try leave(change.segment, user: user, seq: seq, tables)
+            }
+        }
+    }
+
+    /// What `decoded` does to the segments of its user, who is in `current` now: each segment
+    /// joined or left, at most once. Shared by the stored fold and the replay's (see
+    /// `MemorySegmentFold`), so they cannot disagree on membership.
+    static func changes(_ decoded: DecodedEvent, current: [String]) -> [(segment: String, joined: Bool)] {
         switch decoded.type {
         case .userCreated:  // a fresh start: exactly the segments it lists
             let listed = Set((decoded.data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))
-            for segment in try segments(of: user, tables) where !listed.contains(segment) {
-                try leave(segment, user: user, seq: seq, tables)
-            }
-            for segment in listed.sorted() { try join(segment, user: user, seq: seq, tables) }
+            return current.filter { !listed.contains($0) }.map { ($0, false) }
+                + listed.sorted().filter { !current.contains($0) }.map { ($0, true) }
         case .userJoinedSegment:
-            if let segment = decoded.data["segment"]?.stringValue { try join(segment, user: user, seq: seq, tables) }
+            guard let segment = decoded.data["segment"]?.stringValue, !current.contains(segment) else { return [] }
+            return [(segment, true)]
         case .userLeftSegment:
-            if let segment = decoded.data["segment"]?.stringValue { try leave(segment, user: user, seq: seq, tables) }
+            guard let segment = decoded.data["segment"]?.stringValue, current.contains(segment) else { return [] }
+            return [(segment, false)]
         case .userDeleted:
-            for segment in try segments(of: user, tables) { try leave(segment, user: user, seq: seq, tables) }
+            return current.map { ($0, false) }
         default:
-            break
+            return []
         }
     }
 

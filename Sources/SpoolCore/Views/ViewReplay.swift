@@ -27,9 +27,7 @@ struct ViewReplay: Sendable {
     init(store: Store, kinds: [ViewKind]) {
         self.store = store
         self.kinds = kinds
-        parts = (0..<Self.partitionCount).map { _ in
-            Part(tables: Dictionary(uniqueKeysWithValues: kinds.map { ($0, MemoryViewTables(count: $0.tables.count)) }))
-        }
+        parts = (0..<Self.partitionCount).map { _ in Part(folds: Dictionary(uniqueKeysWithValues: kinds.map { ($0, $0.makeFold()) })) }
     }
 
     /// Folds events `through + 1 … last`, one read transaction per chunk and part, calling
@@ -63,20 +61,22 @@ struct ViewReplay: Sendable {
         through = max(through, to)
     }
 
-    /// The tables of one part of the users. Used by one thread at a time: `advance` gives
+    /// The folds of one part of the users. Used by one thread at a time: `advance` gives
     /// each part to one thread and waits for them all.
     private final class Part: @unchecked Sendable {
-        let tables: [ViewKind: MemoryViewTables]
+        let folds: [ViewKind: any ViewFold]
 
-        init(tables: [ViewKind: MemoryViewTables]) { self.tables = tables }
-
-        /// Makes every table ready for reading from several threads at once.
-        func prepareForReading() { for tables in tables.values { tables.prepareForReading() } }
+        init(folds: [ViewKind: any ViewFold]) { self.folds = folds }
 
         func fold(_ kinds: [ViewKind], part: (index: Int, count: Int), from: UInt64, to: UInt64, in txn: Transaction, store: Store) throws {
-            let tables = self.tables
-            try ViewReplay.fold(kinds, from: from, to: to, in: txn, store: store, part: part) { tables[$0] }
+            let folds = self.folds
+            try ViewReplay.fold(kinds, from: from, to: to, in: txn, store: store, part: part) { kind, decoded in
+                try folds[kind]?.apply(decoded)
+            }
         }
+
+        /// Makes every fold ready for reading from several threads at once.
+        func prepareForReading() { for fold in folds.values { fold.prepareForReading() } }
     }
 
     /// Every table of every view, all parts merged, each in key order: `[kind][table]`.
@@ -88,7 +88,7 @@ struct ViewReplay: Sendable {
         let runs = Mutex<[Int: [Entry]]>([:])
         DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
             let (part, kind, table) = jobs[job]
-            let sorted = parts[part].tables[kind]?.sortedEntries(table) ?? []
+            let sorted = parts[part].folds[kind]?.sortedEntries(table) ?? []
             runs.withLock { $0[job] = sorted }
         }
         var sorted = runs.withLock { $0 }
@@ -129,12 +129,12 @@ struct ViewReplay: Sendable {
         return merged
     }
 
-    /// Folds events `from … to` as `txn` sees them into the tables `destination` gives for
-    /// each view (nil skips the view). Events no view cares about are not parsed. With `part`
-    /// (index, count), only the events of that part of the users are folded (see the type).
+    /// Folds events `from … to` as `txn` sees them, calling `apply` for each view that folds
+    /// each event. Events no view cares about are not parsed. With `part` (index, count), only
+    /// the events of that part of the users are folded (see the type).
     static func fold(
         _ kinds: [ViewKind], from: UInt64, to: UInt64, in txn: Transaction, store: Store, part: (index: Int, count: Int) = (0, 1),
-        into destination: (ViewKind) -> (any ViewTables)?
+        apply: (ViewKind, DecodedEvent) throws -> Void
     ) throws {
         guard from <= to else { return }
         try txn.scan(store.events, from: BigEndian.bytes(from)) { key, value in
@@ -145,9 +145,7 @@ struct ViewReplay: Sendable {
             let folding = kinds.filter { $0.folds(type) && (mine || !$0.isPartitionedByUser) }
             guard !folding.isEmpty else { return true }
             let decoded = try DecodedEvent(EventRecord.decode(seq: seq, value))
-            for kind in folding {
-                if let tables = destination(kind) { try kind.apply(decoded, to: tables) }
-            }
+            for kind in folding { try apply(kind, decoded) }
             return true
         }
     }

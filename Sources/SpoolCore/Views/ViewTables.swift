@@ -4,8 +4,9 @@ import LMDB
 ///
 /// Two kinds stand behind it: `StoredViewTables` (LMDB databases of the live or rebuilding
 /// slot, inside the writer's transaction) and `MemoryViewTables` (a replay held in memory,
-/// for rebuilds and for checking a view against a fresh fold). The same projector code
-/// drives both, so a rebuilt view cannot differ from the incremental one by construction.
+/// for rebuilds and for checking a view against a fresh fold; see `ViewFold`). The same
+/// projector code drives both, except users-by-segment, which a replay keeps per user and
+/// which shares only the membership rules (`SegmentProjection.changes`).
 public protocol ViewTables {
     func get(_ table: Int, _ key: [UInt8]) throws -> [UInt8]?
     func put(_ table: Int, _ key: [UInt8], _ value: [UInt8]) throws
@@ -64,20 +65,21 @@ public final class MemoryViewTables: ViewTables {
 
     public func user(_ key: [UInt8]) -> UserView? {
         let key = ByteKey(key)
-        return users[key] ?? tables[0][key].flatMap(UserView.init(json:))
+        if let user = users[key] { return user }
+        return tables[0].isEmpty ? nil : tables[0][key].flatMap(UserView.init(json:))
     }
 
     public func putUser(_ key: [UInt8], _ user: UserView) {
         let key = ByteKey(key)
         users[key] = user
-        tables[0][key] = nil
+        if !tables[0].isEmpty { tables[0][key] = nil }
     }
 
     /// Table `table`'s entries in key order (LMDB's order: bytewise). Several tables may be
     /// read at once from different threads after `prepareForReading`, with no change between.
     func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
         prepareForReading()
-        return tables[table].sorted { $0.key < $1.key }.map { ($0.key.bytes, $0.value) }
+        return ByteKey.sortedByKey(tables[table].map { ($0.key.bytes, $0.value) })
     }
 
     /// Serializes the users held as values into table 0.

@@ -1,0 +1,101 @@
+import LMDB
+
+/// One view folded in memory by a replay, read out at the end as sorted tables.
+///
+/// Two kinds: `TableFold` runs the view's projector over `MemoryViewTables` (the same code as
+/// the writer's inline fold), and `MemorySegmentFold` keeps users-by-segment as one value per
+/// user, so an event costs one lookup instead of the seven table reads and writes of the
+/// projector, and makes the four tables only when they are read. The view check of verify and
+/// the property tests compare a replay with the inline fold, so the two cannot drift apart
+/// unnoticed.
+protocol ViewFold: AnyObject {
+    func apply(_ decoded: DecodedEvent) throws
+    /// Makes the tables ready to be read from several threads at once.
+    func prepareForReading()
+    /// Table `table`'s entries in key order (LMDB's order: bytewise).
+    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])]
+}
+
+extension ViewKind {
+    /// An empty in-memory fold of this view.
+    func makeFold() -> any ViewFold {
+        self == .usersBySegment ? MemorySegmentFold() : TableFold(kind: self)
+    }
+}
+
+/// A view's projector over tables held in memory.
+final class TableFold: ViewFold {
+    let kind: ViewKind
+    let tables: MemoryViewTables
+
+    init(kind: ViewKind) {
+        self.kind = kind
+        tables = MemoryViewTables(count: kind.tables.count)
+    }
+
+    func apply(_ decoded: DecodedEvent) throws { try kind.apply(decoded, to: tables) }
+    func prepareForReading() { tables.prepareForReading() }
+    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] { tables.sortedEntries(table) }
+}
+
+/// users-by-segment as one value per user: the segments the user is in (with the seq each was
+/// joined at) and every join and leave, from which the tables of `SegmentProjection` are made.
+final class MemorySegmentFold: ViewFold {
+    private struct Member {
+        /// Sorted by name, as `user_segments` stores them.
+        var segments: [(name: String, joinedAt: UInt64)] = []
+        var history: [(segment: String, seq: UInt64, joined: Bool)] = []
+
+        mutating func apply(_ decoded: DecodedEvent, seq: UInt64) {
+            for change in SegmentProjection.changes(decoded, current: segments.map(\.name)) {
+                if change.joined {
+                    segments.append((change.segment, seq))
+                    segments.sort { $0.name < $1.name }
+                } else {
+                    segments.removeAll { $0.name == change.segment }
+                }
+                history.append((change.segment, seq, change.joined))
+            }
+        }
+    }
+
+    /// By user id.
+    private var members: [String: Member] = [:]
+
+    func apply(_ decoded: DecodedEvent) {
+        guard let user = decoded.userID else { return }
+        let seq = decoded.event.seq
+        members[user, default: Member()].apply(decoded, seq: seq)
+    }
+
+    func prepareForReading() {}
+
+    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
+        var entries: [(key: [UInt8], value: [UInt8])] = []
+        switch table {
+        case SegmentProjection.members:
+            for (user, member) in members {
+                for segment in member.segments {
+                    entries.append((SegmentProjection.memberKey(segment.name, user), BigEndian.bytes(segment.joinedAt)))
+                }
+            }
+        case SegmentProjection.counts:
+            var counts: [String: UInt64] = [:]
+            for member in members.values { for segment in member.segments { counts[segment.name, default: 0] += 1 } }
+            entries = counts.map { (Array($0.key.utf8), BigEndian.bytes($0.value)) }
+        case SegmentProjection.history:
+            for (user, member) in members {
+                for change in member.history {
+                    entries.append((SegmentProjection.historyKey(change.segment, user, change.seq), [change.joined ? 1 : 0]))
+                }
+            }
+        case SegmentProjection.userSegments:
+            for (user, member) in members where !member.segments.isEmpty {
+                entries.append((Array(user.utf8), Array(member.segments.map(\.name).joined(separator: "\u{0}").utf8)))
+            }
+        default:
+            break
+        }
+        return ByteKey.sortedByKey(entries)
+    }
+}
