@@ -23,7 +23,7 @@ public struct ByteKey: Hashable, Comparable, Sendable {
     /// `entries` in key order. Sorts the keys' first 16 bytes held inline, so a comparison
     /// rarely reads a key's own storage (which lies all over the heap); only keys whose first
     /// 16 bytes tie are compared in full.
-    public static func sortedByKey<Value>(_ entries: [(key: [UInt8], value: Value)]) -> [(key: [UInt8], value: Value)] {
+    public static func sortedByKey(_ entries: [(key: [UInt8], value: [UInt8])]) -> [(key: [UInt8], value: [UInt8])] {
         var slots = entries.indices.map { index in
             let key = entries[index].key
             var high: UInt64 = 0
