@@ -1,7 +1,8 @@
 import JSON
 
 /// A recorded event with its data parsed once, shared by every projector that folds it.
-public struct DecodedEvent: Sendable {
+/// A class: handed from view to view, it is one reference, not a copy of every field.
+public final class DecodedEvent: Sendable {
     public let event: RecordedEvent
     public let data: JSONObject
 

@@ -95,32 +95,48 @@ public struct UserView: Sendable, Equatable {
     public var jsonBytes: [UInt8] {
         var writer = JSONWriter(reserveCapacity: 256)
         writer.beginObject()
-        writer.key("user_id")
+        writer.key(Keys.userID)
         writer.writeString(userID)
-        for (name, value) in [("email", email), ("first_name", firstName), ("last_name", lastName)] {
+        for (name, value) in [(Keys.email, email), (Keys.firstName, firstName), (Keys.lastName, lastName)] {
             writer.key(name)
             if let value { writer.writeString(value) } else { writer.writeNull() }
         }
-        writer.key("attributes")
+        writer.key(Keys.attributes)
         writer.write(.object(attributes))
-        writer.key("segments")
+        writer.key(Keys.segments)
         writer.beginArray()
         for segment in segments { writer.writeString(segment) }
         writer.endArray()
-        writer.key("marketing")
+        writer.key(Keys.marketing)
         writer.writeBool(marketing)
-        writer.key("deleted")
+        writer.key(Keys.deleted)
         writer.writeBool(deleted)
-        writer.key("version")
+        writer.key(Keys.version)
         writer.writeUInt(version)
-        writer.key("created_at")
+        writer.key(Keys.createdAt)
         writer.writeUnescapedString { createdAt.appendRFC3339(to: &$0) }
-        writer.key("updated_at")
+        writer.key(Keys.updatedAt)
         writer.writeUnescapedString { updatedAt.appendRFC3339(to: &$0) }
-        writer.key("last_seq")
+        writer.key(Keys.lastSeq)
         writer.writeUInt(lastSeq)
         writer.endObject()
         return writer.bytes
+    }
+
+    /// The member names of `U`, encoded once.
+    private enum Keys {
+        static let userID = JSONWriter.Key("user_id")
+        static let email = JSONWriter.Key("email")
+        static let firstName = JSONWriter.Key("first_name")
+        static let lastName = JSONWriter.Key("last_name")
+        static let attributes = JSONWriter.Key("attributes")
+        static let segments = JSONWriter.Key("segments")
+        static let marketing = JSONWriter.Key("marketing")
+        static let deleted = JSONWriter.Key("deleted")
+        static let version = JSONWriter.Key("version")
+        static let createdAt = JSONWriter.Key("created_at")
+        static let updatedAt = JSONWriter.Key("updated_at")
+        static let lastSeq = JSONWriter.Key("last_seq")
     }
 
     /// Reads the stored form back; nil when the bytes are not a user.
