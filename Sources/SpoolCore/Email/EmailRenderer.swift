@@ -69,9 +69,10 @@ extension EmailCatalog {
     /// What templates see: `user` (the view as of the event), `event` and `segment`.
     static func context(_ event: DecodedEvent, user: UserView) -> [String: Any] {
         var context: [String: Any] = [
-            "user": plain(user.json),
+            "user": plain(user.json) ?? [:],
             "event": [
-                "type": event.event.type, "seq": Int(event.event.seq), "time": event.event.time.rfc3339, "data": plain(.object(event.data)),
+                "type": event.event.type, "seq": Int(event.event.seq), "time": event.event.time.rfc3339,
+                "data": plain(.object(event.data)) ?? [:],
             ] as [String: Any],
         ]
         if let segment = event.data["segment"]?.stringValue { context["segment"] = segment }
