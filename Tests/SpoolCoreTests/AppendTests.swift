@@ -184,7 +184,7 @@ final class AppendTests: XCTestCase {
             s.directory.remove()
         }
         for i in 0..<5 { try await s.appendUser("\(i)") }
-        try await s.append(stream: "user-1", events: [profileUpdated("1", firstName: "x")])
+        _ = try await s.append(stream: "user-1", events: [profileUpdated("1", firstName: "x")])
         let updates = try s.log.read(from: 1, limit: 100, filter: EventFilter(types: ["UserProfileUpdated"]))
         XCTAssertEqual(updates.events.map(\.seq), [6])
         let one = try s.log.read(from: 1, limit: 100, filter: EventFilter(streamPrefix: "user-1"))
@@ -203,7 +203,7 @@ final class AppendTests: XCTestCase {
         }
         let filler = String(repeating: "x", count: 200)
         for i in 0..<3000 {
-            try await s.append(stream: "user-\(i % 50)", events: [profileUpdated("\(i % 50)", firstName: filler)])
+            _ = try await s.append(stream: "user-\(i % 50)", events: [profileUpdated("\(i % 50)", firstName: filler)])
         }
         XCTAssertEqual(try s.log.head().seq, 3000)
         XCTAssertGreaterThan(s.store.environment.info.mapSize, 1 << 20)

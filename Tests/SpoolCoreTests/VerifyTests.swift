@@ -55,7 +55,7 @@ final class VerifyTests: XCTestCase {
         }
         for i in 1...5 { try await s.appendUser("u\(i)") }
         let streams = try s.store.environment.openDatabase("streams", create: false)
-        try s.store.environment.write { try $0.delete(streams, Array("user-u3".utf8) + [0] + BigEndian.bytes(1)) }
+        _ = try s.store.environment.write { try $0.delete(streams, Array("user-u3".utf8) + [0] + BigEndian.bytes(1)) }
         let report = try LogVerifier(store: s.store).verify()
         XCTAssertEqual(report.problem?.seq, 3)
     }

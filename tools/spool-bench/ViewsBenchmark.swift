@@ -72,7 +72,7 @@ enum ViewsBenchmark {
         }
         let directory = try RunDirectory(base: arguments.string("dir"), name: "views")
         defer { directory.remove() }
-        let (engine, watch, outcome) = try await HistoryFill.engine(filledWith: history, lanes: lanes, in: directory)
+        let (engine, _, outcome) = try await HistoryFill.engine(filledWith: history, lanes: lanes, in: directory)
         defer { engine.close() }
         rates[.engine] = outcome.eventsPerSecond
         recordFill(outcome, layer: .engine, lanes: lanes, in: fills)

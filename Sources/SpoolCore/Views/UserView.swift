@@ -33,43 +33,48 @@ public struct UserView: Sendable, Equatable {
     /// `attributes` merge key by key. Events after `UserDeleted` still apply: the view says
     /// what the log says, and the deleted flag stays until a new `UserCreated`.
     public static func fold(_ user: UserView?, _ decoded: DecodedEvent) -> UserView {
+        var user = user ?? UserView(userID: decoded.userID ?? "", createdAt: decoded.event.time)
+        user.fold(decoded)
+        return user
+    }
+
+    /// `fold`, in place: for a user held in a dictionary, changed where it lies.
+    public mutating func fold(_ decoded: DecodedEvent) {
         let event = decoded.event
         let data = decoded.data
-        var user = user ?? UserView(userID: decoded.userID ?? "", createdAt: event.time)
         switch decoded.type {
         case .userCreated:
-            user = UserView(userID: user.userID, createdAt: event.time)
-            user.email = data["email"]?.stringValue
-            user.firstName = data["first_name"]?.stringValue
-            user.lastName = data["last_name"]?.stringValue
-            user.attributes = data["attributes"]?.objectValue ?? [:]
-            user.segments = Array(Set((data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))).sorted()
+            self = UserView(userID: userID, createdAt: event.time)
+            email = data["email"]?.stringValue
+            firstName = data["first_name"]?.stringValue
+            lastName = data["last_name"]?.stringValue
+            attributes = data["attributes"]?.objectValue ?? [:]
+            segments = Array(Set((data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))).sorted()
         case .userProfileUpdated:
-            if let value = data["email"] { user.email = value.stringValue }
-            if let value = data["first_name"] { user.firstName = value.stringValue }
-            if let value = data["last_name"] { user.lastName = value.stringValue }
+            if let value = data["email"] { email = value.stringValue }
+            if let value = data["first_name"] { firstName = value.stringValue }
+            if let value = data["last_name"] { lastName = value.stringValue }
             for (key, value) in data["attributes"]?.objectValue?.members ?? [] {
-                user.attributes[key] = value.isNull ? JSONValue?.none : value
+                attributes[key] = value.isNull ? JSONValue?.none : value
             }
         case .userJoinedSegment:
-            if let segment = data["segment"]?.stringValue, !user.segments.contains(segment) {
-                user.segments.append(segment)
-                user.segments.sort()
+            if let segment = data["segment"]?.stringValue, !segments.contains(segment) {
+                segments.append(segment)
+                segments.sort()
             }
         case .userLeftSegment:
-            if let segment = data["segment"]?.stringValue { user.segments.removeAll { $0 == segment } }
+            if let segment = data["segment"]?.stringValue { segments.removeAll { $0 == segment } }
         case .userEmailPreferencesChanged:
-            if let marketing = data["marketing"]?.boolValue { user.marketing = marketing }
+            if let marketing = data["marketing"]?.boolValue { self.marketing = marketing }
         case .userDeleted:
-            user.deleted = true
-            user.segments = []
+            deleted = true
+            segments = []
         default:
             break
         }
-        user.version = event.version
-        user.updatedAt = event.time
-        user.lastSeq = event.seq
-        return user
+        version = event.version
+        updatedAt = event.time
+        lastSeq = event.seq
     }
 
     /// The wire form, `U` in the protocol.

@@ -2,16 +2,16 @@ import LMDB
 
 /// One view folded in memory by a replay, read out at the end as sorted tables.
 ///
-/// Two kinds: `TableFold` runs the view's projector over `MemoryViewTables` (the same code as
-/// the writer's inline fold), and `MemorySegmentFold` keeps users-by-segment as one value per
-/// user, so an event costs one lookup instead of the seven table reads and writes of the
-/// projector, and makes the four tables only when they are read. The view check of verify and
-/// the property tests compare a replay with the inline fold, so the two cannot drift apart
-/// unnoticed.
+/// Three kinds: `TableFold` runs the view's projector over `MemoryViewTables` (the same code
+/// as the writer's inline fold; emails-by-user), `MemoryUserFold` keeps each user as a
+/// `UserView` folded in place and serializes it once at the end, and `MemorySegmentFold`
+/// keeps users-by-segment as one value per user, so an event costs one lookup instead of the
+/// seven table reads and writes of the projector. The last two share their rules with the
+/// inline fold (`UserView.fold`, `SegmentProjection.changes`), and the view check of verify
+/// and the property tests compare a replay with the inline fold.
+/// Once folding is done, `sortedEntries` may be called from several threads at once.
 protocol ViewFold: AnyObject {
     func apply(_ decoded: DecodedEvent) throws
-    /// Makes the tables ready to be read from several threads at once.
-    func prepareForReading()
     /// Table `table`'s entries in key order (LMDB's order: bytewise).
     func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])]
 }
@@ -19,7 +19,26 @@ protocol ViewFold: AnyObject {
 extension ViewKind {
     /// An empty in-memory fold of this view.
     func makeFold() -> any ViewFold {
-        self == .usersBySegment ? MemorySegmentFold() : TableFold(kind: self)
+        switch self {
+        case .usersByID: MemoryUserFold()
+        case .usersBySegment: MemorySegmentFold()
+        case .emailsByUser: TableFold(kind: self)
+        }
+    }
+}
+
+/// users-by-id as `UserView` values by user id, each folded where it lies.
+final class MemoryUserFold: ViewFold {
+    private var users: [String: UserView] = [:]
+
+    func apply(_ decoded: DecodedEvent) {
+        guard let userID = decoded.userID else { return }
+        users[userID, default: UserView(userID: userID, createdAt: decoded.event.time)].fold(decoded)
+    }
+
+    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
+        guard table == 0 else { return [] }
+        return ByteKey.sortedByKey(users.map { (Array($0.key.utf8), $0.value.jsonBytes) })
     }
 }
 
@@ -34,7 +53,6 @@ final class TableFold: ViewFold {
     }
 
     func apply(_ decoded: DecodedEvent) throws { try kind.apply(decoded, to: tables) }
-    func prepareForReading() { tables.prepareForReading() }
     func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] { tables.sortedEntries(table) }
 }
 
@@ -67,8 +85,6 @@ final class MemorySegmentFold: ViewFold {
         let seq = decoded.event.seq
         members[user, default: Member()].apply(decoded, seq: seq)
     }
-
-    func prepareForReading() {}
 
     func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
         var entries: [(key: [UInt8], value: [UInt8])] = []

@@ -60,6 +60,6 @@ enum UsersByIDProjection {
     static func apply(_ event: DecodedEvent, to tables: some ViewTables) throws {
         guard let userID = event.userID else { return }
         let key = Array(userID.utf8)
-        try tables.putUser(key, UserView.fold(try tables.user(key), event))
+        try tables.put(0, key, UserView.fold(try tables.get(0, key).flatMap(UserView.init(json:)), event).jsonBytes)
     }
 }

@@ -74,16 +74,12 @@ struct ViewReplay: Sendable {
                 try folds[kind]?.apply(decoded)
             }
         }
-
-        /// Makes every fold ready for reading from several threads at once.
-        func prepareForReading() { for fold in folds.values { fold.prepareForReading() } }
     }
 
     /// Every table of every view, all parts merged, each in key order: `[kind][table]`.
     /// The parts' tables are sorted on all cores at once.
     func sortedTables() -> [ViewKind: [[Entry]]] {
         let parts = self.parts
-        DispatchQueue.concurrentPerform(iterations: parts.count) { parts[$0].prepareForReading() }
         let jobs = parts.indices.flatMap { part in kinds.flatMap { kind in kind.tables.indices.map { (part, kind, $0) } } }
         let runs = Mutex<[Int: [Entry]]>([:])
         DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
