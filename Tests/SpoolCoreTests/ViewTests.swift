@@ -178,6 +178,28 @@ final class ViewTests: XCTestCase {
 }
 
 final class ViewCheckTests: XCTestCase {
+    func testAReplayFoldedInPartsEqualsTheInlineViews() async throws {
+        let e = try OpenEngine()
+        defer { e.close() }
+        // Enough users that every part of the replay gets some, with segments shared across
+        // parts (their counts are summed when the parts merge) and a status event on one
+        // user's stream naming another user's email (emails are folded whole, in one part).
+        for i in 0..<40 {
+            let id = "p\(i)"
+            try await e.user(id, "UserCreated", ["email": .string("\(id)@example.com"), "segments": ["all", .string("s\(i % 3)")]])
+            try await e.email(
+                id, "EmailGenerated", ["email_id": .string("m\(i)"), "template": "welcome", "category": "transactional", "to": "x@example.com", "subject": "Hi", "text": "Hello"])
+            if i % 4 == 0 { try await e.user(id, "UserLeftSegment", ["segment": "all"]) }
+            if i % 5 == 0 { try await e.user(id, "UserDeleted") }
+            if i % 2 == 1 { try await e.email("p\(i - 1)", "EmailOpened", ["email_id": .string("m\(i)")]) }
+        }
+        XCTAssertTrue(try e.engine.checkViews().allSatisfy(\.matches), "a fresh fold equals the inline views")
+        let inline = try e.engine.checkViews().map(\.stored)
+        let rebuilt = try await e.engine.rebuild()
+        XCTAssertEqual(ViewKind.allCases.map { rebuilt[$0] }, inline, "a rebuild writes what the inline fold built")
+        XCTAssertEqual(try e.engine.queries.segments().first { $0.name == "all" }?.count, 24)
+    }
+
     func testAViewThatDiffersFromAFreshFoldIsReported() async throws {
         let e = try OpenEngine()
         defer { e.close() }

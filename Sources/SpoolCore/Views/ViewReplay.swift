@@ -138,7 +138,7 @@ struct ViewReplay: Sendable {
             let mine = part.count == 1 || EventRecord.streamPartition(value, of: part.count) == part.index
             guard mine || part.index == 0 else { return true }
             let type = EventRecord.type(value)
-            let folding = kinds.filter { $0.folds(type) && (mine || !$0.isPartitionedByUser) }
+            let folding = kinds.filter { $0.folds(type) && ($0.isPartitionedByUser ? mine : part.index == 0) }
             guard !folding.isEmpty else { return true }
             let decoded = try DecodedEvent(EventRecord.decode(seq: seq, value))
             for kind in folding { try apply(kind, decoded) }
