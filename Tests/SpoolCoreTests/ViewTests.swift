@@ -188,7 +188,11 @@ final class ViewCheckTests: XCTestCase {
             let id = "p\(i)"
             try await e.user(id, "UserCreated", ["email": .string("\(id)@example.com"), "segments": ["all", .string("s\(i % 3)")]])
             try await e.email(
-                id, "EmailGenerated", ["email_id": .string("m\(i)"), "template": "welcome", "category": "transactional", "to": "x@example.com", "subject": "Hi", "text": "Hello"])
+                id, "EmailGenerated",
+                [
+                    "email_id": .string("m\(i)"), "template": "welcome", "category": "transactional", "to": "x@example.com",
+                    "subject": "Hi", "text": "Hello",
+                ])
             if i % 4 == 0 { try await e.user(id, "UserLeftSegment", ["segment": "all"]) }
             if i % 5 == 0 { try await e.user(id, "UserDeleted") }
             if i % 2 == 1 { try await e.email("p\(i - 1)", "EmailOpened", ["email_id": .string("m\(i)")]) }
