@@ -119,6 +119,13 @@ final class ExportImportTests: XCTestCase {
         let refused = try SpoolCLI.run(["import", "--exact", altered, "--data", history.directory.appending("other")])
         XCTAssertEqual(refused.status, 1, "\(refused)")
         XCTAssertTrue(refused.stderr.contains("does not hash to its exported hash"), refused.stderr)
+        // An event an append would refuse is refused before its hash is even looked at.
+        let misfiled = history.directory.appending("misfiled.ndjson")
+        try (lines.map { $0.replacingOccurrences(of: #""user_id":"ada""#, with: #""user_id":"bob""#) }.joined(separator: "\n") + "\n")
+            .write(toFile: misfiled, atomically: true, encoding: .utf8)
+        let invalid = try SpoolCLI.run(["import", "--exact", misfiled, "--data", history.directory.appending("third")])
+        XCTAssertEqual(invalid.status, 1, "\(invalid)")
+        XCTAssertTrue(invalid.stderr.contains("does not match stream 'user-ada'"), invalid.stderr)
         let noDirectory = try SpoolCLI.run(["import", "--exact", file])
         XCTAssertEqual(noDirectory.status, 64, "\(noDirectory)")
     }

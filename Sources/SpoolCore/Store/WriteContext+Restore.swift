@@ -1,3 +1,4 @@
+import JSON
 import LMDB
 
 extension WriteContext {
@@ -28,6 +29,14 @@ extension WriteContext {
             throw SpoolError.badRequest("seq \(event.seq): \(event.stream) is at version \(head), the event has version \(event.version)")
         }
         guard event.time >= state.lastTime else { throw SpoolError.badRequest("seq \(event.seq): its time is before the previous event's") }
+        // What an append would refuse is refused here too: the views (and a replay that folds
+        // the users in parts by stream) rely on every event being valid for its stream.
+        guard let data = try? JSONParser.parse(event.data) else { throw SpoolError.badRequest("seq \(event.seq): its data is not JSON") }
+        do {
+            _ = try EventValidator.validate(type: event.type, data: data, stream: event.stream, index: 0)
+        } catch {
+            throw SpoolError.badRequest("seq \(event.seq): \(error.message)")
+        }
         // Whether the id came from a client is not exported; the hash tells which it was.
         var restored = event
         restored.previousHash = state.headHash
