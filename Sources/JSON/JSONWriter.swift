@@ -48,6 +48,12 @@ public struct JSONWriter: Sendable {
         appendString(string)
     }
 
+    /// Writes the UTF-8 text `utf8` quoted and escaped, as `writeString` writes a `String`.
+    public mutating func writeString(utf8: ArraySlice<UInt8>) {
+        separate()
+        appendQuoted(utf8)
+    }
+
     public mutating func writeInt(_ value: Int64) {
         separate()
         appendDecimal(value.magnitude, negative: value < 0)
@@ -214,10 +220,12 @@ public struct JSONWriter: Sendable {
 
     /// Quotes and escapes. The UTF-8 is copied in one call, then scanned in place; only a
     /// string that needs escaping is rewritten from its first special byte on.
-    private mutating func appendString(_ string: String) {
+    private mutating func appendString(_ string: String) { appendQuoted(string.utf8) }
+
+    private mutating func appendQuoted(_ utf8: some Collection<UInt8>) {
         bytes.append(0x22)  // "
         let start = bytes.count
-        bytes.append(contentsOf: string.utf8)
+        bytes.append(contentsOf: utf8)
         if let i = bytes[start...].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             let tail = Array(bytes[i...])
             bytes.removeSubrange(i...)

@@ -248,7 +248,7 @@ extension JSONWriter {
             writeString(subscription)
         }
         key(EventKeys.event)
-        writeEvent(delivery.event)
+        writeEvent(delivery.stored)
         if !push { endObject() }
     }
 }

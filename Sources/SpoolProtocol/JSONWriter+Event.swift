@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import SpoolCore
 
@@ -17,6 +18,31 @@ extension JSONWriter {
         writeString(event.type)
         key(EventKeys.id)
         writeUnescapedString { event.id.appendLowercased(to: &$0) }
+        key(EventKeys.time)
+        writeUnescapedString { event.time.appendRFC3339(to: &$0) }
+        key(EventKeys.data)
+        writeRaw(event.data)
+        key(EventKeys.metadata)
+        writeRaw(event.metadata)
+        key(EventKeys.hash)
+        writeUnescapedString { Hex.append(event.hash, to: &$0) }
+        endObject()
+    }
+
+    /// Writes event `E` straight from its stored record: the same bytes as the `RecordedEvent`
+    /// form, without building one.
+    public mutating func writeEvent(_ event: StoredEvent) {
+        beginObject()
+        key(EventKeys.seq)
+        writeUInt(event.seq)
+        key(EventKeys.stream)
+        writeString(utf8: event.stream)
+        key(EventKeys.version)
+        writeUInt(event.version)
+        key(EventKeys.type)
+        writeString(utf8: event.type)
+        key(EventKeys.id)
+        writeUnescapedString { UUID.appendLowercased(event.id, to: &$0) }
         key(EventKeys.time)
         writeUnescapedString { event.time.appendRFC3339(to: &$0) }
         key(EventKeys.data)

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import SpoolCore
 import SpoolProtocol
@@ -38,6 +39,30 @@ final class ReadOpTests: XCTestCase {
         XCTAssertEqual(first["metadata"]?.jsonBytes, stored.metadata)
         XCTAssertEqual(first["hash"], .string(stored.hashHex))
         XCTAssertNotNil(Timestamp(rfc3339: first["time"]?.stringValue ?? ""))
+    }
+
+    func testAnEventWrittenFromItsStoredRecordIsTheEventWrittenFromItsValues() async throws {
+        let clientID = "0191d5b2-7c3e-7f00-8a00-00000000abcd"
+        let event = ProposedEvent(
+            id: UUID(uuidString: clientID), type: "UserProfileUpdated",
+            data: ["user_id": "1", "first_name": "Zoë \"Q\"\n", "attributes": ["n": 1.5, "list": [true, .null]]],
+            metadata: ["correlation_id": "c-1"])
+        _ = try await fixture.engine.append(AppendRequest(stream: "user-1", events: [event]), actor: "tester")
+        try await fixture.engine.subscriptions.create(SubscriptionConfig(name: "all"))
+        let deliveries = try await fixture.engine.subscriptions.fetch("all", max: 100, consumer: "c")
+        XCTAssertGreaterThan(deliveries.count, 5)
+        var written: [String] = []
+        for delivery in deliveries {
+            var fromRecord = JSONWriter()
+            fromRecord.writeEvent(delivery.stored)
+            var fromValues = JSONWriter()
+            fromValues.writeEvent(delivery.event)
+            XCTAssertEqual(fromRecord.string, fromValues.string)
+            XCTAssertEqual(delivery.event, try fixture.engine.log.event(at: delivery.seq))
+            written.append(fromRecord.string)
+        }
+        let updated = written.first { $0.contains(#""id":"\#(clientID)""#) } ?? ""
+        XCTAssertTrue(updated.contains(#""first_name":"Zoë \"Q\"\n""#), updated)
     }
 
     func testReadPagesWithNextVersion() async throws {

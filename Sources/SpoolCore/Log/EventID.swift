@@ -38,12 +38,14 @@ extension UUID {
     }
 
     /// Appends the canonical lower-case text form (`8-4-4-4-12` hex digits) to `out`.
-    public func appendLowercased(to out: inout [UInt8]) {
-        let bytes = self.bytes
-        for index in bytes.indices {
-            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(Hex.digit(bytes[index] >> 4))
-            out.append(Hex.digit(bytes[index] & 0x0F))
+    public func appendLowercased(to out: inout [UInt8]) { Self.appendLowercased(bytes[...], to: &out) }
+
+    /// Appends the canonical text form of the UUID made of `bytes` (16 of them) to `out`.
+    public static func appendLowercased(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        for (offset, byte) in bytes.enumerated() {
+            if offset == 4 || offset == 6 || offset == 8 || offset == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(Hex.digit(byte >> 4))
+            out.append(Hex.digit(byte & 0x0F))
         }
     }
 }

@@ -29,7 +29,11 @@ public struct EventLog: Sendable {
     }
 
     static func event(at seq: UInt64, in txn: Transaction, store: Store) throws -> RecordedEvent? {
-        try txn.get(store.events, BigEndian.bytes(seq)).map { try EventRecord.decode(seq: seq, $0) }
+        try stored(at: seq, in: txn, store: store)?.decoded()
+    }
+
+    static func stored(at seq: UInt64, in txn: Transaction, store: Store) throws -> StoredEvent? {
+        try txn.get(store.events, BigEndian.bytes(seq)).map { try StoredEvent(seq: seq, $0) }
     }
 
     /// A page of a forward scan of the whole log.

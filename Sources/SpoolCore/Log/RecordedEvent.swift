@@ -158,29 +158,7 @@ public enum EventRecord {
     /// Decodes the record stored under `seq`. Throws `Corrupt` when the bytes do not parse;
     /// does not check the hash (see `verifyHash`).
     public static func decode(seq: UInt64, _ bytes: [UInt8]) throws(Corrupt) -> RecordedEvent {
-        guard bytes.count >= headerSize + 2 * hashSize else { throw Corrupt(seq: seq, reason: "record too short") }
-        guard bytes[0] == formatVersion else { throw Corrupt(seq: seq, reason: "unknown record format \(bytes[0])") }
-        let streamLength = Int(bytes[34]) << 8 | Int(bytes[35])
-        let typeLength = Int(bytes[36]) << 8 | Int(bytes[37])
-        let metadataLength = Int(BigEndian.uint32(bytes, at: 38) ?? 0)
-        let dataLength = Int(BigEndian.uint32(bytes, at: 42) ?? 0)
-        let bodyEnd = headerSize + streamLength + typeLength + metadataLength + dataLength
-        guard bodyEnd + 2 * hashSize == bytes.count else { throw Corrupt(seq: seq, reason: "record lengths do not add up") }
-        var offset = headerSize
-        func take(_ count: Int) -> ArraySlice<UInt8> {
-            defer { offset += count }
-            return bytes[offset..<offset + count]
-        }
-        let stream = String(decoding: take(streamLength), as: UTF8.self)
-        let type = String(decoding: take(typeLength), as: UTF8.self)
-        let metadata = Array(take(metadataLength))
-        let data = Array(take(dataLength))
-        return RecordedEvent(
-            seq: seq, id: UUID(bytes: bytes[2..<18]), stream: stream,
-            version: BigEndian.uint64(bytes, at: 26) ?? 0, type: type,
-            time: Timestamp(milliseconds: Int64(bitPattern: BigEndian.uint64(bytes, at: 18) ?? 0)),
-            metadata: metadata, data: data, hasClientID: bytes[1] & 1 == 1,
-            previousHash: Array(take(hashSize)), hash: Array(take(hashSize)))
+        try StoredEvent(seq: seq, bytes).decoded()
     }
 
     /// The stored hash equals the one recomputed from `previous` and the record's bytes.
@@ -189,27 +167,6 @@ public enum EventRecord {
         let bodyEnd = bytes.count - 2 * hashSize
         return Array(bytes[bodyEnd..<bodyEnd + hashSize]) == previous
             && Array(bytes[(bodyEnd + hashSize)...]) == chainHash(previous: previous, seq: seq, body: bytes[..<bodyEnd])
-    }
-
-    /// Only the type of a record; nil for a type Spool does not know or a damaged record.
-    static func type(_ bytes: [UInt8]) -> EventType? {
-        guard bytes.count >= headerSize else { return nil }
-        let start = headerSize + (Int(bytes[34]) << 8 | Int(bytes[35]))
-        let end = start + (Int(bytes[36]) << 8 | Int(bytes[37]))
-        guard end <= bytes.count else { return nil }
-        return EventType.byName[ByteKey(Array(bytes[start..<end]))]
-    }
-
-    /// Which of `count` parts the record's stream falls in, by an FNV-1a hash of the stream
-    /// name after its category (`user-42` and `email-42` fall in the same part).
-    static func streamPartition(_ bytes: [UInt8], of count: Int) -> Int {
-        guard bytes.count >= headerSize else { return 0 }
-        let end = min(bytes.count, headerSize + (Int(bytes[34]) << 8 | Int(bytes[35])))
-        let stream = bytes[headerSize..<end]
-        let id = stream.firstIndex(of: UInt8(ascii: "-")).map { stream[($0 + 1)...] } ?? stream
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in id { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int(hash % UInt64(count))
     }
 
     /// Only the time of a record, for binary searches by time.

@@ -45,7 +45,9 @@ public final class SubscriptionHub: Sendable {
         public var subscription: String
         public var seq: UInt64
         public var delivery: UInt32
-        public var event: RecordedEvent
+        /// The event as stored: a response writes it field by field from there.
+        public var stored: StoredEvent
+        public var event: RecordedEvent { stored.decoded() }
     }
 
     /// Creates the subscription; a second create with the same settings returns false and
@@ -117,7 +119,7 @@ public final class SubscriptionHub: Sendable {
             var examinedMore = false
             let wanted = Swift.min(max - leased.count, state.room)
             return try store.environment.read { txn in
-                var found: [(seq: UInt64, event: RecordedEvent)] = []
+                var found: [(seq: UInt64, event: StoredEvent)] = []
                 if wanted > 0 {
                     let through: UInt64
                     (found, through) = try matching(after: state.cursor, limit: wanted, filter: state.config.filter, txn: txn)
@@ -125,10 +127,10 @@ public final class SubscriptionHub: Sendable {
                     leased += state.admit(found.map(\.seq), through: through, consumer: consumer, now: now)
                 }
                 let deliveries = try leased.map { seq, delivery in
-                    guard let event = try Self.event(seq, among: found) ?? EventLog.event(at: seq, in: txn, store: store) else {
+                    guard let event = try Self.event(seq, among: found) ?? EventLog.stored(at: seq, in: txn, store: store) else {
                         throw EventRecord.Corrupt(seq: seq, reason: "subscription \(name) points at a missing event")
                     }
-                    return Delivery(subscription: name, seq: seq, delivery: delivery, event: event)
+                    return Delivery(subscription: name, seq: seq, delivery: delivery, stored: event)
                 }
                 return (deliveries, examinedMore)
             }
@@ -136,18 +138,18 @@ public final class SubscriptionHub: Sendable {
     }
 
     /// Events after `cursor` matching `filter` (at most `limit`, in seq order), and the last
-    /// seq examined. Each record is read and decoded once, here.
+    /// seq examined. Each record is read once, here.
     private func matching(
         after cursor: UInt64, limit: Int, filter: EventFilter, txn: Transaction
-    ) throws -> ([(seq: UInt64, event: RecordedEvent)], UInt64) {
-        var found: [(seq: UInt64, event: RecordedEvent)] = []
+    ) throws -> ([(seq: UInt64, event: StoredEvent)], UInt64) {
+        var found: [(seq: UInt64, event: StoredEvent)] = []
         var through = cursor
         var examined = 0
         try txn.scan(store.events, from: BigEndian.bytes(cursor + 1)) { key, value in
             guard found.count < limit, examined < Self.scanLimit, let seq = BigEndian.uint64(key, at: 0) else { return false }
             examined += 1
-            let event = try EventRecord.decode(seq: seq, value)
-            if filter.isAll || filter.matches(event) { found.append((seq, event)) }
+            let event = try StoredEvent(seq: seq, value)
+            if filter.matches(event) { found.append((seq, event)) }
             through = seq
             return true
         }
@@ -155,7 +157,7 @@ public final class SubscriptionHub: Sendable {
     }
 
     /// The event of `seq` in `found` (sorted by seq), by binary search.
-    private static func event(_ seq: UInt64, among found: [(seq: UInt64, event: RecordedEvent)]) -> RecordedEvent? {
+    private static func event(_ seq: UInt64, among found: [(seq: UInt64, event: StoredEvent)]) -> StoredEvent? {
         var low = 0
         var high = found.count
         while low < high {

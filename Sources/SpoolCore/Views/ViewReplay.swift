@@ -135,12 +135,13 @@ struct ViewReplay: Sendable {
         guard from <= to else { return }
         try txn.scan(store.events, from: BigEndian.bytes(from)) { key, value in
             guard let seq = BigEndian.uint64(key, at: 0), seq <= to else { return false }
-            let mine = part.count == 1 || EventRecord.streamPartition(value, of: part.count) == part.index
+            let stored = try StoredEvent(seq: seq, value)
+            let mine = part.count == 1 || stored.streamPartition(of: part.count) == part.index
             guard mine || part.index == 0 else { return true }
-            let type = EventRecord.type(value)
+            let type = stored.eventType
             let folding = kinds.filter { $0.folds(type) && ($0.isPartitionedByUser ? mine : part.index == 0) }
             guard !folding.isEmpty else { return true }
-            let decoded = try DecodedEvent(EventRecord.decode(seq: seq, value))
+            let decoded = try DecodedEvent(stored.decoded())
             for kind in folding { try apply(kind, decoded) }
             return true
         }
