@@ -32,4 +32,19 @@ final class TextFormTests: XCTestCase {
         XCTAssertNil(Hex.decode("abc"))
         XCTAssertNil(Hex.decode("zz"))
     }
+
+    func testVersion7IDsCarryTheirMillisecondAndAreUnique() {
+        let time = Timestamp(milliseconds: 1_764_000_000_123)
+        let ids = (0..<10_000).map { _ in UUID.version7(at: time) }
+        XCTAssertEqual(Set(ids).count, ids.count, "no id made twice")
+        for id in ids.prefix(100) {
+            let text = id.lowercasedString
+            XCTAssertTrue(text.hasPrefix("019ab697-e87b-7"), text)  // 1_764_000_000_123 ms = 0x019ab697e87b
+            XCTAssertEqual(Array(text)[14], "7", "version 7: \(text)")
+            XCTAssertTrue("89ab".contains(Array(text)[19]), "RFC 9562 variant: \(text)")
+            XCTAssertEqual(UUID(uuidString: text), id)
+        }
+        let later = UUID.version7(at: Timestamp(milliseconds: time.milliseconds + 1))
+        XCTAssertTrue(ids.allSatisfy { $0.lowercasedString < later.lowercasedString }, "ids made later sort later")
+    }
 }
