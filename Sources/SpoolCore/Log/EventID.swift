@@ -9,7 +9,7 @@ extension UUID {
     public static func version7(at time: Timestamp) -> UUID {
         var random = SystemRandomNumberGenerator()
         let tail = random.next() as UInt64
-        let counter = idCounter.add(1, ordering: .relaxed).newValue
+        let counter = idCounter.wrappingAdd(1, ordering: .relaxed).newValue
         var bytes = [UInt8](repeating: 0, count: 16)
         let ms = UInt64(bitPattern: time.milliseconds)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> UInt64(40 - 8 * i)) }
