@@ -11,13 +11,13 @@ import SpoolProtocol
 /// effects; a `pipelined` op (append) starts at once, while earlier appends are still in the
 /// writer, so a client's window of pipelined appends shares group commits instead of paying a
 /// commit each. An `immediate` op (ack, nack) changes state before it first waits, so nothing
-/// after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request order; a writer
-/// task sends every answer ready at the head in one write. At most `maxPipelinedRequests`
-/// answers are unsent; past that the connection stops reading (and TCP pushes back on the
-/// client), and the writer itself waits while the socket is not writable. Rejected: one
-/// request at a time (a pipelined client gets one commit per append: ~1,500 appends/s),
-/// answering out of order (clients match answers by position), and a write and flush per
-/// answer (a syscall each).
+/// after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request
+/// order; a writer task sends every answer ready at the head in one write. At most
+/// `maxPipelinedRequests` answers are unsent; past that the connection stops reading (and TCP
+/// pushes back on the client), and the writer itself waits while the socket is not writable.
+/// Rejected: one request at a time (a pipelined client gets one commit per append: ~1,500
+/// appends/s), answering out of order (clients match answers by position), and a write and
+/// flush per answer (a syscall each).
 ///
 /// Limits: each request takes a token from the connection's `RequestRateLimiter` (refused:
 /// `rate_limited`, the connection stays open); with tokens configured, a connection that has
