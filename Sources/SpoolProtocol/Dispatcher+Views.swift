@@ -112,7 +112,7 @@ extension Dispatcher {
         }
         let checksums = try await engine.rebuild(kinds)
         writer.key("checksums")
-        writer.write(.object(JSONObject(kinds.map { (key: $0.rawValue, value: .string(checksums[$0] ?? "")) })))
+        writer.write(.object(JSONObject(ViewKind.allCases.compactMap { kind in checksums[kind].map { (kind.rawValue, .string($0)) } })))
     }
 
     /// The `views` member of `stats`: per view its checkpoint, and the rebuild's progress.

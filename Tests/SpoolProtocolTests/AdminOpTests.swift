@@ -39,6 +39,13 @@ final class AdminOpTests: XCTestCase {
         XCTAssertNil(response["problem"])
     }
 
+    func testARebuildNamingAViewTwiceRebuildsItOnce() async throws {
+        for user in 1...3 { try await fixture.appendUser(String(user)) }
+        let response = try await fixture.call(#"{"op":"rebuild","views":["users-by-id","users-by-id"]}"#)
+        XCTAssertEqual(response["ok"], true, response.jsonString)
+        XCTAssertEqual(response["checksums"]?.objectValue?.members.map(\.key), ["users-by-id"])
+    }
+
     func testStatsReportsTheLog() async throws {
         for user in 1...3 { try await fixture.appendUser(String(user)) }
         fixture.dispatcher.status.connectionsChanged(by: 2)

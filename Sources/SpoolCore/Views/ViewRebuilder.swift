@@ -37,6 +37,7 @@ public struct ViewRebuilder: Sendable {
     {
         let head = try EventLog(store: store).head().seq
         var replay = ViewReplay(store: store, kinds: kinds)
+        let kinds = replay.kinds  // each view once
         try replay.advance(to: head) { progress(Progress(phase: .replaying, done: $0, total: head)) }
 
         try await writer.submit { context in

@@ -24,8 +24,10 @@ struct ViewReplay: Sendable {
     static let chunkSize = 20_000
     static let partitionCount = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
+    /// `kinds` may name a view twice; it is folded once.
     init(store: Store, kinds: [ViewKind]) {
         self.store = store
+        let kinds = ViewKind.allCases.filter(kinds.contains)
         self.kinds = kinds
         parts = (0..<Self.partitionCount).map { _ in Part(folds: Dictionary(uniqueKeysWithValues: kinds.map { ($0, $0.makeFold()) })) }
     }
