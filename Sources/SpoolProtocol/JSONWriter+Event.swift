@@ -7,50 +7,43 @@ extension JSONWriter {
     /// `{"seq","stream","version","type","id","time","data","metadata","hash"}`.
     /// `data` and `metadata` are spliced from the stored canonical bytes, never re-encoded.
     public mutating func writeEvent(_ event: RecordedEvent) {
-        beginObject()
-        key(EventKeys.seq)
-        writeUInt(event.seq)
-        key(EventKeys.stream)
-        writeString(event.stream)
-        key(EventKeys.version)
-        writeUInt(event.version)
-        key(EventKeys.type)
-        writeString(event.type)
-        key(EventKeys.id)
-        writeUnescapedString { event.id.appendLowercased(to: &$0) }
-        key(EventKeys.time)
-        writeUnescapedString { event.time.appendRFC3339(to: &$0) }
-        key(EventKeys.data)
-        writeRaw(event.data)
-        key(EventKeys.metadata)
-        writeRaw(event.metadata)
-        key(EventKeys.hash)
-        writeUnescapedString { Hex.append(event.hash, to: &$0) }
-        endObject()
+        writeEvent(
+            seq: event.seq, stream: ArraySlice(event.stream.utf8), version: event.version, type: ArraySlice(event.type.utf8),
+            id: event.id.bytes[...], time: event.time, data: event.data[...], metadata: event.metadata[...], hash: event.hash[...])
     }
 
     /// Writes event `E` straight from its stored record: the same bytes as the `RecordedEvent`
     /// form, without building one.
     public mutating func writeEvent(_ event: StoredEvent) {
+        writeEvent(
+            seq: event.seq, stream: event.stream, version: event.version, type: event.type, id: event.id, time: event.time,
+            data: event.data, metadata: event.metadata, hash: event.hash)
+    }
+
+    /// `E` from its fields: `stream` and `type` as UTF-8, `id` and `hash` as their bytes.
+    private mutating func writeEvent(
+        seq: UInt64, stream: ArraySlice<UInt8>, version: UInt64, type: ArraySlice<UInt8>, id: ArraySlice<UInt8>, time: Timestamp,
+        data: ArraySlice<UInt8>, metadata: ArraySlice<UInt8>, hash: ArraySlice<UInt8>
+    ) {
         beginObject()
         key(EventKeys.seq)
-        writeUInt(event.seq)
+        writeUInt(seq)
         key(EventKeys.stream)
-        writeString(utf8: event.stream)
+        writeString(utf8: stream)
         key(EventKeys.version)
-        writeUInt(event.version)
+        writeUInt(version)
         key(EventKeys.type)
-        writeString(utf8: event.type)
+        writeString(utf8: type)
         key(EventKeys.id)
-        writeUnescapedString { UUID.appendLowercased(event.id, to: &$0) }
+        writeUnescapedString { UUID.appendLowercased(id, to: &$0) }
         key(EventKeys.time)
-        writeUnescapedString { event.time.appendRFC3339(to: &$0) }
+        writeUnescapedString { time.appendRFC3339(to: &$0) }
         key(EventKeys.data)
-        writeRaw(event.data)
+        writeRaw(data)
         key(EventKeys.metadata)
-        writeRaw(event.metadata)
+        writeRaw(metadata)
         key(EventKeys.hash)
-        writeUnescapedString { Hex.append(event.hash, to: &$0) }
+        writeUnescapedString { Hex.append(hash, to: &$0) }
         endObject()
     }
 
