@@ -1,6 +1,5 @@
 import Dispatch
 import LMDB
-import Synchronization
 
 /// Rebuilds views by replaying the log into their spare slot, online.
 ///
@@ -77,20 +76,10 @@ public struct ViewRebuilder: Sendable {
         }
         // One thread and read transaction per view: each checksum is of its view right after
         // the switch (or after the inline updates that followed it).
-        let checksums = Mutex<[ViewKind: String]>([:])
-        let failure = Mutex<(any Error)?>(nil)
-        DispatchQueue.concurrentPerform(iterations: kinds.count) { index in
-            do {
-                let checksum = try store.environment.read { txn in
-                    try ViewChecksum.stored(views.liveTables(kinds[index], in: txn), in: txn)
-                }
-                checksums.withLock { $0[kinds[index]] = checksum }
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
-            }
+        let checksums = try parallelMap(kinds.count) { index in
+            try store.environment.read { txn in try ViewChecksum.stored(views.liveTables(kinds[index], in: txn), in: txn) }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        return checksums.withLock { $0 }
+        return Dictionary(uniqueKeysWithValues: zip(kinds, checksums))
     }
 
     /// Drops this reference to `value` on another thread: a fold's tables are hundreds of

@@ -1,7 +1,5 @@
-import Dispatch
 import Foundation
 import LMDB
-import Synchronization
 
 /// Folds a range of the log into views held in memory, reading in bounded transactions.
 /// Shared by rebuild (which then writes the result out) and by the view check of verify
@@ -35,21 +33,15 @@ struct ViewReplay: Sendable {
     /// Folds events `through + 1 … last`, one read transaction per chunk and part, calling
     /// `progress` after each chunk with the seq reached.
     mutating func advance(to last: UInt64, progress: (UInt64) -> Void = { _ in }) throws {
-        let failure = Mutex<(any Error)?>(nil)
         let (parts, kinds, store) = (self.parts, self.kinds, self.store)
         while through < last {
             let from = through + 1
             let end = min(last, through + UInt64(Self.chunkSize))
-            DispatchQueue.concurrentPerform(iterations: parts.count) { index in
-                do {
-                    try store.environment.read { txn in
-                        try parts[index].fold(kinds, part: (index, parts.count), from: from, to: end, in: txn, store: store)
-                    }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
+            _ = try parallelMap(parts.count) { index in
+                try store.environment.read { txn in
+                    try parts[index].fold(kinds, part: (index, parts.count), from: from, to: end, in: txn, store: store)
                 }
             }
-            if let error = failure.withLock({ $0 }) { throw error }
             through = end
             progress(through)
         }
@@ -83,16 +75,12 @@ struct ViewReplay: Sendable {
     func sortedTables() -> [ViewKind: [[Entry]]] {
         let parts = self.parts
         let jobs = parts.indices.flatMap { part in kinds.flatMap { kind in kind.tables.indices.map { (part, kind, $0) } } }
-        let runs = Mutex<[Int: [Entry]]>([:])
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
+        let runs = parallelMap(jobs.count) { job in
             let (part, kind, table) = jobs[job]
-            let sorted = parts[part].folds[kind]?.sortedEntries(table) ?? []
-            runs.withLock { $0[job] = sorted }
+            return parts[part].folds[kind]?.sortedEntries(table) ?? []
         }
-        var sorted = runs.withLock { $0 }
         var tables: [ViewKind: [[Entry]]] = [:]
-        for (job, (_, kind, table)) in jobs.enumerated() {
-            let run = sorted.removeValue(forKey: job) ?? []
+        for ((_, kind, table), run) in zip(jobs, runs) {
             if tables[kind] == nil { tables[kind] = Array(repeating: [], count: kind.tables.count) }
             let merged = tables[kind]?[table] ?? []
             tables[kind]?[table] = merged.isEmpty ? run : Self.merge(merged, run) { kind.combine(table, $0, $1) }
