@@ -56,7 +56,8 @@ public struct EmailProjector: Sendable {
     /// Processes one fetched batch and acks or nacks every event in it.
     func process(_ batch: [SubscriptionHub.Delivery]) async throws {
         guard !batch.isEmpty else { return }
-        let byUser = Dictionary(grouping: batch) { (try? DecodedEvent($0.event).userID) ?? "" }
+        // A user event's stream is `user-<user_id>`: grouping by it needs no decoding.
+        let byUser = Dictionary(grouping: batch) { $0.stored.stream }
         let outcomes = await withTaskGroup(of: [(UInt64, String?)].self) { group in
             for deliveries in byUser.values {
                 group.addTask {

@@ -18,8 +18,6 @@ public struct EventFilter: Sendable, Equatable {
         (types.isEmpty || types.contains(type)) && (streamPrefix.map { stream.hasPrefix($0) } ?? true)
     }
 
-    public func matches(_ event: RecordedEvent) -> Bool { matches(type: event.type, stream: event.stream) }
-
     public func matches(_ event: StoredEvent) -> Bool {
         isAll || matches(type: String(decoding: event.type, as: UTF8.self), stream: String(decoding: event.stream, as: UTF8.self))
     }

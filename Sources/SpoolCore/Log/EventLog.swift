@@ -58,8 +58,8 @@ public struct EventLog: Sendable {
                     return false
                 }
                 scanned += 1
-                let event = try EventRecord.decode(seq: seq, value)
-                if filter.matches(event) { events.append(event) }
+                let event = try StoredEvent(seq: seq, value)
+                if filter.matches(event) { events.append(event.decoded()) }
                 return true
             }
             return Page(events: events, nextSeq: next)

@@ -65,7 +65,7 @@ extension SubscriptionHub {
         try txn.scan(store.events, from: BigEndian.bytes(counted.through + 1)) { key, value in
             guard examined < 1_000_000, let seq = BigEndian.uint64(key, at: 0) else { return false }
             examined += 1
-            if try filter.matches(EventRecord.decode(seq: seq, value)) { counted.count += 1 }
+            if try filter.matches(StoredEvent(seq: seq, value)) { counted.count += 1 }
             counted.through = seq
             return true
         }
