@@ -34,10 +34,9 @@ mkdir -p "$BENCH_DIR" "$OUT"
 
 title() { printf '\n== %s\n\n' "$*"; }
 
-# Runs `$SPOOL_BENCH "$@"`, showing its table and keeping its JSON lines in $OUT/$section.jsonl.
-bench() {
-    echo "\$ spool-bench $*"
-    "$SPOOL_BENCH" "$@" --dir "$BENCH_DIR" | while IFS= read -r line; do
+# Shows a benchmark's output from stdin and keeps its JSON lines in $OUT/$section.jsonl.
+keep_results() {
+    while IFS= read -r line; do
         case $line in
         '{'*) echo "$line" >>"$OUT/$section.jsonl" ;;
         '') ;;
@@ -45,6 +44,12 @@ bench() {
         esac
     done
     echo
+}
+
+# Runs `$SPOOL_BENCH "$@"` through keep_results.
+bench() {
+    echo "\$ spool-bench $*"
+    "$SPOOL_BENCH" "$@" --dir "$BENCH_DIR" | keep_results
 }
 
 # Warns when rows of $1 (JSON lines) shared the CPU with other processes (others % > 20).
@@ -203,20 +208,12 @@ PY
     warn_if_busy "$OUT/server.jsonl"
 }
 
-# Runs spool-load, showing its table and keeping its JSON lines in $OUT/$section.jsonl; a run
-# that hangs is stopped after 5 minutes.
+# Runs spool-load through keep_results; a run that hangs is stopped after 5 minutes.
 load_run() {
     local binary=$1
     shift
     echo "\$ spool-load $*"
-    timeout 300 "$binary" "$@" | while IFS= read -r line; do
-        case $line in
-        '{'*) echo "$line" >>"$OUT/$section.jsonl" ;;
-        '') ;;
-        *) echo "$line" ;;
-        esac
-    done
-    echo
+    timeout 300 "$binary" "$@" | keep_results
 }
 
 # Starts spoold on a free loopback port with a fresh data directory: sets SPOOLD_PORT, SPOOLD_PID.
