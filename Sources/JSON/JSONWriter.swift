@@ -92,7 +92,7 @@ public struct JSONWriter: Sendable {
 
     /// Splices `json`, which must be one complete, already-encoded JSON value (it is not
     /// checked), such as a stored event body.
-    public mutating func writeRaw(_ json: some Collection<UInt8>) {
+    public mutating func writeRaw(_ json: ArraySlice<UInt8>) {
         separate()
         bytes.append(contentsOf: json)
     }

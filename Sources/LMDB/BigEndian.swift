@@ -1,8 +1,10 @@
 /// Big-endian integer encoding for keys: LMDB compares keys as bytes, so big-endian integers
 /// sort in numeric order and keys that grow arrive in order (cheap `MDB_APPEND` puts).
+/// Inlinable, so every module that reads records gets copies specialized for its collection
+/// (unspecialized, each byte read went through generic dispatch).
 public enum BigEndian {
     /// The 8 bytes of `value`, most significant first.
-    @inline(__always)
+    @inlinable
     public static func bytes(_ value: UInt64) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 8)
         append(value, to: &out, at: 0)
@@ -10,24 +12,24 @@ public enum BigEndian {
     }
 
     /// Appends the 8 big-endian bytes of `value` to `buffer`.
-    @inline(__always)
+    @inlinable
     public static func append(_ value: UInt64, to buffer: inout [UInt8]) {
         for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
     /// Appends the 4 big-endian bytes of `value` to `buffer`.
-    @inline(__always)
+    @inlinable
     public static func append(_ value: UInt32, to buffer: inout [UInt8]) {
         for shift in stride(from: 24, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 
-    @inline(__always)
+    @usableFromInline
     static func append(_ value: UInt64, to buffer: inout [UInt8], at offset: Int) {
         for i in 0..<8 { buffer[offset + i] = UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * i)) }
     }
 
     /// The big-endian UInt64 at `offset`, or nil when fewer than 8 bytes remain.
-    @inline(__always)
+    @inlinable
     public static func uint64<C: Collection<UInt8>>(_ bytes: C, at offset: Int) -> UInt64? where C.Index == Int {
         guard offset >= bytes.startIndex, offset + 8 <= bytes.endIndex else { return nil }
         var value: UInt64 = 0
@@ -36,7 +38,7 @@ public enum BigEndian {
     }
 
     /// The big-endian UInt32 at `offset`, or nil when fewer than 4 bytes remain.
-    @inline(__always)
+    @inlinable
     public static func uint32<C: Collection<UInt8>>(_ bytes: C, at offset: Int) -> UInt32? where C.Index == Int {
         guard offset >= bytes.startIndex, offset + 4 <= bytes.endIndex else { return nil }
         var value: UInt32 = 0

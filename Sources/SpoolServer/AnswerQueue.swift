@@ -1,42 +1,55 @@
 import Synchronization
 
-/// The answers of one connection, kept in request order until its writer sends them.
+/// The answers of one connection, kept in request order and sent as soon as the head is ready.
 ///
 /// Design: the reader `reserve`s a slot per request (waiting while `capacity` answers are
 /// unsent: back-pressure), requests `fill` their slot whenever they finish, in any order, and
-/// the writer takes every filled slot at the head at once (`nextBatch`) as one buffer: one
-/// write and one flush for a whole burst of answers, such as a window of appends that one
-/// commit finished together. Owner of its state: the `Mutex` inside. One writer task waits
-/// at most; reservers (the reader task and push deliveries) may wait together.
+/// the task whose fill readies the head sends every filled slot at the head at once, as one
+/// buffer: one write and one flush for a whole burst of answers, such as a window of appends
+/// that one commit finished together. One task sends at a time (`sending`); a fill that
+/// readies more answers meanwhile leaves them to that task, which loops until the head is
+/// empty, so `send` sees the batches in request order. Rejected: a writer task woken per
+/// burst (one more thread hop on every round trip). Owner of its state: the `Mutex` inside.
 ///
-/// Bytes are bounded too: answers filled but not yet written out (the batch being written
-/// included) may total `maxBytes`; one more byte means the client is not reading, and the
-/// queue fails and calls `overflowed` (the connection closes) rather than grow.
+/// Bytes are bounded too: answers filled but not yet written out (batches handed to `send`
+/// and not yet reported done included) may total `maxBytes`; one more byte means the client
+/// is not reading, and the queue fails and calls `overflowed` (the connection closes) rather
+/// than grow.
 final class AnswerQueue: Sendable {
     private struct State {
         /// Unsent answers, oldest first; nil while still running.
         var slots: [[UInt8]?] = []
         /// The request index of `slots[0]`.
         var firstIndex = 0
+        /// A task is handing batches to `send`.
+        var sending = false
         var finished = false
         /// The connection failed: answers are dropped and nobody waits any more.
         var failed = false
-        /// Bytes of filled slots plus the batch the writer is writing.
+        /// Bytes of filled slots plus batches handed to `send` and not yet written.
         var bufferedBytes = 0
-        var writer: CheckedContinuation<Void, Never>? = nil
         var readers: [CheckedContinuation<Void, Never>] = []
+        var drainWaiter: CheckedContinuation<Void, Never>? = nil
+
+        /// Every answer is handed to `send` (or dropped), and no more will come.
+        var isDrained: Bool { failed || finished && slots.isEmpty && !sending }
     }
+
+    /// Writes one batch out, in call order, and calls `done` with whether it was written.
+    typealias Send = @Sendable (_ batch: [UInt8], _ done: @escaping @Sendable (Bool) -> Void) -> Void
 
     private let state = Mutex(State())
     let capacity: Int
     let maxBytes: Int
+    private let send: Send
     private let overflowed: @Sendable () -> Void
 
     /// `overflowed` is called once, from the task whose answer passed `maxBytes`.
-    init(capacity: Int, maxBytes: Int = .max, overflowed: @escaping @Sendable () -> Void = {}) {
+    init(capacity: Int, maxBytes: Int = .max, send: @escaping Send, overflowed: @escaping @Sendable () -> Void = {}) {
         precondition(capacity > 0, "an answer queue holds at least one answer")
         self.capacity = capacity
         self.maxBytes = maxBytes
+        self.send = send
         self.overflowed = overflowed
     }
 
@@ -66,43 +79,69 @@ final class AnswerQueue: Sendable {
         }
     }
 
-    /// Any task: stores the answer of request `index` and wakes the writer when the head is ready.
+    /// Any task: stores the answer of request `index`; when that readies the head and nobody
+    /// is sending, sends every ready answer at the head, looping while more become ready.
     func fill(_ index: Int, with answer: [UInt8]) {
         var overflow = false
-        let waiters: Waiters = state.withLock { state in
+        var (batch, waiters) = state.withLock { state -> ([UInt8]?, Waiters) in
             let offset = index - state.firstIndex
-            guard !state.failed, state.slots.indices.contains(offset) else { return Waiters() }
+            guard !state.failed, state.slots.indices.contains(offset) else { return (nil, Waiters()) }
             guard state.bufferedBytes + answer.count <= maxBytes else {
                 overflow = true
-                return Self.fail(&state)
+                return (nil, Self.fail(&state))
             }
             state.slots[offset] = answer
             state.bufferedBytes += answer.count
-            guard offset == 0 else { return Waiters() }
-            defer { state.writer = nil }
-            return Waiters(writer: state.writer)
+            guard offset == 0, !state.sending else { return (nil, Waiters()) }
+            return Self.takeBatch(&state)
         }
         waiters.resume()
-        if overflow { overflowed() }
-    }
-
-    /// Writer: a batch `nextBatch` returned is written out; its bytes no longer count.
-    func written(_ batch: [UInt8]) {
-        state.withLock { $0.bufferedBytes = max($0.bufferedBytes - batch.count, 0) }
-    }
-
-    /// Reader: no more slots will be reserved; the writer ends once the last answer is taken.
-    func finish() {
-        let writer: CheckedContinuation<Void, Never>? = state.withLock { state in
-            state.finished = true
-            defer { state.writer = nil }
-            return state.writer
+        if overflow { return overflowed() }
+        while let ready = batch {
+            send(ready) { [self] written in
+                if written { state.withLock { $0.bufferedBytes = max($0.bufferedBytes - ready.count, 0) } } else { fail() }
+            }
+            (batch, waiters) = state.withLock { Self.takeBatch(&$0) }
+            waiters.resume()
         }
-        writer?.resume()
     }
 
-    /// Either side: the connection failed. Drops what is queued, and releases both sides for
-    /// good: the reader's reservations no longer wait, the writer's `nextBatch` returns nil.
+    /// Under the lock: every filled answer at the head, concatenated, marking the caller as the
+    /// sender; nil (and no sender) when the head is not ready. Wakes reservers for the room.
+    private static func takeBatch(_ state: inout State) -> ([UInt8]?, Waiters) {
+        let ready = state.failed ? 0 : state.slots.prefix { $0 != nil }.count
+        guard ready > 0 else {
+            state.sending = false
+            guard state.isDrained, let waiter = state.drainWaiter else { return (nil, Waiters()) }
+            state.drainWaiter = nil
+            return (nil, Waiters(drained: waiter))
+        }
+        var batch: [UInt8] = []
+        batch.reserveCapacity(state.slots[..<ready].reduce(0) { $0 + ($1?.count ?? 0) })
+        for slot in state.slots[..<ready] { batch += slot ?? [] }
+        state.slots.removeFirst(ready)
+        state.firstIndex += ready
+        state.sending = true
+        defer { state.readers = [] }
+        return (batch, Waiters(readers: state.readers))
+    }
+
+    /// Reader: no more slots will be reserved. Returns once every answer is handed to `send`
+    /// (requests still running are waited for), or the queue failed.
+    func finish() async {
+        await withCheckedContinuation { continuation in
+            let drained = state.withLock { state -> Bool in
+                state.finished = true
+                if state.isDrained { return true }
+                state.drainWaiter = continuation
+                return false
+            }
+            if drained { continuation.resume() }
+        }
+    }
+
+    /// Either side: the connection failed. Drops what is queued, and releases everyone for
+    /// good: reservations no longer wait, `finish` returns.
     func fail() {
         state.withLock { Self.fail(&$0) }.resume()
     }
@@ -114,49 +153,19 @@ final class AnswerQueue: Sendable {
         state.bufferedBytes = 0
         defer {
             state.readers = []
-            state.writer = nil
+            state.drainWaiter = nil
         }
-        return Waiters(readers: state.readers, writer: state.writer)
+        return Waiters(readers: state.readers, drained: state.drainWaiter)
     }
 
     /// Continuations taken out under the lock, resumed after it.
     private struct Waiters {
         var readers: [CheckedContinuation<Void, Never>] = []
-        var writer: CheckedContinuation<Void, Never>? = nil
+        var drained: CheckedContinuation<Void, Never>? = nil
 
         func resume() {
             for reader in readers { reader.resume() }
-            writer?.resume()
-        }
-    }
-
-    /// Writer: every filled answer at the head, concatenated in order, waiting until there is
-    /// one; nil once the reader finished and every answer was taken.
-    func nextBatch() async -> [UInt8]? {
-        while true {
-            let (batch, readers, done) = state.withLock { state -> ([UInt8]?, [CheckedContinuation<Void, Never>], Bool) in
-                let ready = state.slots.prefix { $0 != nil }.count
-                if ready == 0 { return (nil, [], state.finished && state.slots.isEmpty || state.failed) }
-                var batch: [UInt8] = []
-                batch.reserveCapacity(state.slots[..<ready].reduce(0) { $0 + ($1?.count ?? 0) })
-                for slot in state.slots[..<ready] { batch += slot ?? [] }
-                state.slots.removeFirst(ready)
-                state.firstIndex += ready
-                defer { state.readers = [] }
-                return (batch, state.readers, false)
-            }
-            for reader in readers { reader.resume() }
-            if let batch { return batch }
-            if done { return nil }
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> Bool in
-                    let headReady = state.slots.first.map { $0 != nil } ?? false
-                    if headReady || (state.finished && state.slots.isEmpty) || state.failed { return true }
-                    state.writer = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
+            drained?.resume()
         }
     }
 }

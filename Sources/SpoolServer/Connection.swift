@@ -12,9 +12,9 @@ import SpoolProtocol
 /// writer, so a client's window of pipelined appends shares group commits instead of paying a
 /// commit each. An `immediate` op (ack, nack) changes state before it first waits, so nothing
 /// after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request
-/// order; a writer task sends every answer ready at the head in one write. At most
-/// `maxPipelinedRequests` answers are unsent; past that the connection stops reading (and TCP
-/// pushes back on the client), and the writer itself waits while the socket is not writable.
+/// order; the request that readies the head sends every answer ready there in one write. At
+/// most `maxPipelinedRequests` answers are unsent; past that the connection stops reading
+/// (and TCP pushes back on the client).
 /// Rejected: one request at a time (a pipelined client gets one commit per append: ~1,500
 /// appends/s), answering out of order (clients match answers by position), and a write and
 /// flush per answer (a syscall each).
@@ -41,36 +41,29 @@ struct Connection {
         let channel = channel
         let logger = logger
         do {
-            try await channel.executeThenClose { inbound, outbound in
+            try await channel.executeThenClose { inbound, _ in
+                let socket = channel.channel
                 let answers = AnswerQueue(capacity: configuration.maxPipelinedRequests, maxBytes: configuration.maxOutputBytes) {
+                    batch, done in
+                    // Through the event loop's task queue, so batches leave in the order sent.
+                    socket.eventLoop.execute {
+                        socket.writeAndFlush(ByteBuffer(bytes: batch)).whenComplete { done((try? $0.get()) != nil) }
+                    }
+                } overflowed: {
                     logger.warning(
                         "closing a connection that does not read its answers",
                         metadata: ["remote": "\(remote)", "max_output_bytes": "\(configuration.maxOutputBytes)"])
-                    channel.channel.close(promise: nil)
+                    socket.close(promise: nil)
                 }
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        while let batch = await answers.nextBatch() {
-                            do {
-                                try await outbound.write(ByteBuffer(bytes: batch))
-                                answers.written(batch)
-                            } catch {
-                                answers.fail()
-                                throw error
-                            }
-                        }
-                    }
-                    do {
-                        try await read(inbound, into: answers)
-                    } catch {
-                        answers.fail()
-                        throw error
-                    }
-                    answers.finish()
-                    try await group.waitForAll()
+                do {
+                    try await read(inbound, into: answers)
+                } catch {
+                    answers.fail()
+                    throw error
                 }
+                await answers.finish()
                 // Everything written before this empty write is out once it completes.
-                try await channel.channel.writeAndFlush(ByteBuffer()).get()
+                try await socket.writeAndFlush(ByteBuffer()).get()
             }
             logger.debug("connection closed", metadata: ["remote": "\(remote)"])
         } catch {

@@ -52,7 +52,7 @@ final class JSONWriterTests: XCTestCase {
         writer.writeString("x")
         writer.beginObject()
         writer.endObject()
-        writer.writeRaw(Array(#"{"raw":[1,2]}"#.utf8))
+        writer.writeRaw(Array(#"{"raw":[1,2]}"#.utf8)[...])
         writer.beginArray()
         writer.endArray()
         writer.write(["v": [1.5, false]])

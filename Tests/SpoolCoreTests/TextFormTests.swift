@@ -20,6 +20,10 @@ final class TextFormTests: XCTestCase {
             XCTAssertEqual(text, expected, "\(milliseconds)")
         }
         XCTAssertEqual(Timestamp(milliseconds: 951_782_400_000).rfc3339, "2000-02-29T00:00:00.000Z")
+        XCTAssertEqual(Timestamp(milliseconds: -1).rfc3339, "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(Timestamp(milliseconds: 253_402_300_800_000).rfc3339, "10000-01-01T00:00:00.000Z", "a wider year")
+        XCTAssertEqual(Timestamp(milliseconds: -62_167_219_200_000).rfc3339, "0000-01-01T00:00:00.000Z")
+        XCTAssertEqual(Timestamp(milliseconds: -62_198_755_200_000).rfc3339, "-0001-01-01T00:00:00.000Z", "a year before 0")
     }
 
     func testUUIDAndHexText() {

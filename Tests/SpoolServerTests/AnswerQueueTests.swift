@@ -4,73 +4,119 @@ import XCTest
 @testable import SpoolServer
 
 final class AnswerQueueTests: XCTestCase {
+    /// Records what the queue sends; `complete` reports the oldest unreported batch written.
+    final class Sink: Sendable {
+        let batches = Mutex<[[UInt8]]>([])
+        let pending = Mutex<[@Sendable (Bool) -> Void]>([])
+
+        func send(_ batch: [UInt8], _ done: @escaping @Sendable (Bool) -> Void) {
+            batches.withLock { $0.append(batch) }
+            pending.withLock { $0.append(done) }
+        }
+
+        func complete(written: Bool = true) {
+            let done = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            done?(written)
+        }
+
+        var sent: [String] { batches.withLock { $0.map { String(decoding: $0, as: UTF8.self) } } }
+    }
+
     func testAnswersLeaveInRequestOrderAndReadyOnesTogether() async {
-        let queue = AnswerQueue(capacity: 8)
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 8, send: sink.send)
         let first = await queue.reserve()
         let second = await queue.reserve()
         let third = await queue.reserve()
         queue.fill(third, with: Array("c".utf8))
         queue.fill(second, with: Array("b".utf8))
-        let writer = Task { await queue.nextBatch() }
-        try? await Task.sleep(for: .milliseconds(20))
+        XCTAssertEqual(sink.sent, [], "nothing leaves before the head is ready")
         queue.fill(first, with: Array("a".utf8))
-        let batch = await writer.value
-        XCTAssertEqual(batch.map { String(decoding: $0, as: UTF8.self) }, "abc", "the head waits; then every ready answer goes at once")
-        queue.finish()
-        let end = await queue.nextBatch()
-        XCTAssertNil(end)
+        XCTAssertEqual(sink.sent, ["abc"], "then every ready answer goes at once")
+        let fourth = await queue.reserve()
+        queue.fill(fourth, with: Array("d".utf8))
+        XCTAssertEqual(sink.sent, ["abc", "d"])
+        await queue.finish()
+    }
+
+    func testFinishWaitsForTheAnswersStillRunning() async {
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 8, send: sink.send)
+        let slot = await queue.reserve()
+        let finished = Task { await queue.finish() }
+        try? await Task.sleep(for: .milliseconds(20))
+        XCTAssertEqual(sink.sent, [])
+        queue.fill(slot, with: Array("late".utf8))
+        await finished.value
+        XCTAssertEqual(sink.sent, ["late"], "finish returned after the last answer was sent")
+    }
+
+    func testConcurrentFillsSendEveryAnswerOnceInOrder() async {
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 1000, send: sink.send)
+        var slots: [Int] = []
+        for _ in 0..<1000 { slots.append(await queue.reserve()) }
+        await withTaskGroup(of: Void.self) { group in
+            for slot in slots.shuffled() {
+                group.addTask { queue.fill(slot, with: Array("\(slot),".utf8)) }
+            }
+        }
+        await queue.finish()
+        XCTAssertEqual(sink.sent.joined(), slots.map { "\($0)," }.joined())
     }
 
     func testReserveWaitsWhileTheQueueIsFull() async {
-        let queue = AnswerQueue(capacity: 2)
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 2, send: sink.send)
         let first = await queue.reserve()
         _ = await queue.reserve()
         let third = Task { await queue.reserve() }
         try? await Task.sleep(for: .milliseconds(20))
         queue.fill(first, with: [1])
-        let batch = await queue.nextBatch()
-        XCTAssertEqual(batch, [1])
         let index = await third.value
-        XCTAssertEqual(index, 2, "room came back once an answer was taken")
+        XCTAssertEqual(index, 2, "room came back once an answer was sent")
     }
 
-    func testFailReleasesBothSides() async {
-        let queue = AnswerQueue(capacity: 1)
+    func testFailReleasesEveryone() async {
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 1, send: sink.send)
         _ = await queue.reserve()
-        let writer = Task { await queue.nextBatch() }
         let reader = Task { await queue.reserve() }
+        let finished = Task { await queue.finish() }
         try? await Task.sleep(for: .milliseconds(20))
         queue.fail()
-        let batch = await writer.value
         let slot = await reader.value
-        XCTAssertNil(batch)
+        await finished.value
         XCTAssertEqual(slot, -1)
         queue.fill(slot, with: [9])  // dropped, no crash
         let afterFailure = await queue.reserve()
         XCTAssertEqual(afterFailure, -1, "no waiting and no growth after a failure")
+        XCTAssertEqual(sink.sent, [])
+    }
+
+    func testAFailedWriteFailsTheQueue() async {
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 4, send: sink.send)
+        queue.fill(await queue.reserve(), with: [1])
+        sink.complete(written: false)
+        let slot = await queue.reserve()
+        XCTAssertEqual(slot, -1, "a connection whose write failed takes no more answers")
     }
 
     func testUnreadBytesPastTheBoundFailTheQueueOnce() async {
+        let sink = Sink()
         let overflows = Mutex(0)
-        let queue = AnswerQueue(capacity: 16, maxBytes: 10) { overflows.withLock { $0 += 1 } }
-        let first = await queue.reserve()
-        queue.fill(first, with: Array(repeating: 1, count: 6))
-        let batch = await queue.nextBatch()
-        XCTAssertEqual(batch?.count, 6)
-        // The batch is being written: its bytes still count until `written`.
-        let second = await queue.reserve()
-        queue.fill(second, with: Array(repeating: 2, count: 4))
-        queue.written(batch ?? [])
-        let third = await queue.reserve()
-        queue.fill(third, with: Array(repeating: 3, count: 6))
+        let queue = AnswerQueue(capacity: 16, maxBytes: 10, send: sink.send) { overflows.withLock { $0 += 1 } }
+        queue.fill(await queue.reserve(), with: Array(repeating: 1, count: 6))
+        // The batch is being written: its bytes still count until its write completes.
+        queue.fill(await queue.reserve(), with: Array(repeating: 2, count: 4))
+        sink.complete()
+        queue.fill(await queue.reserve(), with: Array(repeating: 3, count: 6))
         XCTAssertEqual(overflows.withLock { $0 }, 0, "4 + 6 bytes unread fit in 10")
-        let fourth = await queue.reserve()
-        queue.fill(fourth, with: [4])
+        queue.fill(await queue.reserve(), with: [4])
         XCTAssertEqual(overflows.withLock { $0 }, 1, "one byte more is a client that does not read")
-        let after = await queue.nextBatch()
-        XCTAssertNil(after, "a queue that overflowed sends nothing more")
-        let fifth = await queue.reserve()
-        queue.fill(fifth, with: [5])
+        XCTAssertEqual(sink.batches.withLock { $0.count }, 3, "a queue that overflowed sends nothing more")
+        queue.fill(await queue.reserve(), with: [5])
         XCTAssertEqual(overflows.withLock { $0 }, 1, "reported once")
     }
 }

@@ -48,10 +48,12 @@ extension UUID {
 
     /// Appends the canonical text form of the UUID made of `bytes` (16 of them) to `out`.
     public static func appendLowercased(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        for (offset, byte) in bytes.enumerated() {
-            if offset == 4 || offset == 6 || offset == 8 || offset == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(Hex.digit(byte >> 4))
-            out.append(Hex.digit(byte & 0x0F))
+        out.append(addingCapacity: 2 * bytes.count + 4) { text in
+            for (offset, byte) in bytes.enumerated() {
+                if offset == 4 || offset == 6 || offset == 8 || offset == 10 { text.append(UInt8(ascii: "-")) }
+                text.append(Hex.digit(byte >> 4))
+                text.append(Hex.digit(byte & 0x0F))
+            }
         }
     }
 }

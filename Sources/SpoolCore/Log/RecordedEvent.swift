@@ -60,9 +60,11 @@ public enum Hex {
     /// specialized for its collection (a response writes a hash per event).
     @inlinable
     public static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
-        for byte in bytes {
-            out.append(digit(byte >> 4))
-            out.append(digit(byte & 0x0F))
+        out.append(addingCapacity: 2 * bytes.count) { text in
+            for byte in bytes {
+                text.append(digit(byte >> 4))
+                text.append(digit(byte & 0x0F))
+            }
         }
     }
 

@@ -24,22 +24,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = Self.floorDiv(milliseconds, 86_400_000)
         let msOfDay = milliseconds - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
-        /// `value` in at least `width` digits; only a year can be negative or wider.
+        /// `value` in at least `width` digits, most significant first; only a year can be
+        /// negative or wider.
         func pad(_ value: Int64, _ width: Int) {
-            if value >= 0, width == 2, value < 100 {
-                out.append(UInt8(ascii: "0") + UInt8(value / 10))
-                out.append(UInt8(ascii: "0") + UInt8(value % 10))
-                return
-            }
-            let start = out.count
-            var rest = value.magnitude
-            repeat {
-                out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-                rest /= 10
-            } while rest > 0
-            while out.count - start < width { out.append(UInt8(ascii: "0")) }
             if value < 0 { out.append(UInt8(ascii: "-")) }
-            out[start...].reverse()
+            var rest = value.magnitude
+            var divisor: UInt64 = 1
+            var digits = 1
+            while digits < width || rest / divisor >= 10 {
+                divisor *= 10
+                digits += 1
+            }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
         pad(year, 4)
         out.append(UInt8(ascii: "-"))
