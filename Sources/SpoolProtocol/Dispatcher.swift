@@ -135,11 +135,13 @@ public final class Dispatcher: Sendable {
     /// work (an append is in the writer's queue) before this returns, so requests started one
     /// after another reach the writer in that order. Call it from nonisolated code: from an
     /// actor, the first call into the engine would hop executors and the order would be lost.
+    /// After its first wait the task runs on `executor` (the global pool when nil).
     @discardableResult
     public func start(
-        _ request: Request, _ operation: Operation, answer: @escaping @Sendable ([UInt8]) -> Void
+        _ request: Request, _ operation: Operation, on executor: (any TaskExecutor)? = nil,
+        answer: @escaping @Sendable ([UInt8]) -> Void
     ) -> Task<Void, Never> {
-        Task.immediate { answer(await self.execute(request, operation)) }
+        Task.immediate(executorPreference: executor) { answer(await self.execute(request, operation)) }
     }
 
     /// `start`, with the response line as the task's value.

@@ -34,9 +34,15 @@ struct Connection {
     let configuration: ServerConfiguration
     let logger: Logger
 
-    /// Runs until the client closes, the connection fails, or shutdown closes its input.
-    /// Never throws: connection errors are logged.
+    /// Runs until the client closes, the connection fails, or shutdown closes its input, on
+    /// the event loop of the connection's socket (see `EventLoopTaskExecutor`). Never throws:
+    /// connection errors are logged.
     func run() async {
+        let executor = EventLoopTaskExecutor(channel.channel.eventLoop)
+        await withTaskExecutorPreference(executor) { await serve(on: executor) }
+    }
+
+    private func serve(on executor: EventLoopTaskExecutor) async {
         let remote = channel.channel.remoteAddress?.description ?? "?"
         let channel = channel
         let logger = logger
@@ -56,14 +62,15 @@ struct Connection {
                     socket.close(promise: nil)
                 }
                 do {
-                    try await read(inbound, into: answers)
+                    try await read(inbound, into: answers, executor: executor)
                 } catch {
                     answers.fail()
                     throw error
                 }
                 await answers.finish()
-                // Everything written before this empty write is out once it completes.
-                try await socket.writeAndFlush(ByteBuffer()).get()
+                // Everything sent before this empty write is out once it completes; queued
+                // behind the sends, as they are, even when called on the loop.
+                try await socket.eventLoop.flatSubmit { socket.writeAndFlush(ByteBuffer()) }.get()
             }
             logger.debug("connection closed", metadata: ["remote": "\(remote)"])
         } catch {
@@ -72,7 +79,9 @@ struct Connection {
     }
 
     /// Starts every request in arrival order and has each fill its answer slot.
-    private func read(_ inbound: NIOAsyncChannelInboundStream<Frame>, into answers: AnswerQueue) async throws {
+    private func read(_ inbound: NIOAsyncChannelInboundStream<Frame>, into answers: AnswerQueue, executor: EventLoopTaskExecutor)
+        async throws
+    {
         let pushes = PushSubscriptions(consumer: "connection-\(ObjectIdentifier(channel.channel).hashValue)") { line in
             answers.fill(await answers.reserve(), with: line)
         }
@@ -99,9 +108,9 @@ struct Connection {
                 answers.fill(slot, with: response)
             case .request(let request, let operation) where operation.scheduling == .immediate:
                 // Its effect is in place once `start` returns; the answer slot bounds how many run.
-                dispatcher.start(request, operation) { answers.fill(slot, with: $0) }
+                dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
             case .request(let request, let operation) where operation.scheduling == .pipelined:
-                running.append(dispatcher.start(request, operation) { answers.fill(slot, with: $0) })
+                running.append(dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) })
                 // Requests older than the unsent answers are done: this only forgets them.
                 if running.count > configuration.maxPipelinedRequests { await running.removeFirst().value }
             case .request(let request, let operation):

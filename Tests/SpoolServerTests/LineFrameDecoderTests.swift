@@ -78,7 +78,7 @@ final class LineFrameDecoderTests: XCTestCase {
         try send(channel, "\r\r\n \r\r\nx\r\r\n")
         XCTAssertEqual(try frames(channel), ["\r", " \r", "x\r"])
         try send(channel, " \r")
-        try channel.pipeline.fireChannelInactive()
+        channel.pipeline.fireChannelInactive()
         XCTAssertEqual(try frames(channel), [], "the last line's \r is its line ending: blank")
     }
 

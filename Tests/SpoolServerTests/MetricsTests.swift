@@ -139,6 +139,9 @@ final class MetricsTests: XCTestCase {
             let event = ProposedEvent(type: "UserCreated", data: ["user_id": .string(id), "email": "x@example.com"])
             _ = try await engine.append(AppendRequest(stream: "user-\(id)", events: [event]), actor: "test")
         }
+        // Callers resume before a commit's observers run: wait for those of the five commits.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while commitCount.withLock({ $0 }) < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         _ = try await engine.subscriptions.fetch("a", max: 1, consumer: "c")
         let commitsBefore = Double(commitCount.withLock { $0 })
         var text = try PrometheusText(parsing: String(decoding: collector.scrape(), as: UTF8.self))
