@@ -48,18 +48,14 @@ struct Connection {
         let logger = logger
         do {
             try await channel.executeThenClose { inbound, _ in
-                let socket = channel.channel
-                let answers = AnswerQueue(capacity: configuration.maxPipelinedRequests, maxBytes: configuration.maxOutputBytes) {
-                    batch, done in
-                    // Through the event loop's task queue, so batches leave in the order sent.
-                    socket.eventLoop.execute {
-                        socket.writeAndFlush(ByteBuffer(bytes: batch)).whenComplete { done((try? $0.get()) != nil) }
-                    }
-                } overflowed: {
+                let socket = SocketWriter(channel.channel)
+                let answers = AnswerQueue(
+                    capacity: configuration.maxPipelinedRequests, maxBytes: configuration.maxOutputBytes, send: socket.send
+                ) {
                     logger.warning(
                         "closing a connection that does not read its answers",
                         metadata: ["remote": "\(remote)", "max_output_bytes": "\(configuration.maxOutputBytes)"])
-                    socket.close(promise: nil)
+                    channel.channel.close(promise: nil)
                 }
                 do {
                     try await read(inbound, into: answers, executor: executor)
@@ -68,9 +64,7 @@ struct Connection {
                     throw error
                 }
                 await answers.finish()
-                // Everything sent before this empty write is out once it completes; queued
-                // behind the sends, as they are, even when called on the loop.
-                try await socket.eventLoop.flatSubmit { socket.writeAndFlush(ByteBuffer()) }.get()
+                try await socket.drain()
             }
             logger.debug("connection closed", metadata: ["remote": "\(remote)"])
         } catch {
