@@ -182,6 +182,36 @@ final class SubscriptionTests: XCTestCase {
         XCTAssertEqual(again.map(\.delivery), [2, 2])
     }
 
+    func testTheFloorClearsTheDeliveryCountsItPasses() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        let deliveries = try engine.store.environment.openDatabase("sub_deliveries", create: false)
+        func stored() throws -> Int { try engine.store.environment.read { try $0.count(deliveries) } }
+        try await hub.create(SubscriptionConfig(name: "q"))
+        try await appendUsers(engine, ["a", "b", "c", "d"])
+        let seqs = try await hub.fetch("q", max: 4, consumer: "a").map(\.seq)
+        await hub.tick()  // writes the fetch's delivery counts
+        XCTAssertEqual(try stored(), 4)
+        try await hub.ack("q", [seqs[0], seqs[1], seqs[3]])
+        XCTAssertEqual(try stored(), 1, "the floor passed two (their rows go) and the ack above it removed one")
+        let again = try await hub.fetch("q", max: 4, consumer: "a")
+        XCTAssertEqual(again.map(\.seq), [], "leased still, nothing new")
+        try await hub.nack("q", [seqs[2]])
+        let redelivered = try await hub.fetch("q", max: 4, consumer: "b")
+        XCTAssertEqual(redelivered.map(\.delivery), [2], "the count above the floor was kept")
+        try await hub.ack("q", [seqs[2]])
+        XCTAssertEqual(try stored(), 0)
+        // A fetch and its ack in one write leave nothing but the floor.
+        try await appendUsers(engine, ["e", "f"])
+        try await hub.ack("q", try await hub.fetch("q", max: 4, consumer: "a").map(\.seq))
+        XCTAssertEqual(try stored(), 0)
+        XCTAssertEqual(try hub.info("q").ackFloor, seqs[3] + 2)
+    }
+
     func testResetToAnEarlierTimeReplays() async throws {
         let clock = TestClock(start: 1_000)
         let directory = try TemporaryDirectory("subs")

@@ -8,6 +8,9 @@ public struct LeaseTable: Sendable, Equatable {
     }
 
     public private(set) var leases: [UInt64: Lease] = [:]
+    /// At or before every deadline in `leases` (a release leaves it as it was), so `expire`
+    /// looks at the leases only once one may have expired, not on every fetch.
+    private var earliestDeadline: Timestamp? = nil
 
     public init() {}
 
@@ -17,6 +20,7 @@ public struct LeaseTable: Sendable, Equatable {
     /// Leases `seq` to `consumer` until `deadline`.
     public mutating func lease(_ seq: UInt64, to consumer: String, until deadline: Timestamp, delivery: UInt32) {
         leases[seq] = Lease(consumer: consumer, deadline: deadline, delivery: delivery)
+        earliestDeadline = min(earliestDeadline ?? deadline, deadline)
     }
 
     /// Ends the lease on `seq` (acked or nacked); nil when it was not leased.
@@ -25,8 +29,10 @@ public struct LeaseTable: Sendable, Equatable {
 
     /// Ends every lease whose deadline is at or before `now` and returns their seqs, in order.
     public mutating func expire(now: Timestamp) -> [UInt64] {
+        guard let earliest = earliestDeadline, earliest <= now else { return [] }
         let expired = leases.filter { $0.value.deadline <= now }.keys.sorted()
         for seq in expired { leases[seq] = nil }
+        earliestDeadline = nextDeadline
         return expired
     }
 

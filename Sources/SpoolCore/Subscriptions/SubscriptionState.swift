@@ -101,6 +101,7 @@ struct SubscriptionState: Sendable {
             if dead[seq] != nil { throw .deadLettered(seq) }
             if deliveries[seq] == nil { throw .neverDelivered(seq) }
         }
+        var done: [UInt64] = []
         for seq in seqs where seq > floor && !acked.contains(seq) {
             leases.release(seq)
             // Usually empty: skip hashing the seq for them.
@@ -109,10 +110,14 @@ struct SubscriptionState: Sendable {
             if !lastErrors.isEmpty { lastErrors[seq] = nil }
             outstanding.remove(seq)
             deliveries[seq] = nil
+            done.append(seq)
+        }
+        moveFloor()
+        // What the floor passed needs no ack and no delivery count (see `SubscriptionChanges`).
+        for seq in done where seq > floor {
             changes.deliveries[seq] = 0
             markAcked(seq)
         }
-        moveFloor()
     }
 
     /// Gives `seqs` back for redelivery after `delay` ms (0: now), recording `error`. Only
@@ -220,6 +225,9 @@ struct SubscriptionState: Sendable {
 
 /// Durable changes waiting to be written: the floor, acks above it (true put, false delete),
 /// delivery counts (0 deletes), dead letters (nil deletes). Newer values replace older ones.
+/// A floor also deletes every stored delivery count at or below it (but a dead letter's), and
+/// the delivery changes at or below it are dropped: the usual fetch-then-ack of a batch
+/// writes the floor alone.
 struct SubscriptionChanges: Sendable {
     var floor: UInt64?
     var acks: [UInt64: Bool] = [:]

@@ -42,35 +42,50 @@ struct SubscriptionTables: Sendable {
             let name = config.name
             let floor = try txn.get(floors, Array(name.utf8)).flatMap { BigEndian.uint64($0, at: 0) } ?? 0
             var acked: Set<UInt64> = []
-            try scan(acks, name, txn) { seq, _ in acked.insert(seq) }
+            try scan(acks, name, txn) { seq, _ in
+                acked.insert(seq)
+                return true
+            }
             var counts: [UInt64: UInt32] = [:]
-            try scan(deliveries, name, txn) { seq, value in counts[seq] = BigEndian.uint32(value, at: 0) ?? 0 }
+            try scan(deliveries, name, txn) { seq, value in
+                counts[seq] = BigEndian.uint32(value, at: 0) ?? 0
+                return true
+            }
             var letters: [UInt64: DeadLetter] = [:]
-            try scan(dead, name, txn) { seq, value in letters[seq] = DeadLetter(seq: seq, json: value) }
+            try scan(dead, name, txn) { seq, value in
+                letters[seq] = DeadLetter(seq: seq, json: value)
+                return true
+            }
             states.append(SubscriptionState(config: config, floor: floor, acked: acked, deliveries: counts, dead: letters))
         }
         return states
     }
 
-    private func scan(_ db: Database, _ name: String, _ txn: Transaction, _ body: (UInt64, [UInt8]) -> Void) throws {
+    /// Calls `body` with each (seq, value) of subscription `name` in `db`, in seq order, while
+    /// it returns true.
+    private func scan(_ db: Database, _ name: String, _ txn: Transaction, _ body: (UInt64, [UInt8]) throws -> Bool) throws {
         let prefix = Array(name.utf8) + [0]
         try txn.scan(db, from: prefix) { key, value in
             guard key.count == prefix.count + 8, key.starts(with: prefix), let seq = BigEndian.uint64(key, at: prefix.count) else {
                 return false
             }
-            body(seq, value)
-            return true
+            return try body(seq, value)
         }
     }
 
     /// Writer thread only. Writes `changes` of subscription `name`.
     func write(_ changes: SubscriptionChanges, of name: String, _ txn: WriteTransaction) throws {
-        if let floor = changes.floor { try txn.put(floors, Array(name.utf8), BigEndian.bytes(floor)) }
+        var passed: UInt64 = 0
+        if let floor = changes.floor {
+            try txn.put(floors, Array(name.utf8), BigEndian.bytes(floor))
+            try deleteDeliveryCounts(of: name, atOrBelow: floor, txn)
+            passed = floor
+        }
         // In key order: neighbouring keys share pages, so a batch of acks touches each once.
         for (seq, put) in changes.acks.sorted(by: { $0.key < $1.key }) {
             if put { try txn.put(acks, Self.key(name, seq), []) } else { try txn.delete(acks, Self.key(name, seq)) }
         }
-        for (seq, count) in changes.deliveries.sorted(by: { $0.key < $1.key }) {
+        for (seq, count) in changes.deliveries.filter({ $0.key > passed }).sorted(by: { $0.key < $1.key }) {
             if count > 0 {
                 var value: [UInt8] = []
                 BigEndian.append(count, to: &value)
@@ -86,6 +101,19 @@ struct SubscriptionTables: Sendable {
                 try txn.delete(dead, Self.key(name, seq))
             }
         }
+    }
+
+    /// The stored delivery counts of seqs at or below `floor`, which are done, except those of
+    /// dead letters (a reset can leave one below the floor). Usually none: one seek.
+    private func deleteDeliveryCounts(of name: String, atOrBelow floor: UInt64, _ txn: WriteTransaction) throws {
+        var done: [[UInt8]] = []
+        try scan(deliveries, name, txn) { seq, _ in
+            guard seq <= floor else { return false }
+            let key = Self.key(name, seq)
+            if try txn.get(dead, key) == nil { done.append(key) }
+            return true
+        }
+        for key in done { try txn.delete(deliveries, key) }
     }
 
     /// Writer thread only. Stores a new subscription's config and floor.
