@@ -102,15 +102,18 @@ extension Dispatcher {
             kinds.append(kind)
         }
         let engine = engine
+        // On the global pool: the replay folds for seconds on the thread that calls it, which
+        // must not be the event loop serving this connection (and its neighbours).
+        let rebuild = Task(executorPreference: globalConcurrentExecutor) { try await engine.rebuild(kinds) }
         guard wait else {
             Task { [logger] in
-                do { _ = try await engine.rebuild(kinds) } catch { logger.error("rebuild failed", metadata: ["error": "\(error)"]) }
+                do { _ = try await rebuild.value } catch { logger.error("rebuild failed", metadata: ["error": "\(error)"]) }
             }
             writer.key("started")
             writer.writeBool(true)
             return
         }
-        let checksums = try await engine.rebuild(kinds)
+        let checksums = try await rebuild.value
         writer.key("checksums")
         writer.write(.object(JSONObject(ViewKind.allCases.compactMap { kind in checksums[kind].map { (kind.rawValue, .string($0)) } })))
     }
