@@ -27,8 +27,14 @@ public enum EventType: String, CaseIterable, Sendable {
     /// The recipient clicked a link in the email.
     case emailClicked = "EmailClicked"
 
-    /// Every type by the UTF-8 of its wire name, for reading a stored record's type.
-    static let byName = Dictionary(uniqueKeysWithValues: allCases.map { (ByteKey(Array($0.rawValue.utf8)), $0) })
+    /// Every type with the UTF-8 of its wire name, for reading a stored record's type.
+    private static let utf8Names = allCases.map { (type: $0, name: Array($0.rawValue.utf8)) }
+
+    /// The type whose wire name is `utf8`, when Spool knows it. Allocates nothing: a replay
+    /// asks this of every record.
+    static func named(utf8 name: ArraySlice<UInt8>) -> EventType? {
+        utf8Names.first { $0.name.count == name.count && $0.name.elementsEqual(name) }?.type
+    }
 
     /// True for the `User…` types, which live on stream `user-<user_id>`.
     public var isUserEvent: Bool { streamCategory == "user" }

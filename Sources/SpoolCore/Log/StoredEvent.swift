@@ -45,7 +45,7 @@ public struct StoredEvent: Sendable {
     public var hash: ArraySlice<UInt8> { bytes[(dataEnd + EventRecord.hashSize)...] }
 
     /// The type, when Spool knows it.
-    public var eventType: EventType? { EventType.byName[ByteKey(Array(type))] }
+    public var eventType: EventType? { EventType.named(utf8: type) }
 
     /// Which of `count` parts the event's stream falls in, by an FNV-1a hash of the stream
     /// name after its category (`user-42` and `email-42` fall in the same part).

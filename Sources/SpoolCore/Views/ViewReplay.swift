@@ -129,10 +129,11 @@ struct ViewReplay: Sendable {
             let mine = part.count == 1 || stored.streamPartition(of: part.count) == part.index
             guard mine || part.index == 0 else { return true }
             let type = stored.eventType
-            let folding = kinds.filter { $0.folds(type) && ($0.isPartitionedByUser ? mine : part.index == 0) }
-            guard !folding.isEmpty else { return true }
-            let decoded = try DecodedEvent(stored.decoded())
-            for kind in folding { try apply(kind, decoded) }
+            var decoded: DecodedEvent? = nil
+            for kind in kinds where kind.folds(type) && (kind.isPartitionedByUser ? mine : part.index == 0) {
+                if decoded == nil { decoded = try DecodedEvent(stored.decoded()) }
+                if let decoded { try apply(kind, decoded) }
+            }
             return true
         }
     }
