@@ -15,7 +15,7 @@ enum SegmentProjection {
     static let members = 0, counts = 1, history = 2, userSegments = 3
 
     static func apply(_ decoded: DecodedEvent, to tables: some ViewTables) throws {
-        guard let user = decoded.userID else { return }
+        guard canChange(decoded.type), let user = decoded.userID else { return }
         let seq = decoded.event.seq
         for change in changes(decoded, current: try segments(of: user, tables)) {
             if change.joined {
@@ -23,6 +23,15 @@ enum SegmentProjection {
             } else {
                 try leave(change.segment, user: user, seq: seq, tables)
             }
+        }
+    }
+
+    /// Whether an event of `type` can change its user's segments: the types `changes` reads.
+    /// The others (profile updates, preferences) skip looking the user up.
+    static func canChange(_ type: EventType?) -> Bool {
+        switch type {
+        case .userCreated, .userJoinedSegment, .userLeftSegment, .userDeleted: true
+        default: false
         }
     }
 

@@ -81,7 +81,7 @@ final class MemorySegmentFold: ViewFold {
     private var members: [String: Member] = [:]
 
     func apply(_ decoded: DecodedEvent) {
-        guard let user = decoded.userID else { return }
+        guard SegmentProjection.canChange(decoded.type), let user = decoded.userID else { return }
         let seq = decoded.event.seq
         members[user, default: Member()].apply(decoded, seq: seq)
     }
