@@ -75,12 +75,8 @@ struct SubscriptionTables: Sendable {
 
     /// Writer thread only. Writes `changes` of subscription `name`.
     func write(_ changes: SubscriptionChanges, of name: String, _ txn: WriteTransaction) throws {
-        var passed: UInt64 = 0
-        if let floor = changes.floor {
-            try txn.put(floors, Array(name.utf8), BigEndian.bytes(floor))
-            try deleteDeliveryCounts(of: name, atOrBelow: floor, txn)
-            passed = floor
-        }
+        if let floor = changes.floor { try txn.put(floors, Array(name.utf8), BigEndian.bytes(floor)) }
+        let passed = changes.floor ?? 0
         // In key order: neighbouring keys share pages, so a batch of acks touches each once.
         for (seq, put) in changes.acks.sorted(by: { $0.key < $1.key }) {
             if put { try txn.put(acks, Self.key(name, seq), []) } else { try txn.delete(acks, Self.key(name, seq)) }
@@ -101,6 +97,8 @@ struct SubscriptionTables: Sendable {
                 try txn.delete(dead, Self.key(name, seq))
             }
         }
+        // Last: which dead letters remain decides which counts stay.
+        if let floor = changes.floor { try deleteDeliveryCounts(of: name, atOrBelow: floor, txn) }
     }
 
     /// The stored delivery counts of seqs at or below `floor`, which are done, except those of
