@@ -28,11 +28,14 @@ final class AnswerQueue: Sendable {
         var failed = false
         /// Bytes of filled slots plus batches handed to `send` and not yet written.
         var bufferedBytes = 0
+        /// Slots reserved and not yet filled, counted through a failure too: their requests
+        /// are still running.
+        var running = 0
         var readers: [CheckedContinuation<Void, Never>] = []
         var drainWaiter: CheckedContinuation<Void, Never>? = nil
 
         /// Every answer is handed to `send` (or dropped), and no more will come.
-        var isDrained: Bool { failed || finished && slots.isEmpty && !sending }
+        var isDrained: Bool { running == 0 && (failed || finished && slots.isEmpty && !sending) }
     }
 
     /// Writes one batch out, in call order, and calls `done` with whether it was written.
@@ -75,6 +78,7 @@ final class AnswerQueue: Sendable {
             if state.failed { return -1 }
             guard state.slots.count < capacity else { return nil }
             state.slots.append(nil)
+            state.running += 1
             return state.firstIndex + state.slots.count - 1
         }
     }
@@ -84,8 +88,9 @@ final class AnswerQueue: Sendable {
     func fill(_ index: Int, with answer: [UInt8]) {
         var overflow = false
         var (batch, waiters) = state.withLock { state -> ([UInt8]?, Waiters) in
+            if index >= 0 { state.running -= 1 }
             let offset = index - state.firstIndex
-            guard !state.failed, state.slots.indices.contains(offset) else { return (nil, Waiters()) }
+            guard !state.failed, state.slots.indices.contains(offset) else { return (nil, Self.drained(&state)) }
             guard state.bufferedBytes + answer.count <= maxBytes else {
                 overflow = true
                 return (nil, Self.fail(&state))
@@ -112,9 +117,7 @@ final class AnswerQueue: Sendable {
         let ready = state.failed ? 0 : state.slots.prefix { $0 != nil }.count
         guard ready > 0 else {
             state.sending = false
-            guard state.isDrained, let waiter = state.drainWaiter else { return (nil, Waiters()) }
-            state.drainWaiter = nil
-            return (nil, Waiters(drained: waiter))
+            return (nil, drained(&state))
         }
         var batch: [UInt8] = []
         batch.reserveCapacity(state.slots[..<ready].reduce(0) { $0 + ($1?.count ?? 0) })
@@ -127,7 +130,8 @@ final class AnswerQueue: Sendable {
     }
 
     /// Reader: no more slots will be reserved. Returns once every answer is handed to `send`
-    /// (requests still running are waited for), or the queue failed.
+    /// (requests still running are waited for); after a failure, once every request still
+    /// running has finished (its answer dropped), so none outlives the connection.
     func finish() async {
         await withCheckedContinuation { continuation in
             let drained = state.withLock { state -> Bool in
@@ -140,8 +144,8 @@ final class AnswerQueue: Sendable {
         }
     }
 
-    /// Either side: the connection failed. Drops what is queued, and releases everyone for
-    /// good: reservations no longer wait, `finish` returns.
+    /// Either side: the connection failed. Drops what is queued, and releases the reservers
+    /// for good: reservations no longer wait.
     func fail() {
         state.withLock { Self.fail(&$0) }.resume()
     }
@@ -151,11 +155,17 @@ final class AnswerQueue: Sendable {
         state.firstIndex += state.slots.count
         state.slots.removeAll()
         state.bufferedBytes = 0
-        defer {
-            state.readers = []
-            state.drainWaiter = nil
-        }
-        return Waiters(readers: state.readers, drained: state.drainWaiter)
+        defer { state.readers = [] }
+        var waiters = drained(&state)
+        waiters.readers = state.readers
+        return waiters
+    }
+
+    /// Under the lock: the waiter of `finish`, taken out, once the queue is drained.
+    private static func drained(_ state: inout State) -> Waiters {
+        guard state.isDrained, let waiter = state.drainWaiter else { return Waiters() }
+        state.drainWaiter = nil
+        return Waiters(drained: waiter)
     }
 
     /// Continuations taken out under the lock, resumed after it.

@@ -61,6 +61,7 @@ struct Connection {
                     try await read(inbound, into: answers, executor: executor)
                 } catch {
                     answers.fail()
+                    await answers.finish()  // the requests still running end first
                     throw error
                 }
                 await answers.finish()

@@ -77,20 +77,28 @@ final class AnswerQueueTests: XCTestCase {
         XCTAssertEqual(index, 2, "room came back once an answer was sent")
     }
 
-    func testFailReleasesEveryone() async {
+    func testFailReleasesTheReserversAndFinishWaitsForWhatStillRuns() async {
         let sink = Sink()
         let queue = AnswerQueue(capacity: 1, send: sink.send)
-        _ = await queue.reserve()
+        let running = await queue.reserve()
         let reader = Task { await queue.reserve() }
-        let finished = Task { await queue.finish() }
         try? await Task.sleep(for: .milliseconds(20))
         queue.fail()
         let slot = await reader.value
-        await finished.value
         XCTAssertEqual(slot, -1)
         queue.fill(slot, with: [9])  // dropped, no crash
         let afterFailure = await queue.reserve()
         XCTAssertEqual(afterFailure, -1, "no waiting and no growth after a failure")
+        let returned = Mutex(false)
+        let finished = Task {
+            await queue.finish()
+            returned.withLock { $0 = true }
+        }
+        try? await Task.sleep(for: .milliseconds(20))
+        XCTAssertFalse(returned.withLock { $0 }, "a request of the failed connection is still running")
+        queue.fill(running, with: [1])  // it ends; its answer is dropped
+        await finished.value
+        XCTAssertTrue(returned.withLock { $0 })
         XCTAssertEqual(sink.sent, [])
     }
 
