@@ -119,7 +119,7 @@ public final class SubscriptionHub: Sendable {
             var examinedMore = false
             let wanted = Swift.min(max - leased.count, state.room)
             return try store.environment.read { txn in
-                var found: [(seq: UInt64, event: StoredEvent)] = []
+                var found: [StoredEvent] = []
                 if wanted > 0 {
                     let through: UInt64
                     (found, through) = try matching(after: state.cursor, limit: wanted, filter: state.config.filter, txn: txn)
@@ -141,15 +141,15 @@ public final class SubscriptionHub: Sendable {
     /// seq examined. Each record is read once, here.
     private func matching(
         after cursor: UInt64, limit: Int, filter: EventFilter, txn: Transaction
-    ) throws -> ([(seq: UInt64, event: StoredEvent)], UInt64) {
-        var found: [(seq: UInt64, event: StoredEvent)] = []
+    ) throws -> ([StoredEvent], UInt64) {
+        var found: [StoredEvent] = []
         var through = cursor
         var examined = 0
         try txn.scan(store.events, from: BigEndian.bytes(cursor + 1)) { key, value in
             guard found.count < limit, examined < Self.scanLimit, let seq = BigEndian.uint64(key, at: 0) else { return false }
             examined += 1
             let event = try StoredEvent(seq: seq, value)
-            if filter.matches(event) { found.append((seq, event)) }
+            if filter.matches(event) { found.append(event) }
             through = seq
             return true
         }
@@ -157,14 +157,14 @@ public final class SubscriptionHub: Sendable {
     }
 
     /// The event of `seq` in `found` (sorted by seq), by binary search.
-    private static func event(_ seq: UInt64, among found: [(seq: UInt64, event: StoredEvent)]) -> StoredEvent? {
+    private static func event(_ seq: UInt64, among found: [StoredEvent]) -> StoredEvent? {
         var low = 0
         var high = found.count
         while low < high {
             let middle = (low + high) / 2
             if found[middle].seq < seq { low = middle + 1 } else { high = middle }
         }
-        return low < found.count && found[low].seq == seq ? found[low].event : nil
+        return low < found.count && found[low].seq == seq ? found[low] : nil
     }
 
     /// Acknowledges `seqs`: they are never delivered again (unless the cursor is reset).
