@@ -31,7 +31,7 @@ extension Dispatcher {
         let queries = engine.queries
         let user = try await blocking { try queries.user(userID, asOf: asOf) }
         writer.key("user")
-        writer.write(user.json)
+        writer.writeRaw(user.jsonBytes[...])
     }
 
     /// `list_segment` → `users` (ids) and `next` (the `after` of the next page, or null).

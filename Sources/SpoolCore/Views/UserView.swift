@@ -77,26 +77,12 @@ public struct UserView: Sendable, Equatable {
         lastSeq = event.seq
     }
 
-    /// The wire form, `U` in the protocol.
-    public var json: JSONValue {
-        .object([
-            "user_id": .string(userID),
-            "email": email.map(JSONValue.string) ?? .null,
-            "first_name": firstName.map(JSONValue.string) ?? .null,
-            "last_name": lastName.map(JSONValue.string) ?? .null,
-            "attributes": .object(attributes),
-            "segments": .array(segments.map(JSONValue.string)),
-            "marketing": .bool(marketing),
-            "deleted": .bool(deleted),
-            "version": .int(Int64(version)),
-            "created_at": .string(createdAt.rfc3339),
-            "updated_at": .string(updatedAt.rfc3339),
-            "last_seq": .int(Int64(lastSeq)),
-        ])
-    }
+    /// The wire form, `U` in the protocol, as values (for templates); `jsonBytes` is its text.
+    public var json: JSONValue { (try? JSONParser.parse(jsonBytes)) ?? .null }
 
-    /// `json` as bytes, written member by member (the same bytes as `json.jsonBytes`, without
-    /// building the tree: a rebuild serializes every user).
+    /// The wire form, `U` in the protocol, in canonical JSON: what users-by-id stores and
+    /// `get_user` sends. Written member by member, without building a tree (a rebuild
+    /// serializes every user).
     public var jsonBytes: [UInt8] {
         var writer = JSONWriter(reserveCapacity: 256)
         writer.beginObject()
