@@ -12,6 +12,17 @@ final class SubscriptionTests: XCTestCase {
         return try Engine(directory: directory.path, options: options)
     }
 
+    /// A fresh engine on a test clock at 1,000 ms, in a temporary directory; both go when the
+    /// test ends.
+    func openEngine() throws -> (clock: TestClock, engine: Engine) {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("subs")
+        addTeardownBlock { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        addTeardownBlock { engine.close() }  // runs first: teardown blocks run last-added first
+        return (clock, engine)
+    }
+
     func appendUsers(_ engine: Engine, _ ids: [String]) async throws {
         for id in ids {
             let event = ProposedEvent(type: "UserCreated", data: ["user_id": .string(id), "email": "x@example.com"])
@@ -20,11 +31,7 @@ final class SubscriptionTests: XCTestCase {
     }
 
     func testFanOutAndFilters() async throws {
-        let clock = TestClock(start: 1_000)
-        let directory = try TemporaryDirectory("subs")
-        defer { directory.remove() }
-        let engine = try makeEngine(clock, directory: directory)
-        defer { engine.close() }
+        let engine = try openEngine().engine
         let hub = engine.subscriptions
         try await hub.create(SubscriptionConfig(name: "a"))
         try await hub.create(SubscriptionConfig(name: "b"))
@@ -51,11 +58,7 @@ final class SubscriptionTests: XCTestCase {
     }
 
     func testCompetingConsumersShareEventsAndEachIsProcessedOnce() async throws {
-        let clock = TestClock(start: 1_000)
-        let directory = try TemporaryDirectory("subs")
-        defer { directory.remove() }
-        let engine = try makeEngine(clock, directory: directory)
-        defer { engine.close() }
+        let engine = try openEngine().engine
         let hub = engine.subscriptions
         try await hub.create(SubscriptionConfig(name: "q"))
         try await appendUsers(engine, (0..<300).map { "u\($0)" })
@@ -80,11 +83,7 @@ final class SubscriptionTests: XCTestCase {
     }
 
     func testLeaseTimeoutNackDelayMaxDeliveriesDeadLettersAndRequeue() async throws {
-        let clock = TestClock(start: 1_000)
-        let directory = try TemporaryDirectory("subs")
-        defer { directory.remove() }
-        let engine = try makeEngine(clock, directory: directory)
-        defer { engine.close() }
+        let (clock, engine) = try openEngine()
         let hub = engine.subscriptions
         try await hub.create(SubscriptionConfig(name: "q", ackTimeoutMilliseconds: 1000, maxDeliveries: 3))
         try await appendUsers(engine, ["1", "2"])
@@ -183,11 +182,7 @@ final class SubscriptionTests: XCTestCase {
     }
 
     func testTheFloorClearsTheDeliveryCountsItPasses() async throws {
-        let clock = TestClock(start: 1_000)
-        let directory = try TemporaryDirectory("subs")
-        defer { directory.remove() }
-        let engine = try makeEngine(clock, directory: directory)
-        defer { engine.close() }
+        let engine = try openEngine().engine
         let hub = engine.subscriptions
         let deliveries = try engine.store.environment.openDatabase("sub_deliveries", create: false)
         func stored() throws -> Int { try engine.store.environment.read { try $0.count(deliveries) } }
@@ -213,11 +208,7 @@ final class SubscriptionTests: XCTestCase {
     }
 
     func testResetToAnEarlierTimeReplays() async throws {
-        let clock = TestClock(start: 1_000)
-        let directory = try TemporaryDirectory("subs")
-        defer { directory.remove() }
-        let engine = try makeEngine(clock, directory: directory)
-        defer { engine.close() }
+        let (clock, engine) = try openEngine()
         let hub = engine.subscriptions
         try await hub.create(SubscriptionConfig(name: "q"))
         try await appendUsers(engine, ["1"])
@@ -232,11 +223,7 @@ final class SubscriptionTests: XCTestCase {
     }
 
     func testBadInputGetsClearErrors() async throws {
-        let clock = TestClock(start: 1_000)
-        let directory = try TemporaryDirectory("subs")
-        defer { directory.remove() }
-        let engine = try makeEngine(clock, directory: directory)
-        defer { engine.close() }
+        let engine = try openEngine().engine
         let hub = engine.subscriptions
         try await hub.create(SubscriptionConfig(name: "q"))
         let created = try await hub.create(SubscriptionConfig(name: "q"))
