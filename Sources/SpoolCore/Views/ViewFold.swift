@@ -52,7 +52,7 @@ final class TableFold: ViewFold {
         tables = MemoryViewTables(count: kind.tables.count)
     }
 
-    func apply(_ decoded: DecodedEvent) throws { try kind.apply(decoded, to: tables) }
+    func apply(_ decoded: DecodedEvent) throws { try kind.apply([decoded], to: tables) }
     func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] { tables.sortedEntries(table) }
 }
 

@@ -22,12 +22,13 @@ public enum ViewKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// Folds one event into the view's tables. Events that do not concern the view are ignored.
-    func apply(_ event: DecodedEvent, to tables: some ViewTables) throws {
+    /// Folds `events`, in order, into the view's tables. Events that do not concern the view
+    /// are ignored.
+    func apply(_ events: [DecodedEvent], to tables: some ViewTables) throws {
         switch self {
-        case .usersByID: try UsersByIDProjection.apply(event, to: tables)
-        case .usersBySegment: try SegmentProjection.apply(event, to: tables)
-        case .emailsByUser: try EmailProjection.apply(event, to: tables)
+        case .usersByID: try UsersByIDProjection.apply(events, to: tables)
+        case .usersBySegment: for event in events { try SegmentProjection.apply(event, to: tables) }
+        case .emailsByUser: for event in events { try EmailProjection.apply(event, to: tables) }
         }
     }
 
@@ -57,9 +58,18 @@ public enum ViewKind: String, CaseIterable, Sendable {
 
 /// users-by-id: one table, user id → `UserView` JSON.
 enum UsersByIDProjection {
-    static func apply(_ event: DecodedEvent, to tables: some ViewTables) throws {
-        guard let userID = event.userID else { return }
-        let key = Array(userID.utf8)
-        try tables.put(0, key, UserView.fold(try tables.get(0, key).flatMap(UserView.init(json:)), event).jsonBytes)
+    /// Each user that `events` touch is read once, folded in place and written once: a batch
+    /// of a commit often holds several events of one user, and reading and writing the row's
+    /// JSON costs more than the fold.
+    static func apply(_ events: [DecodedEvent], to tables: some ViewTables) throws {
+        var users: [String: UserView] = [:]
+        for event in events {
+            guard let userID = event.userID else { continue }
+            if users[userID] == nil, let stored = try tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:)) {
+                users[userID] = stored
+            }
+            users[userID, default: UserView(userID: userID, createdAt: event.event.time)].fold(event)
+        }
+        for (userID, user) in users { try tables.put(0, Array(userID.utf8), user.jsonBytes) }
     }
 }

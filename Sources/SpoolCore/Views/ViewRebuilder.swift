@@ -97,7 +97,7 @@ public struct ViewRebuilder: Sendable {
         let end = min(committed, from + UInt64(ViewReplay.chunkSize))
         let spare = try Dictionary(uniqueKeysWithValues: kinds.map { ($0, 1 - (try views.liveSlot($0, in: context.txn))) })
         try ViewReplay.fold(kinds, from: from + 1, to: end, in: context.txn, store: store) { kind, decoded in
-            try kind.apply(decoded, to: StoredViewTables(txn: context.txn, databases: views.tables(kind, slot: spare[kind] ?? 0)))
+            try kind.apply([decoded], to: StoredViewTables(txn: context.txn, databases: views.tables(kind, slot: spare[kind] ?? 0)))
         }
         guard end == committed else { return (end, false, committed) }
         for kind in kinds {

@@ -46,7 +46,7 @@ public final class ViewSet: Projector {
         }
         for view in ViewKind.allCases {
             let tables = StoredViewTables(txn: context.txn, databases: try liveTables(view, in: context.txn))
-            for event in decoded where view.folds(event.type) { try view.apply(event, to: tables) }
+            try view.apply(decoded.filter { view.folds($0.type) }, to: tables)
             try context.txn.put(store.checkpoints, view.checkpointKey, BigEndian.bytes(last.seq))
         }
     }
