@@ -1,29 +1,43 @@
 import NIOCore
+import Synchronization
 
-/// Writes a connection's answer batches on its event loop and flushes once per loop turn, so
-/// answers finished together (the appends of one commit, resumed one after another) leave in
-/// one syscall instead of one each. Batches are written in the order `send` is called.
-struct SocketWriter: Sendable {
-    private let channel: any Channel
-    /// A flush is queued on the loop; loop-confined.
-    private let flushQueued: NIOLoopBoundBox<Bool>
-
-    init(_ channel: any Channel) {
-        self.channel = channel
-        flushQueued = .makeBoxSendingValue(false, eventLoop: channel.eventLoop)
+/// Gathers a connection's answer batches and writes them on its event loop once per loop
+/// turn, as one buffer with one flush: the answers of the appends one commit finished, each
+/// resumed as its own job on the loop, leave in one write and one syscall. Batches are
+/// written in the order `send` is called, from whatever thread calls it.
+/// Rejected: a `write` per batch (a pending-write node and a promise each, the most costly
+/// part of answering an append).
+final class SocketWriter: Sendable {
+    private struct Pending {
+        var buffer = ByteBuffer()
+        var done: [@Sendable (Bool) -> Void] = []
+        /// A write of `buffer` is queued on the loop.
+        var writeQueued = false
     }
 
-    /// `AnswerQueue.Send`: queues `batch` behind what was sent before (through the loop's
-    /// task queue even when called on the loop) and reports whether it was written.
+    private let channel: any Channel
+    private let pending = Mutex(Pending())
+
+    init(_ channel: any Channel) { self.channel = channel }
+
+    /// `AnswerQueue.Send`: adds `batch` behind what was sent before and reports, once it is
+    /// written out, whether it was.
     func send(_ batch: [UInt8], done: @escaping @Sendable (Bool) -> Void) {
-        let (channel, flushQueued) = (self.channel, self.flushQueued)
-        channel.eventLoop.execute {
-            channel.write(ByteBuffer(bytes: batch)).whenComplete { done((try? $0.get()) != nil) }
-            guard !flushQueued.value else { return }
-            flushQueued.value = true
-            channel.eventLoop.execute {
-                flushQueued.value = false
-                channel.flush()
+        let queueWrite = pending.withLock { pending in
+            pending.buffer.writeBytes(batch)
+            pending.done.append(done)
+            defer { pending.writeQueued = true }
+            return !pending.writeQueued
+        }
+        guard queueWrite else { return }
+        channel.eventLoop.execute { [self] in
+            let (buffer, done) = pending.withLock { pending in
+                defer { pending = Pending() }
+                return (pending.buffer, pending.done)
+            }
+            channel.writeAndFlush(buffer).whenComplete { result in
+                let written = (try? result.get()) != nil
+                for report in done { report(written) }
             }
         }
     }

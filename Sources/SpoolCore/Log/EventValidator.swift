@@ -209,7 +209,7 @@ public enum EventValidator {
             for scalar in string.unicodeScalars {
                 if scalar == "@" {
                     atCount += 1
-                } else if scalar.properties.isWhitespace {
+                } else if scalar.isASCII ? isASCIIWhitespace(scalar) : scalar.properties.isWhitespace {
                     return false
                 } else if atCount == 0 {
                     localCount += 1
@@ -218,6 +218,12 @@ public enum EventValidator {
                 }
             }
             return atCount == 1 && localCount > 0 && domainCount > 0
+        }
+
+        /// The White_Space characters of ASCII: tab, line feed, vertical tab, form feed,
+        /// carriage return and space (the property lookup costs more than the whole check).
+        private static func isASCIIWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == " " || (0x09...0x0D).contains(scalar.value)
         }
 
         /// At most `maxLength` Unicode scalars; the UTF-8 byte count (O(1)) decides most cases.
