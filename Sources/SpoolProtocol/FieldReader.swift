@@ -19,7 +19,9 @@ public struct FieldReader: Sendable {
     public init(_ object: JSONObject, path: String = "", alreadyRead: [String] = []) {
         self.object = object
         self.path = path
-        self.read = alreadyRead
+        self.read = []
+        read.reserveCapacity(8)  // one allocation for a request's or an event's fields
+        read += alreadyRead
     }
 
     /// The full path of `name`, for messages.

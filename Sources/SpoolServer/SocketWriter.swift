@@ -15,6 +15,8 @@ final class SocketWriter: Sendable {
         var writeQueued = false
     }
 
+    /// Room for a loop turn's answers to a window of appends, so the buffer rarely grows.
+    private static let initialCapacity = 4096
     private let channel: any Channel
     private let pending = Mutex(Pending())
 
@@ -24,6 +26,7 @@ final class SocketWriter: Sendable {
     /// written out, whether it was.
     func send(_ batch: [UInt8], done: @escaping @Sendable (Bool) -> Void) {
         let queueWrite = pending.withLock { pending in
+            if pending.buffer.capacity == 0 { pending.buffer.reserveCapacity(Swift.max(batch.count, Self.initialCapacity)) }
             pending.buffer.writeBytes(batch)
             pending.done.append(done)
             defer { pending.writeQueued = true }
