@@ -40,7 +40,7 @@ public struct EmailRule: Sendable, Equatable {
         }
         if let data, !data.members.allSatisfy({ event.data[$0.key] == $0.value }) { return false }
         if let userInSegment, !user.segments.contains(userInSegment) { return false }
-        if let firstEvent, (event.event.version == 1) != firstEvent { return false }
+        if let firstEvent, (event.version == 1) != firstEvent { return false }
         return true
     }
 

@@ -16,7 +16,7 @@ enum SegmentProjection {
 
     static func apply(_ decoded: DecodedEvent, to tables: some ViewTables) throws {
         guard canChange(decoded.type), let user = decoded.userID else { return }
-        let seq = decoded.event.seq
+        let seq = decoded.seq
         for change in changes(decoded, current: try segments(of: user, tables)) {
             if change.joined {
                 try join(change.segment, user: user, seq: seq, tables)

@@ -33,18 +33,17 @@ public struct UserView: Sendable, Equatable {
     /// `attributes` merge key by key. Events after `UserDeleted` still apply: the view says
     /// what the log says, and the deleted flag stays until a new `UserCreated`.
     public static func fold(_ user: UserView?, _ decoded: DecodedEvent) -> UserView {
-        var user = user ?? UserView(userID: decoded.userID ?? "", createdAt: decoded.event.time)
+        var user = user ?? UserView(userID: decoded.userID ?? "", createdAt: decoded.time)
         user.fold(decoded)
         return user
     }
 
     /// `fold`, in place: for a user held in a dictionary, changed where it lies.
     public mutating func fold(_ decoded: DecodedEvent) {
-        let event = decoded.event
         let data = decoded.data
         switch decoded.type {
         case .userCreated:
-            self = UserView(userID: userID, createdAt: event.time)
+            self = UserView(userID: userID, createdAt: decoded.time)
             email = data["email"]?.stringValue
             firstName = data["first_name"]?.stringValue
             lastName = data["last_name"]?.stringValue
@@ -72,9 +71,9 @@ public struct UserView: Sendable, Equatable {
         default:
             break
         }
-        version = event.version
-        updatedAt = event.time
-        lastSeq = event.seq
+        version = decoded.version
+        updatedAt = decoded.time
+        lastSeq = decoded.seq
     }
 
     /// The wire form, `U` in the protocol, as values (for templates); `jsonBytes` is its text.

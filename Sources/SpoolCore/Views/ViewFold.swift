@@ -33,7 +33,7 @@ final class MemoryUserFold: ViewFold {
 
     func apply(_ decoded: DecodedEvent) {
         guard let userID = decoded.userID else { return }
-        users[userID, default: UserView(userID: userID, createdAt: decoded.event.time)].fold(decoded)
+        users[userID, default: UserView(userID: userID, createdAt: decoded.time)].fold(decoded)
     }
 
     func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
@@ -82,7 +82,7 @@ final class MemorySegmentFold: ViewFold {
 
     func apply(_ decoded: DecodedEvent) {
         guard SegmentProjection.canChange(decoded.type), let user = decoded.userID else { return }
-        let seq = decoded.event.seq
+        let seq = decoded.seq
         members[user, default: Member()].apply(decoded, seq: seq)
     }
 

@@ -68,7 +68,7 @@ enum UsersByIDProjection {
             if users[userID] == nil, let stored = try tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:)) {
                 users[userID] = stored
             }
-            users[userID, default: UserView(userID: userID, createdAt: event.event.time)].fold(event)
+            users[userID, default: UserView(userID: userID, createdAt: event.time)].fold(event)
         }
         for (userID, user) in users { try tables.put(0, Array(userID.utf8), user.jsonBytes) }
     }

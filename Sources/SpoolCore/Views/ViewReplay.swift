@@ -131,7 +131,7 @@ struct ViewReplay: Sendable {
             let type = stored.eventType
             var decoded: DecodedEvent? = nil
             for kind in kinds where kind.folds(type) && (kind.isPartitionedByUser ? mine : part.index == 0) {
-                if decoded == nil { decoded = try DecodedEvent(stored.decoded()) }
+                if decoded == nil { decoded = try DecodedEvent(stored) }
                 if let decoded { try apply(kind, decoded) }
             }
             return true
