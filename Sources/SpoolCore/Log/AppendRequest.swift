@@ -57,7 +57,9 @@ public struct AppendRequest: Sendable {
             }
             metadata["actor"] = .string(actor)
             prepared.append(
-                PreparedEvent(id: event.id, type: event.type, metadata: JSONValue.object(metadata).jsonBytes, data: event.data.jsonBytes))
+                PreparedEvent(
+                    id: event.id, type: event.type, metadata: JSONValue.object(metadata).jsonBytes, data: event.data.jsonBytes,
+                    parsedData: event.data.objectValue ?? [:]))
         }
         return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
     }
@@ -69,6 +71,9 @@ public struct PreparedEvent: Sendable {
     public var type: String
     public var metadata: [UInt8]
     public var data: [UInt8]
+    /// `data` as the request parsed it (an object, as every type's schema requires): the
+    /// views fold it without parsing the stored bytes again.
+    public var parsedData: JSONObject
 }
 
 /// An append that passed validation; only the writer can still refuse it (expected version,

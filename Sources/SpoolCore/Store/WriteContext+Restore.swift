@@ -53,7 +53,7 @@ extension WriteContext {
             throw SpoolError.badRequest(
                 "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
         }
-        try write(restored, encoded: bytes)
+        try write(restored, data: data.objectValue ?? [:], encoded: bytes)
         return true
     }
 }

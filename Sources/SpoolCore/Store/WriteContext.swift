@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import LMDB
 
 /// What a work item sees inside the writer's transaction: the transaction itself, the
@@ -14,8 +15,8 @@ public final class WriteContext {
     private let committedHeads: StreamHeadCache
     /// Stream heads this batch moved; merged into the cache once the batch commits.
     private(set) var newHeads: [String: UInt64] = [:]
-    /// Events appended in this transaction, in seq order.
-    public private(set) var appended: [RecordedEvent] = []
+    /// Events appended in this transaction, in seq order, with their data as parsed.
+    public private(set) var appended: [DecodedEvent] = []
 
     init(txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, clock: @escaping @Sendable () -> Timestamp) {
         self.txn = txn
@@ -52,16 +53,17 @@ public final class WriteContext {
                 hasClientID: proposed.id != nil, previousHash: state.headHash, hash: [])
             let (bytes, hash) = EventRecord.encode(event)
             event.hash = hash
-            try write(event, encoded: bytes)
+            try write(event, data: proposed.parsedData, encoded: bytes)
         }
         return AppendResult(
             firstSeq: state.headSeq - UInt64(request.events.count) + 1, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts `event` (encoded as `bytes`) into `events`, `streams` and, for a client id,
-    /// `event_ids`; then moves the log's end (seq, hash, time, the stream's head) past it and
-    /// queues it for the projectors. The caller has checked that it continues the log.
-    func write(_ event: RecordedEvent, encoded bytes: [UInt8]) throws {
+    /// Puts `event` (encoded as `bytes`, its data parsed as `data`) into `events`, `streams`
+    /// and, for a client id, `event_ids`; then moves the log's end (seq, hash, time, the
+    /// stream's head) past it and queues it for the projectors. The caller has checked that it
+    /// continues the log.
+    func write(_ event: RecordedEvent, data: JSONObject, encoded bytes: [UInt8]) throws {
         let seqKey = BigEndian.bytes(event.seq)
         try txn.put(store.events, seqKey, bytes, flags: .append)
         try txn.put(store.streams, Array(event.stream.utf8) + [0] + BigEndian.bytes(event.version), seqKey)
@@ -70,7 +72,7 @@ public final class WriteContext {
         state.headHash = event.hash
         state.lastTime = event.time
         newHeads[event.stream] = event.version
-        appended.append(event)
+        appended.append(DecodedEvent(event, data: data))
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.

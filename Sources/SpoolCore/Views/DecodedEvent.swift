@@ -19,31 +19,37 @@ public final class DecodedEvent: Sendable {
         case stored(StoredEvent)
     }
 
+    /// `event` with its data already parsed as `data` (the writer has it from the request).
+    public init(_ event: RecordedEvent, data: JSONObject) {
+        seq = event.seq
+        version = event.version
+        time = event.time
+        type = EventType(rawValue: event.type)
+        self.data = data
+        source = .recorded(event)
+    }
+
     /// Parses `event.data`; the writer stored it from a parsed object, so a failure means
     /// the record is damaged and is reported as such.
     public convenience init(_ event: RecordedEvent) throws {
-        try self.init(
-            seq: event.seq, version: event.version, time: event.time, type: EventType(rawValue: event.type), data: event.data,
-            source: .recorded(event))
+        self.init(event, data: try Self.object(event.data, seq: event.seq))
     }
 
     /// Parses a stored record's data without building the whole event.
-    public convenience init(_ stored: StoredEvent) throws {
-        try self.init(
-            seq: stored.seq, version: stored.version, time: stored.time, type: stored.eventType, data: Array(stored.data),
-            source: .stored(stored))
+    public init(_ stored: StoredEvent) throws {
+        seq = stored.seq
+        version = stored.version
+        time = stored.time
+        type = stored.eventType
+        data = try Self.object(Array(stored.data), seq: stored.seq)
+        source = .stored(stored)
     }
 
-    private init(seq: UInt64, version: UInt64, time: Timestamp, type: EventType?, data: [UInt8], source: Source) throws {
-        guard let object = try JSONParser.parse(data).objectValue else {
+    private static func object(_ bytes: [UInt8], seq: UInt64) throws -> JSONObject {
+        guard let object = try JSONParser.parse(bytes).objectValue else {
             throw EventRecord.Corrupt(seq: seq, reason: "event data is not a JSON object")
         }
-        self.seq = seq
-        self.version = version
-        self.time = time
-        self.type = type
-        self.data = object
-        self.source = source
+        return object
     }
 
     /// The whole event (built from the record when the event was read as one).

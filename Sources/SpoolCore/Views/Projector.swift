@@ -6,5 +6,5 @@
 /// ahead of or behind the log, and a read after an acknowledged append sees it.
 public protocol Projector: Sendable {
     /// Writer thread only.
-    func apply(_ events: [RecordedEvent], in context: WriteContext) throws
+    func apply(_ events: [DecodedEvent], in context: WriteContext) throws
 }

@@ -39,14 +39,11 @@ public final class ViewSet: Projector {
     }
 
     /// Writer thread only.
-    public func apply(_ events: [RecordedEvent], in context: WriteContext) throws {
+    public func apply(_ events: [DecodedEvent], in context: WriteContext) throws {
         guard let last = events.last else { return }
-        let decoded = try events.compactMap { event in
-            ViewKind.allCases.contains { $0.folds(EventType(rawValue: event.type)) } ? try DecodedEvent(event) : nil
-        }
         for view in ViewKind.allCases {
             let tables = StoredViewTables(txn: context.txn, databases: try liveTables(view, in: context.txn))
-            try view.apply(decoded.filter { view.folds($0.type) }, to: tables)
+            try view.apply(events.filter { view.folds($0.type) }, to: tables)
             try context.txn.put(store.checkpoints, view.checkpointKey, BigEndian.bytes(last.seq))
         }
     }
