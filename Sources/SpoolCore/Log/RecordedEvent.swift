@@ -117,8 +117,8 @@ public enum EventRecord {
 
     /// Encodes `event` (its `hash` is ignored) and returns the record bytes and the new hash.
     static func encode(_ event: RecordedEvent) -> (bytes: [UInt8], hash: [UInt8]) {
-        let stream = Array(event.stream.utf8)
-        let type = Array(event.type.utf8)
+        let stream = event.stream.utf8
+        let type = event.type.utf8
         var out = [UInt8]()
         out.reserveCapacity(headerSize + stream.count + type.count + event.metadata.count + event.data.count + 2 * hashSize)
         out.append(formatVersion)

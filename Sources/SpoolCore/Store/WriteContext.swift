@@ -66,7 +66,7 @@ public final class WriteContext {
     func write(_ event: RecordedEvent, data: JSONObject, encoded bytes: [UInt8]) throws {
         let seqKey = BigEndian.bytes(event.seq)
         try txn.put(store.events, seqKey, bytes, flags: .append)
-        try txn.put(store.streams, Array(event.stream.utf8) + [0] + BigEndian.bytes(event.version), seqKey)
+        try txn.put(store.streams, StreamIndex.key(event.stream, version: event.version), seqKey)
         if event.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
         state.headSeq = event.seq
         state.headHash = event.hash
@@ -77,8 +77,7 @@ public final class WriteContext {
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.
     private func earlierAppend(of request: PreparedAppend) throws -> AppendResult? {
-        let ids = request.events.compactMap(\.id)
-        guard !ids.isEmpty else { return nil }
+        guard request.events.contains(where: { $0.id != nil }) else { return nil }
         var earlier: [RecordedEvent] = []
         for (index, proposed) in request.events.enumerated() {
             guard let id = proposed.id, let seqBytes = try txn.get(store.eventIDs, id.bytes),
