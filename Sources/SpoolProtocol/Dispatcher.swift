@@ -104,9 +104,12 @@ public final class Dispatcher: Sendable {
             return .response(Response.failure(id: id, SpoolError(.unknownOp, message)))
         }
         guard session.allows(operation.access) else { return .response(Response.failure(id: id, refusal(of: operation, for: session))) }
-        let fields = FieldReader(object, alreadyRead: ["id", "op"])
+        let fields = FieldReader(object, alreadyRead: Self.envelopeFields)
         return .request(Request(id: id, op: op, fields: fields, session: session), operation)
     }
+
+    /// The members every request may carry, read by `decode` itself.
+    private static let envelopeFields = ["id", "op"]
 
     /// Runs a decoded request and returns its response line.
     public func execute(_ request: Request, _ operation: Operation) async -> [UInt8] {

@@ -24,6 +24,8 @@ public struct AppendRequest: Sendable {
     public var events: [ProposedEvent]
     /// Most events one append may carry.
     public static let maxEvents = 10_000
+    /// Metadata members that must be strings when present.
+    private static let stringMetadata = ["correlation_id", "causation_id"]
 
     public init(stream: String, expectedVersion: ExpectedVersion = .any, events: [ProposedEvent]) {
         self.stream = stream
@@ -50,7 +52,7 @@ public struct AppendRequest: Sendable {
             }
             _ = try EventValidator.validate(type: event.type, data: event.data, stream: stream, index: index)
             var metadata = event.metadata
-            for key in ["correlation_id", "causation_id"] {
+            for key in Self.stringMetadata {
                 if let value = metadata[key], value.stringValue == nil {
                     throw .badRequest("events[\(index)].metadata.\(key): expected a string, got \(value.typeName)")
                 }

@@ -28,7 +28,7 @@ public enum EventValidator {
         guard let eventType = EventType(rawValue: type) else {
             throw .invalidEvent("event \(index): unknown event type '\(type)'")
         }
-        let event = "event \(index) (\(type))"
+        var event: String { "event \(index) (\(type))" }  // for messages only: not built for a valid event
         guard case .object(let object) = data else {
             throw .invalidEvent("\(event): data must be an object, got \(data.typeName)")
         }
