@@ -37,21 +37,21 @@ public enum EventType: String, CaseIterable, Sendable {
     }
 
     /// True for the `User…` types, which live on stream `user-<user_id>`.
-    public var isUserEvent: Bool { streamCategory == "user" }
-
-    /// True for the `Email…` types, which live on stream `email-<user_id>`.
-    public var isEmailEvent: Bool { streamCategory == "email" }
-
-    /// The category of the stream the event must be appended to: `"user"` or `"email"`.
-    public var streamCategory: String {
+    public var isUserEvent: Bool {
         switch self {
         case .userCreated, .userProfileUpdated, .userJoinedSegment, .userLeftSegment,
             .userEmailPreferencesChanged, .userDeleted:
-            "user"
+            true
         case .emailGenerated, .emailSent, .emailBounced, .emailOpened, .emailClicked:
-            "email"
+            false
         }
     }
+
+    /// True for the `Email…` types, which live on stream `email-<user_id>`.
+    public var isEmailEvent: Bool { !isUserEvent }
+
+    /// The category of the stream the event must be appended to: `"user"` or `"email"`.
+    public var streamCategory: String { isUserEvent ? "user" : "email" }
 
     /// The stream an event of this type about `userID` must be appended to, e.g. `user-42`.
     public func stream(userID: String) -> String { "\(streamCategory)-\(userID)" }
