@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import SpoolCore
+import Synchronization
 import XCTest
 
 /// Random histories checked against a model kept by the test itself: for random seqs S the
@@ -98,6 +99,38 @@ final class ViewPropertyTests: XCTestCase {
         let rebuilt = try await e.engine.rebuild()
         XCTAssertEqual(ViewKind.allCases.map { rebuilt[$0] }, before, "a rebuild equals the incremental views")
         XCTAssertTrue(try e.engine.checkViews().allSatisfy(\.matches))
+    }
+
+    /// Hundreds of appends in flight, several to each user, so one commit folds several events
+    /// of a user (users-by-id reads, folds and writes each user once per commit): the
+    /// incremental views still equal a fresh fold of the log.
+    func testCommitsHoldingSeveralEventsOfAUserEqualAFreshFold() async throws {
+        let e = try OpenEngine()
+        defer { e.close() }
+        let largestCommit = Mutex(0)
+        try e.engine.requireWriter().onCommit { summary in largestCommit.withLock { $0 = max($0, summary.events) } }
+        let users = (0..<10).map { "b\($0)" }
+        for user in users { try await e.user(user, "UserCreated", ["email": .string("\(user)@example.com")]) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for round in 0..<40 {
+                for user in users {
+                    group.addTask {
+                        switch round % 4 {
+                        case 0:
+                            try await e.user(
+                                user, "UserProfileUpdated",
+                                ["first_name": .string("n\(round)"), "attributes": ["round": .int(Int64(round))]])
+                        case 1: try await e.user(user, "UserJoinedSegment", ["segment": .string("s\(round % 3)")])
+                        case 2: try await e.user(user, "UserLeftSegment", ["segment": .string("s\(round % 3)")])
+                        default: try await e.user(user, "UserEmailPreferencesChanged", ["marketing": .bool(round % 8 == 3)])
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertGreaterThan(largestCommit.withLock { $0 }, users.count, "some commit held two events of one user")
+        XCTAssertTrue(try e.engine.checkViews().allSatisfy(\.matches), "incremental views equal a fresh fold")
     }
 
     func testOnlineRebuildWhileAppendingLosesNothingAndReadsNeverFail() async throws {
