@@ -5,7 +5,7 @@ import Synchronization
 /// Design: the reader `reserve`s a slot per request (waiting while `capacity` answers are
 /// unsent: back-pressure), requests `fill` their slot whenever they finish, in any order, and
 /// the task whose fill readies the head sends every filled slot at the head at once, as one
-/// buffer: one write and one flush for a whole burst of answers, such as a window of appends
+/// batch: one write and one flush for a whole burst of answers, such as a window of appends
 /// that one commit finished together. One task sends at a time (`sending`); a fill that
 /// readies more answers meanwhile leaves them to that task, which loops until the head is
 /// empty, so `send` sees the batches in request order. Rejected: a writer task woken per
@@ -38,8 +38,9 @@ final class AnswerQueue: Sendable {
         var isDrained: Bool { running == 0 && (failed || finished && slots.isEmpty && !sending) }
     }
 
-    /// Writes one batch out, in call order, and calls `done` with whether it was written.
-    typealias Send = @Sendable (_ batch: [UInt8], _ done: @escaping @Sendable (Bool) -> Void) -> Void
+    /// Writes one batch of answers out, in call order (the answers in their order), and calls
+    /// `done` with whether it was written.
+    typealias Send = @Sendable (_ batch: [[UInt8]], _ done: @escaping @Sendable (Bool) -> Void) -> Void
 
     private let state = Mutex(State())
     let capacity: Int
@@ -87,7 +88,7 @@ final class AnswerQueue: Sendable {
     /// is sending, sends every ready answer at the head, looping while more become ready.
     func fill(_ index: Int, with answer: [UInt8]) {
         var overflow = false
-        var (batch, waiters) = state.withLock { state -> ([UInt8]?, Waiters) in
+        var (batch, waiters) = state.withLock { state -> (Batch?, Waiters) in
             if index >= 0 { state.running -= 1 }
             let offset = index - state.firstIndex
             guard !state.failed, state.slots.indices.contains(offset) else { return (nil, Self.drained(&state)) }
@@ -103,30 +104,33 @@ final class AnswerQueue: Sendable {
         waiters.resume()
         if overflow { return overflowed() }
         while let ready = batch {
-            send(ready) { [self] written in
-                if written { state.withLock { $0.bufferedBytes = max($0.bufferedBytes - ready.count, 0) } } else { fail() }
+            send(ready.answers) { [self] written in
+                if written { state.withLock { $0.bufferedBytes = max($0.bufferedBytes - ready.bytes, 0) } } else { fail() }
             }
             (batch, waiters) = state.withLock { Self.takeBatch(&$0) }
             waiters.resume()
         }
     }
 
-    /// Under the lock: every filled answer at the head, concatenated, marking the caller as the
+    /// Answers taken from the head together, and their size in bytes.
+    private struct Batch {
+        var answers: [[UInt8]]
+        var bytes: Int
+    }
+
+    /// Under the lock: every filled answer at the head, in order, marking the caller as the
     /// sender; nil (and no sender) when the head is not ready. Wakes reservers for the room.
-    private static func takeBatch(_ state: inout State) -> ([UInt8]?, Waiters) {
-        let ready = state.failed ? 0 : state.slots.prefix { $0 != nil }.count
-        guard ready > 0 else {
+    private static func takeBatch(_ state: inout State) -> (Batch?, Waiters) {
+        let answers = state.failed ? [] : state.slots.prefix { $0 != nil }.compactMap { $0 }
+        guard !answers.isEmpty else {
             state.sending = false
             return (nil, drained(&state))
         }
-        var batch: [UInt8] = []
-        batch.reserveCapacity(state.slots[..<ready].reduce(0) { $0 + ($1?.count ?? 0) })
-        for slot in state.slots[..<ready] { batch += slot ?? [] }
-        state.slots.removeFirst(ready)
-        state.firstIndex += ready
+        state.slots.removeFirst(answers.count)
+        state.firstIndex += answers.count
         state.sending = true
         defer { state.readers = [] }
-        return (batch, Waiters(readers: state.readers))
+        return (Batch(answers: answers, bytes: answers.reduce(0) { $0 + $1.count }), Waiters(readers: state.readers))
     }
 
     /// Reader: no more slots will be reserved. Returns once every answer is handed to `send`

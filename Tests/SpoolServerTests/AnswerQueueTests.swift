@@ -9,8 +9,8 @@ final class AnswerQueueTests: XCTestCase {
         let batches = Mutex<[[UInt8]]>([])
         let pending = Mutex<[@Sendable (Bool) -> Void]>([])
 
-        func send(_ batch: [UInt8], _ done: @escaping @Sendable (Bool) -> Void) {
-            batches.withLock { $0.append(batch) }
+        func send(_ batch: [[UInt8]], _ done: @escaping @Sendable (Bool) -> Void) {
+            batches.withLock { $0.append(Array(batch.joined())) }
             pending.withLock { $0.append(done) }
         }
 

@@ -17,7 +17,7 @@ final class SocketWriterTests: XCTestCase {
     private let reports = Reports()
 
     private func send(_ writer: SocketWriter, _ text: String) {
-        writer.send(Array(text.utf8)) { [reports] written in reports.withLock { $0.append(written) } }
+        writer.send([Array(text.utf8)]) { [reports] written in reports.withLock { $0.append(written) } }
     }
 
     private func outbound(_ channel: EmbeddedChannel) throws -> [String] {
