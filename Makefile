@@ -6,13 +6,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: build run test bench clean deps lint
 
-# liblmdb-dev provides lmdb.h and the library; installed here when missing.
+# liblmdb-dev (lmdb.h and the library) and libjemalloc-dev (the allocator spoold links);
+# installed here when missing.
+PACKAGES := liblmdb-dev libjemalloc-dev pkg-config
 deps:
-	@pkg-config --exists lmdb 2>/dev/null || { \
+	@pkg-config --exists lmdb jemalloc 2>/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing liblmdb-dev"; apt-get update -qq && apt-get install -y -qq liblmdb-dev pkg-config >/dev/null; \
+	    echo "installing $(PACKAGES)"; apt-get update -qq && apt-get install -y -qq $(PACKAGES) >/dev/null; \
 	  else \
-	    echo "liblmdb-dev is missing: run  sudo apt-get install -y liblmdb-dev pkg-config"; exit 1; \
+	    echo "system packages are missing: run  sudo apt-get install -y $(PACKAGES)"; exit 1; \
 	  fi; }
 
 build: deps

@@ -23,6 +23,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
         .target(name: "JSON"),
         .target(
             name: "SpoolCore",
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "spoold",
             dependencies: [
-                "SpoolCore", "SpoolProtocol", "SpoolServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CJemalloc", "SpoolCore", "SpoolProtocol", "SpoolServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,13 +68,13 @@ let package = Package(
         .executableTarget(
             name: "spool",
             dependencies: [
-                "JSON", "SpoolCore", "SpoolProtocol", "SpoolClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CJemalloc", "JSON", "SpoolCore", "SpoolProtocol", "SpoolClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "BenchSupport", dependencies: ["JSON"], path: "tools/BenchSupport"),
         .executableTarget(
             name: "spool-bench",
-            dependencies: ["BenchSupport", "SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["BenchSupport", "CJemalloc", "SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "tools/spool-bench"
         ),
         .executableTarget(

@@ -114,8 +114,8 @@ public struct FieldReader: Sendable {
 
     /// Throws `bad_request` for the first field that was never read, listing the known ones.
     public func finish() throws(SpoolError) {
-        guard let unknown = object.keys.first(where: { !read.contains($0) }) else { return }
-        let known = object.keys.isEmpty ? [] : read.sorted().filter { $0 != "id" && $0 != "op" }
+        guard let unknown = object.members.first(where: { !read.contains($0.key) })?.key else { return }
+        let known = read.sorted().filter { $0 != "id" && $0 != "op" }
         let hint = known.isEmpty ? "this takes no fields" : "known fields: \(known.joined(separator: ", "))"
         throw problem(unknown, "unknown field (\(hint))")
     }

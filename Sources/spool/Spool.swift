@@ -1,4 +1,5 @@
 import ArgumentParser
+import CJemalloc  // the allocator spoold uses (see Spoold.swift), for offline rebuilds and verify
 import Foundation
 import SpoolCore
 

@@ -30,6 +30,9 @@ final class TextFormTests: XCTestCase {
         for _ in 0..<100 {
             let id = UUID()
             XCTAssertEqual(id.lowercasedString, id.uuidString.lowercased())
+            XCTAssertEqual(Hex.encode(id.bytes), id.uuidString.lowercased().filter { $0 != "-" }, "bytes in RFC 9562 order")
+            XCTAssertEqual(UUID(bytes: id.bytes), id)
+            XCTAssertEqual(UUID(bytes: id.bytes[...]), id)
         }
         XCTAssertEqual(Hex.encode([0x00, 0x0f, 0xa5, 0xff]), "000fa5ff")
         XCTAssertEqual(Hex.decode("000FA5ff"), [0x00, 0x0f, 0xa5, 0xff])

@@ -1,4 +1,5 @@
 import BenchSupport
+import CJemalloc  // measure the engine with the allocator spoold uses (see Spoold.swift)
 import Foundation
 
 /// `spool-bench`: storage, view, subscription and email benchmarks of Spool, and the child

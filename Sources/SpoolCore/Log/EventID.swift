@@ -10,14 +10,38 @@ extension UUID {
     public static func version7(at time: Timestamp) -> UUID {
         let tail = randomBits.withLock { $0.next() }
         let counter = idCounter.wrappingAdd(1, ordering: .relaxed).newValue
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let ms = UInt64(bitPattern: time.milliseconds)
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> UInt64(40 - 8 * i)) }
-        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: counter >> 8) & 0x0F
-        bytes[7] = UInt8(truncatingIfNeeded: counter)
-        for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: tail >> UInt64(8 * (i - 8))) }
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        return UUID(bytes: bytes)
+        let ms = UInt64(bitPattern: time.milliseconds) & 0xFFFF_FFFF_FFFF
+        let high = ms << 16 | 0x7000 | UInt64(counter & 0x0FFF)
+        let low = 0x8000_0000_0000_0000 | tail & 0x3FFF_FFFF_FFFF_FFFF
+        return UUID(high: high, low: low)
+    }
+
+    /// The UUID whose bytes are `high` then `low`, big-endian.
+    init(high: UInt64, low: UInt64) {
+        func byte(_ word: UInt64, _ index: Int) -> UInt8 { UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * index)) }
+        self.init(
+            uuid: (
+                byte(high, 0), byte(high, 1), byte(high, 2), byte(high, 3), byte(high, 4), byte(high, 5), byte(high, 6),
+                byte(high, 7), byte(low, 0), byte(low, 1), byte(low, 2), byte(low, 3), byte(low, 4), byte(low, 5),
+                byte(low, 6), byte(low, 7)
+            ))
+    }
+
+    /// The first and last 8 bytes, big-endian.
+    var halves: (high: UInt64, low: UInt64) {
+        let u = uuid
+        func word(_ b: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> UInt64 {
+            UInt64(b.0) << 56 | UInt64(b.1) << 48 | UInt64(b.2) << 40 | UInt64(b.3) << 32 | UInt64(b.4) << 24
+                | UInt64(b.5) << 16 | UInt64(b.6) << 8 | UInt64(b.7)
+        }
+        return (word((u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7)), word((u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15)))
+    }
+
+    /// Appends the 16 bytes, in RFC 9562 order, to `out`.
+    public func appendBytes(to out: inout [UInt8]) {
+        let (high, low) = halves
+        BigEndian.append(high, to: &out)
+        BigEndian.append(low, to: &out)
     }
 
     /// The counter of `version7` (its low 12 bits go into each id).
@@ -47,14 +71,20 @@ extension UUID {
 
     /// The UUID made of the first 16 of `bytes` (callers pass exactly 16).
     public init(bytes b: some Collection<UInt8>) {
-        let a = Array(b.prefix(16)) + [UInt8](repeating: 0, count: max(0, 16 - b.count))
-        self.init(uuid: (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]))
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in b.prefix(16).enumerated() {
+            if index < 8 { high |= UInt64(byte) << UInt64(56 - 8 * index) } else { low |= UInt64(byte) << UInt64(120 - 8 * index) }
+        }
+        self.init(high: high, low: low)
     }
 
     /// The 16 bytes, in RFC 9562 order.
     public var bytes: [UInt8] {
-        let u = uuid
-        return [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        appendBytes(to: &out)
+        return out
     }
 
     /// The canonical lower-case text form.

@@ -123,7 +123,7 @@ public enum EventRecord {
         out.reserveCapacity(headerSize + stream.count + type.count + event.metadata.count + event.data.count + 2 * hashSize)
         out.append(formatVersion)
         out.append(event.hasClientID ? 1 : 0)
-        out += event.id.bytes
+        event.id.appendBytes(to: &out)
         BigEndian.append(UInt64(bitPattern: event.time.milliseconds), to: &out)
         BigEndian.append(event.version, to: &out)
         out.append(UInt8(truncatingIfNeeded: stream.count >> 8))
@@ -147,7 +147,10 @@ public enum EventRecord {
         hasher.update(data: previous)
         hasher.update(data: BigEndian.bytes(seq))
         hasher.update(data: body)
-        return Array(hasher.finalize())
+        var hash: [UInt8] = []
+        hash.reserveCapacity(hashSize)
+        hash.append(contentsOf: hasher.finalize())
+        return hash
     }
 
     /// Why a stored record could not be read.

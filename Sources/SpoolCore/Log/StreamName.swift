@@ -7,13 +7,14 @@ public enum StreamName {
 
     /// Nil when `name` is acceptable, else the reason it is not.
     public static func problem(with name: String) -> String? {
-        let bytes = Array(name.utf8)
+        let bytes = name.utf8
         guard !bytes.isEmpty else { return "stream name is empty" }
         guard bytes.count <= maxLength else { return "stream name is longer than \(maxLength) bytes" }
         guard !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
             return "stream name contains a space or control character"
         }
-        guard let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash > 0, dash < bytes.count - 1 else {
+        guard let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash != bytes.startIndex, bytes.index(after: dash) != bytes.endIndex
+        else {
             return "stream name must look like <category>-<id>, e.g. user-42"
         }
         return nil
