@@ -4,10 +4,9 @@ import SpoolCore
 extension Dispatcher {
     static let logOperations: [Operation] = [
         Operation(
-            "append", "appends events to one stream: stream, expected_version, events[{type, id?, data, metadata?}]", access: .role(.write),
-            scheduling: .pipelined
+            "append", "appends events to one stream: stream, expected_version, events[{type, id?, data, metadata?}]", access: .role(.write)
         ) {
-            dispatcher, request, writer in try await dispatcher.append(&request, &writer)
+            dispatcher, request, done in try dispatcher.append(&request, done)
         },
         Operation("read", "reads one stream in version order: stream, from_version (1), limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.read(&request, &writer)
@@ -21,17 +20,23 @@ extension Dispatcher {
 
     /// `append` → `first_seq`, `last_seq`, `version`, `duplicate` (an idempotent retry that
     /// wrote nothing). Answers only once the events are durable.
-    func append(_ request: inout Request, _ writer: inout JSONWriter) async throws {
+    func append(_ request: inout Request, _ done: @escaping @Sendable (Result<Operation.Members, any Error>) -> Void) throws {
         let append = try AppendRequest(fields: &request.fields, maxEvents: limits.maxAppendEvents)
-        let result = try await engine.append(append, actor: request.session.principal)
-        writer.key("first_seq")
-        writer.writeUInt(result.firstSeq)
-        writer.key("last_seq")
-        writer.writeUInt(result.lastSeq)
-        writer.key("version")
-        writer.writeUInt(result.version)
-        writer.key("duplicate")
-        writer.writeBool(result.duplicate)
+        try engine.append(append, actor: request.session.principal) { outcome in
+            done(
+                outcome.map { result in
+                    { writer in
+                        writer.key("first_seq")
+                        writer.writeUInt(result.firstSeq)
+                        writer.key("last_seq")
+                        writer.writeUInt(result.lastSeq)
+                        writer.key("version")
+                        writer.writeUInt(result.version)
+                        writer.key("duplicate")
+                        writer.writeBool(result.duplicate)
+                    }
+                })
+        }
     }
 
     /// `read` → `events` and `next_version` (where the next page starts, null at the stream's

@@ -126,30 +126,54 @@ public final class Dispatcher: Sendable {
             try await requestMetrics.measure(operation.name) { try await operation.run(self, &request, &writer) }
             session = request.session
             return Response.finish(&writer)
-        } catch let error as SpoolError where error.code != .internal {
-            return Response.failure(id: request.id, error)
         } catch {
-            return Response.failure(id: request.id, internalError(error, op: request.op))
+            return failure(of: request, error)
         }
     }
 
-    /// Starts running a decoded request at once, on the calling context, and returns its task;
-    /// `answer` gets the response line when it is done. A `pipelined` op has queued its engine
-    /// work (an append is in the writer's queue) before this returns, so requests started one
-    /// after another reach the writer in that order. Call it from nonisolated code: from an
-    /// actor, the first call into the engine would hop executors and the order would be lost.
-    /// After its first wait the task runs on `executor` (the global pool when nil).
-    @discardableResult
+    /// Starts running a decoded request at once, on the calling context; `answer` gets the
+    /// response line when it is done. A `pipelined` op has queued its engine work (an append
+    /// is in the writer's queue) before this returns, so requests started one after another
+    /// reach the writer in that order; it runs without a task, and `answer` is called on the
+    /// thread that finished it (the writer's, for a committed append). The other ops run in a
+    /// task that runs on `executor` (the global pool when nil) after its first wait. Call it
+    /// from nonisolated code: from an actor, the first call into the engine would hop
+    /// executors and the order would be lost.
     public func start(
         _ request: Request, _ operation: Operation, on executor: (any TaskExecutor)? = nil,
         answer: @escaping @Sendable ([UInt8]) -> Void
-    ) -> Task<Void, Never> {
-        Task.immediate(executorPreference: executor) { answer(await self.execute(request, operation)) }
+    ) {
+        guard let submit = operation.submit else {
+            Task.immediate(executorPreference: executor) { answer(await self.execute(request, operation)) }
+            return
+        }
+        var running = request
+        do {
+            try submit(self, &running) { outcome in answer(self.response(to: request, operation, outcome)) }
+        } catch {
+            answer(response(to: request, operation, .failure(error)))
+        }
     }
 
-    /// `start`, with the response line as the task's value.
-    public func start(_ request: Request, _ operation: Operation) -> Task<[UInt8], Never> {
-        Task.immediate { await self.execute(request, operation) }
+    /// The response line of a request `submit` ran, counted in the metrics.
+    private func response(to request: Request, _ operation: Operation, _ outcome: Result<Operation.Members, any Error>) -> [UInt8] {
+        switch outcome {
+        case .success(let members):
+            requestMetrics.count(operation.name, failure: nil)
+            var writer = Response.beginSuccess(id: request.id)
+            members(&writer)
+            return Response.finish(&writer)
+        case .failure(let error):
+            requestMetrics.count(operation.name, failure: error)
+            return failure(of: request, error)
+        }
+    }
+
+    /// The error line for `request`: a `SpoolError` as it is; an `internal` one, or any other
+    /// error, logged and answered with a generic message.
+    private func failure(of request: Request, _ error: any Error) -> [UInt8] {
+        if let error = error as? SpoolError, error.code != .internal { return Response.failure(id: request.id, error) }
+        return Response.failure(id: request.id, internalError(error, op: request.op))
     }
 
     /// The response to a line longer than the limit (whose bytes were discarded unread).

@@ -29,15 +29,24 @@ public struct RequestMetrics: Sendable {
     /// Runs `body`, the work of one `op` request, and counts it; when it throws, also counts
     /// its error code (`internal` for anything but a `SpoolError`) and rethrows the error.
     public func measure(_ op: String, _ body: () async throws -> Void) async rethrows {
-        defer { requests[op]?.increment() }
         do {
             try await body()
-            if op == "append" { appends.increment() }
+            count(op, failure: nil)
         } catch {
-            let code = (error as? SpoolError)?.code ?? .internal
-            Counter(label: SpoolMetric.requestErrors.rawValue, dimensions: [("op", op), ("code", code.rawValue)], factory: factory)
-                .increment()
+            count(op, failure: error)
             throw error
         }
+    }
+
+    /// Counts one finished `op` request, and `failure`'s code when it failed.
+    public func count(_ op: String, failure: (any Error)?) {
+        requests[op]?.increment()
+        guard let failure else {
+            if op == "append" { appends.increment() }
+            return
+        }
+        let code = (failure as? SpoolError)?.code ?? .internal
+        Counter(label: SpoolMetric.requestErrors.rawValue, dimensions: [("op", op), ("code", code.rawValue)], factory: factory)
+            .increment()
     }
 }

@@ -10,7 +10,7 @@ import SpoolProtocol
 /// first waits until every earlier request of the connection has finished, so it sees their
 /// effects; a `pipelined` op (append) starts at once, while earlier appends are still in the
 /// writer, so a client's window of pipelined appends shares group commits instead of paying a
-/// commit each. An `immediate` op (ack, nack) changes state before it first waits, so nothing
+/// commit each (it runs without a task: the writer answers it after the commit). An `immediate` op (ack, nack) changes state before it first waits, so nothing
 /// after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request
 /// order; the request that readies the head sends every answer ready there in one write. At
 /// most `maxPipelinedRequests` answers are unsent; past that the connection stops reading
@@ -86,7 +86,7 @@ struct Connection {
         defer { deadline?.cancel() }
         var limiter = RequestRateLimiter(
             perSecond: configuration.requestsPerSecond, burst: configuration.requestBurst, nowMilliseconds: Self.milliseconds())
-        var running: [Task<Void, Never>] = []  // pipelined requests since the last sequential one
+        let pipelined = InFlightRequests()
         for try await frame in inbound {
             let slot = await answers.reserve()
             let decoded: Dispatcher.Decoded
@@ -105,12 +105,13 @@ struct Connection {
                 // Its effect is in place once `start` returns; the answer slot bounds how many run.
                 dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
             case .request(let request, let operation) where operation.scheduling == .pipelined:
-                running.append(dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) })
-                // Requests older than the unsent answers are done: this only forgets them.
-                if running.count > configuration.maxPipelinedRequests { await running.removeFirst().value }
+                pipelined.begin()
+                dispatcher.start(request, operation, on: executor) {
+                    answers.fill(slot, with: $0)
+                    pipelined.end()
+                }
             case .request(let request, let operation):
-                for task in running { await task.value }
-                running.removeAll(keepingCapacity: true)
+                await pipelined.idle()
                 answers.fill(slot, with: await dispatcher.execute(request, operation, updating: &session))
                 if session.isAuthenticated, let pending = deadline {
                     pending.cancel()

@@ -132,7 +132,8 @@ final class PipelinedAppendTests: XCTestCase {
         defer { fixture.close() }
         let dispatcher = fixture.dispatcher
         let answers = Mutex<[Int: [UInt8]]>([:])
-        let tasks: [Task<Void, Never>] = (0..<500).map { version in
+        let running = InFlightRequests()
+        for version in 0..<500 {
             let event: JSONValue =
                 version == 0
                 ? ["type": "UserCreated", "data": ["user_id": "o", "email": "o@example.com"]]
@@ -142,9 +143,13 @@ final class PipelinedAppendTests: XCTestCase {
                 preconditionFailure("a valid append decodes")
             }
             XCTAssertEqual(operation.scheduling, .pipelined)
-            return dispatcher.start(request, operation) { bytes in answers.withLock { $0[version] = bytes } }
+            running.begin()
+            dispatcher.start(request, operation) { bytes in
+                answers.withLock { $0[version] = bytes }
+                running.end()
+            }
         }
-        for task in tasks { await task.value }
+        await running.idle()
         for version in 0..<500 {
             let response = try JSONParser.parse(Array((answers.withLock { $0[version] } ?? []).dropLast()))
             XCTAssertEqual(response["version"], .int(Int64(version + 1)), response.jsonString)

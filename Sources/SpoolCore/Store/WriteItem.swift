@@ -7,20 +7,22 @@ class WriteItem {
     func run(_ context: WriteContext) throws {}
     /// Keeps a `SpoolError` the work threw as its result.
     func record(_ error: SpoolError) {}
-    /// Resumes the caller with the kept result; the transaction is durable.
+    /// Hands the caller the kept result; the transaction is durable.
     func complete() {}
-    /// Resumes the caller with `error`.
+    /// Hands the caller `error`.
     func fail(_ error: any Error) {}
 }
 
 final class TypedWriteItem<T: Sendable>: WriteItem {
     private let work: @Sendable (WriteContext) throws -> T
-    private let continuation: CheckedContinuation<T, any Error>
+    private let completion: @Sendable (Result<T, any Error>) -> Void
     private var result: Result<T, any Error>?
 
-    init(weight: Int, work: @escaping @Sendable (WriteContext) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init(
+        weight: Int, work: @escaping @Sendable (WriteContext) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
         self.work = work
-        self.continuation = continuation
+        self.completion = completion
         super.init(weight: weight)
     }
 
@@ -31,9 +33,7 @@ final class TypedWriteItem<T: Sendable>: WriteItem {
 
     override func record(_ error: SpoolError) { result = .failure(error) }
 
-    override func complete() {
-        continuation.resume(with: result ?? .failure(SpoolError(.internal, "write produced no result")))
-    }
+    override func complete() { completion(result ?? .failure(SpoolError(.internal, "write produced no result"))) }
 
-    override func fail(_ error: any Error) { continuation.resume(throwing: error) }
+    override func fail(_ error: any Error) { completion(.failure(error)) }
 }

@@ -53,22 +53,37 @@ public final class Writer: @unchecked Sendable {
     /// `stop`, or `internal`.
     public func submit<T: Sendable>(weight: Int = 1, _ work: @escaping @Sendable (WriteContext) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let item = TypedWriteItem(weight: weight, work: work, continuation: continuation)
-            condition.lock()
-            if stopping {
-                condition.unlock()
-                item.fail(SpoolError(.shuttingDown, "the server is shutting down"))
-                return
-            }
-            queue.append(item)
-            condition.signal()
-            condition.unlock()
+            submit(weight: weight, work) { continuation.resume(with: $0) }
         }
+    }
+
+    /// `submit` without a task: the work is queued when this returns, and `completion` gets
+    /// the same result or error, once, on the writer thread (or on the caller's, for
+    /// `shutting_down`). The batch's other callers wait while it runs: keep it short.
+    public func submit<T: Sendable>(
+        weight: Int = 1, _ work: @escaping @Sendable (WriteContext) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        let item = TypedWriteItem(weight: weight, work: work, completion: completion)
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            item.fail(SpoolError(.shuttingDown, "the server is shutting down"))
+            return
+        }
+        queue.append(item)
+        condition.signal()
+        condition.unlock()
     }
 
     /// Appends events to one stream. See `WriteContext.append` for what can fail.
     public func append(_ request: PreparedAppend) async throws -> AppendResult {
         try await submit(weight: request.events.count) { try $0.append(request) }
+    }
+
+    /// `append` without a task; `completion` as for `submit`.
+    public func append(_ request: PreparedAppend, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
+        submit(weight: request.events.count, { try $0.append(request) }, completion: completion)
     }
 
     /// Finishes the work already submitted, refuses new work, and waits for the thread to end.

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import SpoolCore
 import SpoolProtocol
+import Synchronization
 
 /// A data directory opened in this process, answered by the server's own `Dispatcher`
 /// (over an `InlineExecutor`), so every answer is the JSON a server would send.
@@ -80,22 +81,23 @@ final class LocalBackend: Backend {
     /// each queued in the writer before the next starts; any other op waits for what came
     /// before it.
     func pipeline(_ requests: [JSONObject]) async throws -> [JSONValue] {
-        var answers = [[UInt8]?](repeating: nil, count: requests.count)
-        var running: [(index: Int, task: Task<[UInt8], Never>)] = []
+        let answers = Mutex([[UInt8]?](repeating: nil, count: requests.count))
+        let running = InFlightRequests()
         for (index, request) in requests.enumerated() {
             switch dispatcher.decode(JSONValue.object(request).jsonBytes, session: session) {
             case .response(let response):
-                answers[index] = response
+                answers.withLock { $0[index] = response }
             case .request(let decoded, let operation):
-                if operation.scheduling == .sequential {
-                    for (earlier, task) in running { answers[earlier] = await task.value }
-                    running = []
+                if operation.scheduling == .sequential { await running.idle() }
+                running.begin()
+                dispatcher.start(decoded, operation) { answer in
+                    answers.withLock { $0[index] = answer }
+                    running.end()
                 }
-                running.append((index, dispatcher.start(decoded, operation)))
             }
         }
-        for (index, task) in running { answers[index] = await task.value }
-        return try answers.map { try Self.parse($0 ?? []) }
+        await running.idle()
+        return try answers.withLock { $0 }.map { try Self.parse($0 ?? []) }
     }
 
     func companion() async throws -> any Backend { LocalBackend(sharing: self) }
