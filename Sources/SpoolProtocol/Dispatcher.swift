@@ -8,7 +8,8 @@ import SpoolCore
 /// so the server, tests and tools drive it the same way. A line is first `decode`d
 /// synchronously (JSON, `id`, `op` lookup), then `execute`d; ops write their response straight
 /// into a `JSONWriter`, without building a `JSONValue` tree or using Codable. Blocking engine
-/// reads run on the injected `BlockingExecutor`; appends await the writer. The op table is
+/// reads run on the injected `BlockingExecutor`; an append started with `start` is queued in
+/// the writer and answered by its commit, without a task. The op table is
 /// `Dispatcher.operations`, and `help` prints that same list. Rejected: one `enum` case per op
 /// with a giant `switch` (every new op would touch this file; view ops live in their own).
 ///

@@ -42,8 +42,8 @@ public struct Operation: Sendable {
     public let scheduling: Scheduling
     public let run: Run
     /// How `Dispatcher.start` runs an op made with `submit`, without a task per request (a
-    /// task's creation, hops and teardown were ~10% of the server's CPU per append); nil for
-    /// the others.
+    /// task's creation, hops back to the loop and teardown were a quarter of the server's CPU
+    /// per append); nil for the others.
     public let submit: Submit?
 
     public init(_ name: String, _ summary: String, access: Access, scheduling: Scheduling = .sequential, run: @escaping Run) {
