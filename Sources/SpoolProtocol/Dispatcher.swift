@@ -148,9 +148,9 @@ public final class Dispatcher: Sendable {
             Task.immediate(executorPreference: executor) { answer(await self.execute(request, operation)) }
             return
         }
-        var running = request
+        var submitted = request  // `submit` reads its fields; the answer echoes the request's id
         do {
-            try submit(self, &running) { outcome in answer(self.response(to: request, operation, outcome)) }
+            try submit(self, &submitted) { outcome in answer(self.response(to: request, operation, outcome)) }
         } catch {
             answer(response(to: request, operation, .failure(error)))
         }
