@@ -129,7 +129,9 @@ EOF
 # SERVER_EVENTS (200000 appends per configuration; 20000 at 1 x 1), SERVER_SECONDS (20, cap
 # per configuration), BENCH_BACKLOG (1000000), SERVER_SPOOLD_FLAGS (--no-emails: the email
 # projector off, so both servers do the same work; set it empty to measure spoold as shipped),
-# SERVER_PARTS (which parts to run: "append consume latency").
+# SERVER_PARTS (which parts to run: "append consume latency"; also "compare": SPOOLD_BASELINE,
+# another spoold binary, and SPOOLD alternated COMPARE_ROUNDS times (3) at 64 x 32, a fresh
+# server each run, so that two builds are compared under the same background load).
 section_server() {
     local load=${SPOOL_LOAD:-.build/release/spool-load} spoold=${SPOOLD:-.build/release/spoold}
     local events=${SERVER_EVENTS:-200000} seconds=${SERVER_SECONDS:-20} backlog=${BENCH_BACKLOG:-1000000}
@@ -166,9 +168,13 @@ section_server() {
         done
         server_stop_all
     fi
-
-    server_start_spoold "$spoold" $flags
-    server_start_redis
+    if [[ $parts == *" compare "* ]]; then
+        server_compare "$load" "$spoold" "$events" "$seconds" $flags
+    fi
+    if [[ $parts == *" consume "* || $parts == *" latency "* ]]; then
+        server_start_spoold "$spoold" $flags
+        server_start_redis
+    fi
     if [[ $parts == *" consume "* ]]; then
         title "server: consume a backlog of $backlog events (fetch + ack vs XREADGROUP + XACK), fresh servers"
         load_run "$load" spool-consume --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" --preload "$backlog" --batch 100,1000 --seconds 60
@@ -180,6 +186,7 @@ section_server() {
     fi
     server_stop_all
     trap - EXIT
+    [ -f "$OUT/server.jsonl" ] || return 0  # only the compare part ran; it printed its summary
 
     title "server: summary"
     python3 - "$OUT/server.jsonl" <<'PY'
@@ -206,6 +213,37 @@ if lat:
           + ("" if lat["delivery"] == "push" else " (no subscribe op: a long-polling fetch)"))
 PY
     warn_if_busy "$OUT/server.jsonl"
+}
+
+# The compare part: SPOOLD_BASELINE and spoold $2 alternated at 64 x 32, each run on a fresh
+# server; the JSON lines go to $OUT/server-baseline.jsonl and $OUT/server-current.jsonl.
+server_compare() {
+    local load=$1 current=$2 events=$3 seconds=$4 round name binary
+    shift 4
+    [ -x "${SPOOLD_BASELINE:-}" ] || { echo "bench.sh: SERVER_PARTS=compare needs SPOOLD_BASELINE, another spoold binary" >&2; return 1; }
+    title "server: $SPOOLD_BASELINE (baseline) against $current, alternated at 64 x 32"
+    for round in $(seq "${COMPARE_ROUNDS:-3}"); do
+        for name in baseline current; do
+            binary=$current
+            [ "$name" = baseline ] && binary=$SPOOLD_BASELINE
+            local section=server-$name  # where keep_results puts the JSON lines
+            server_start_spoold "$binary" "$@"
+            load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
+                --connections 64 --window 32 --events "$events" --seconds "$seconds"
+            server_stop_all
+        done
+    done
+    title "server: compare summary"
+    python3 - "$OUT/server-baseline.jsonl" "$OUT/server-current.jsonl" <<'PY'
+import json, sys
+for name, path in zip(("baseline", "current"), sys.argv[1:]):
+    rows = [json.loads(line) for line in open(path)]
+    rates = " · ".join(f"{r['events_per_s']:,}" for r in rows)
+    cpu = " · ".join(f"{r['server_cpu_us_per_event']:.1f}" for r in rows)
+    print(f"{name:8}  events/s {rates}   server CPU us/event {cpu}")
+PY
+    warn_if_busy "$OUT/server-baseline.jsonl"
+    warn_if_busy "$OUT/server-current.jsonl"
 }
 
 # Runs spool-load through keep_results; a run that hangs is stopped after 5 minutes.
