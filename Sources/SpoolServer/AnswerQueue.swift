@@ -3,12 +3,13 @@ import Synchronization
 /// The answers of one connection, kept in request order and sent as soon as the head is ready.
 ///
 /// Design: the reader `reserve`s a slot per request (waiting while `capacity` answers are
-/// unsent: back-pressure), requests `fill` their slot whenever they finish, in any order, and
-/// the task whose fill readies the head sends every filled slot at the head at once, as one
-/// batch: one write and one flush for a whole burst of answers, such as a window of appends
-/// that one commit finished together. One task sends at a time (`sending`); a fill that
-/// readies more answers meanwhile leaves them to that task, which loops until the head is
-/// empty, so `send` sees the batches in request order. Rejected: a writer task woken per
+/// unsent: back-pressure), requests `fill` their slot whenever they finish, in any order and
+/// from any thread (the writer's, for an append), and the caller whose fill readies the head
+/// sends every filled slot at the head at once, as one batch: one write and one flush for a
+/// whole burst of answers, such as a window of appends that one commit finished together. One
+/// caller sends at a time (`sending`); a fill that readies more answers meanwhile leaves them
+/// to that caller, which loops until the head is empty, so `send` sees the batches in request
+/// order. Rejected: a writer task woken per
 /// burst (one more thread hop on every round trip). Owner of its state: the `Mutex` inside.
 ///
 /// Bytes are bounded too: answers filled but not yet written out (batches handed to `send`

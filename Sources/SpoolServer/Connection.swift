@@ -7,11 +7,12 @@ import SpoolProtocol
 /// client is done.
 ///
 /// Design: requests start in the order they arrive. A `sequential` op (reads, admin, `auth`)
-/// first waits until every earlier request of the connection has finished, so it sees their
-/// effects; a `pipelined` op (append) starts at once, while earlier appends are still in the
-/// writer, so a client's window of pipelined appends shares group commits instead of paying a
-/// commit each (it runs without a task: the writer answers it after the commit). An `immediate` op (ack, nack) changes state before it first waits, so nothing
-/// after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request
+/// first waits until every earlier pipelined request of the connection has been answered
+/// (`InFlightRequests`), so it sees their effects; a `pipelined` op (append) starts at once,
+/// while earlier appends are still in the writer, so a client's window of pipelined appends
+/// shares group commits instead of paying a commit each (it runs without a task: the writer
+/// answers it after the commit). An `immediate` op (ack, nack) changes state before it first
+/// waits, so nothing after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request
 /// order; the request that readies the head sends every answer ready there in one write. At
 /// most `maxPipelinedRequests` answers are unsent; past that the connection stops reading
 /// (and TCP pushes back on the client).

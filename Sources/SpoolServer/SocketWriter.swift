@@ -2,8 +2,8 @@ import NIOCore
 import Synchronization
 
 /// Gathers a connection's answer batches and writes them on its event loop once per loop
-/// turn, as one buffer with one flush: the answers of the appends one commit finished, each
-/// resumed as its own job on the loop, leave in one write and one syscall. Batches are
+/// turn, as one buffer with one flush: the answers of the appends one commit finished, sent
+/// one after another from the writer thread, leave in one write and one syscall. Batches are
 /// written in the order `send` is called, from whatever thread calls it; each answer is
 /// copied once, into that buffer.
 /// Rejected: a `write` per batch (a pending-write node and a promise each; their callback
