@@ -3,15 +3,7 @@ import LMDB
 /// Keys of the `streams` database: `stream ‖ 0x00 ‖ version (u64 BE)` → seq (u64 BE).
 /// A stream's entries are adjacent and in version order, so its head is the last key of its range.
 enum StreamIndex {
-    /// Built in one allocation: the writer makes one per event.
-    static func key(_ stream: String, version: UInt64) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(stream.utf8.count + 9)
-        key += stream.utf8
-        key.append(0)
-        BigEndian.append(version, to: &key)
-        return key
-    }
+    static func key(_ stream: String, version: UInt64) -> [UInt8] { NameKey.key(stream, version) }
 
     /// The version of `stream`'s last event, 0 when it has none.
     static func lastVersion(of stream: String, in txn: Transaction, store: Store) throws -> UInt64 {

@@ -28,7 +28,7 @@ struct SubscriptionTables: Sendable {
         dead = try store.environment.openDatabase("sub_dead", create: create)
     }
 
-    static func key(_ name: String, _ seq: UInt64) -> [UInt8] { Array(name.utf8) + [0] + BigEndian.bytes(seq) }
+    static func key(_ name: String, _ seq: UInt64) -> [UInt8] { NameKey.key(name, seq) }
 
     /// Every subscription with its durable state.
     func loadAll(_ txn: Transaction) throws -> [SubscriptionState] {

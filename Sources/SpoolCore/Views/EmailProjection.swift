@@ -38,7 +38,7 @@ enum EmailProjection {
         try tables.put(emails, key, JSONValue.object(row).jsonBytes)
     }
 
-    static func rowKey(user: String, seq: UInt64) -> [UInt8] { Array(user.utf8) + [0] + BigEndian.bytes(seq) }
+    static func rowKey(user: String, seq: UInt64) -> [UInt8] { NameKey.key(user, seq) }
 }
 
 /// The email row as a client sees it, as of a seq.
