@@ -149,7 +149,6 @@ final class EnvironmentTests: XCTestCase {
             }
         }
         XCTAssertEqual(keys.map(ByteKey.init).sorted().map(\.bytes), stored, "ByteKey's order is LMDB's")
-        XCTAssertEqual(ByteKey.sortedByKey(keys.map { ($0, [UInt8($0.count)]) }).map(\.key), stored)
         let byKey = Dictionary(uniqueKeysWithValues: stored.map { (ByteKey($0), $0) })
         XCTAssertEqual(byKey.count, keys.count)
         for key in keys { XCTAssertEqual(byKey[ByteKey(key)], key) }

@@ -12,7 +12,7 @@ public enum ViewChecksum {
         for (index, table) in tables.enumerated() {
             hasher.update(data: BigEndian.bytes(UInt64(index)))
             try txn.scan(table) { key, value in
-                add(key, value, to: &hasher, framed: &framed)
+                add(key[...], value[...], to: &hasher, framed: &framed)
                 return true
             }
         }
@@ -21,18 +21,19 @@ public enum ViewChecksum {
 
     /// The checksum of a view held elsewhere: `entries(index)` gives table `index`'s entries
     /// in key order.
-    static func of(tableCount: Int, entries: (Int) -> [(key: [UInt8], value: [UInt8])]) -> String {
+    static func of(tableCount: Int, entries: (Int) -> PackedEntries) -> String {
         var hasher = SHA256()
         var framed: [UInt8] = []
         for index in 0..<tableCount {
             hasher.update(data: BigEndian.bytes(UInt64(index)))
-            for (key, value) in entries(index) { add(key, value, to: &hasher, framed: &framed) }
+            let table = entries(index)
+            for entry in 0..<table.count { add(table.key(entry), table.value(entry), to: &hasher, framed: &framed) }
         }
         return Hex.encode(Array(hasher.finalize()))
     }
 
     /// Hashes one framed entry; `framed` is scratch space, reused from entry to entry.
-    private static func add(_ key: [UInt8], _ value: [UInt8], to hasher: inout SHA256, framed: inout [UInt8]) {
+    private static func add(_ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, to hasher: inout SHA256, framed: inout [UInt8]) {
         framed.removeAll(keepingCapacity: true)
         BigEndian.append(UInt32(key.count), to: &framed)
         framed += key

@@ -13,7 +13,7 @@ import LMDB
 protocol ViewFold: AnyObject {
     func apply(_ decoded: DecodedEvent) throws
     /// Table `table`'s entries in key order (LMDB's order: bytewise).
-    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])]
+    func sortedEntries(_ table: Int) -> PackedEntries
 }
 
 extension ViewKind {
@@ -36,9 +36,10 @@ final class MemoryUserFold: ViewFold {
         users[userID, default: UserView(userID: userID, createdAt: decoded.time)].fold(decoded)
     }
 
-    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
-        guard table == 0 else { return [] }
-        return ByteKey.sortedByKey(users.map { (Array($0.key.utf8), $0.value.jsonBytes) })
+    func sortedEntries(_ table: Int) -> PackedEntries {
+        var entries = PackedEntries(reservingCapacity: table == 0 ? users.count : 0, byteCount: 0)
+        if table == 0 { for (id, user) in users { entries.append(key: id.utf8, value: user.jsonBytes) } }
+        return entries.sorted()
     }
 }
 
@@ -53,7 +54,7 @@ final class TableFold: ViewFold {
     }
 
     func apply(_ decoded: DecodedEvent) throws { try kind.apply([decoded], to: tables) }
-    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] { tables.sortedEntries(table) }
+    func sortedEntries(_ table: Int) -> PackedEntries { tables.sortedEntries(table) }
 }
 
 /// users-by-segment as one value per user: the segments the user is in (with the seq each was
@@ -86,32 +87,33 @@ final class MemorySegmentFold: ViewFold {
         members[user, default: Member()].apply(decoded, seq: seq)
     }
 
-    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
-        var entries: [(key: [UInt8], value: [UInt8])] = []
+    func sortedEntries(_ table: Int) -> PackedEntries {
+        var entries = PackedEntries()
         switch table {
         case SegmentProjection.members:
             for (user, member) in members {
                 for segment in member.segments {
-                    entries.append((SegmentProjection.memberKey(segment.name, user), BigEndian.bytes(segment.joinedAt)))
+                    entries.append(key: SegmentProjection.memberKey(segment.name, user), value: BigEndian.bytes(segment.joinedAt))
                 }
             }
         case SegmentProjection.counts:
             var counts: [String: UInt64] = [:]
             for member in members.values { for segment in member.segments { counts[segment.name, default: 0] += 1 } }
-            entries = counts.map { (Array($0.key.utf8), BigEndian.bytes($0.value)) }
+            for (segment, count) in counts { entries.append(key: segment.utf8, value: BigEndian.bytes(count)) }
         case SegmentProjection.history:
             for (user, member) in members {
                 for change in member.history {
-                    entries.append((SegmentProjection.historyKey(change.segment, user, change.seq), [change.joined ? 1 : 0]))
+                    entries.append(
+                        key: SegmentProjection.historyKey(change.segment, user, change.seq), value: CollectionOfOne(change.joined ? 1 : 0))
                 }
             }
         case SegmentProjection.userSegments:
             for (user, member) in members where !member.segments.isEmpty {
-                entries.append((Array(user.utf8), Array(member.segments.map(\.name).joined(separator: "\u{0}").utf8)))
+                entries.append(key: user.utf8, value: member.segments.map(\.name).joined(separator: "\u{0}").utf8)
             }
         default:
             break
         }
-        return ByteKey.sortedByKey(entries)
+        return entries.sorted()
     }
 }

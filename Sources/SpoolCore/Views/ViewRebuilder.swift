@@ -47,22 +47,21 @@ public struct ViewRebuilder: Sendable {
         let sorted = replay.sortedTables()
         Self.releaseElsewhere(consume replay)
         let batches = kinds.flatMap { kind in
-            (0..<kind.tables.count).map { (kind, $0, sorted[kind]?[$0] ?? []) }
+            (0..<kind.tables.count).map { (kind, $0, sorted[kind]?[$0] ?? PackedEntries()) }
         }
         let total = UInt64(batches.reduce(0) { $0 + $1.2.count })
         var written: UInt64 = 0
         for (kind, table, entries) in batches {
             for start in stride(from: 0, to: entries.count, by: 50_000) {
-                let chunk = entries[start..<min(entries.count, start + 50_000)]
+                let chunk = start..<min(entries.count, start + 50_000)
                 try await writer.submit(weight: chunk.count / 10) { context in
                     let database = views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn)))[table]
-                    for index in chunk.indices { try context.txn.put(database, chunk[index].key, chunk[index].value, flags: .append) }
+                    try context.txn.put(database, entries, chunk, flags: .append)
                 }
                 written += UInt64(chunk.count)
                 progress(Progress(phase: .writing, done: written, total: total))
             }
         }
-        Self.releaseElsewhere((consume sorted, consume batches))
 
         var through = head
         while true {

@@ -71,48 +71,26 @@ struct ViewReplay: Sendable {
     }
 
     /// Every table of every view, all parts merged, each in key order: `[kind][table]`.
-    /// The parts' tables are sorted on all cores at once.
-    func sortedTables() -> [ViewKind: [[Entry]]] {
+    /// The parts' tables are sorted on all cores at once, then each table's parts merged,
+    /// tables again on all cores.
+    func sortedTables() -> [ViewKind: [PackedEntries]] {
         let parts = self.parts
-        let jobs = parts.indices.flatMap { part in kinds.flatMap { kind in kind.tables.indices.map { (part, kind, $0) } } }
+        let tables = kinds.flatMap { kind in kind.tables.indices.map { (kind, $0) } }
+        let jobs = tables.flatMap { table in parts.indices.map { (table, $0) } }
         let runs = parallelMap(jobs.count) { job in
-            let (part, kind, table) = jobs[job]
-            return parts[part].folds[kind]?.sortedEntries(table) ?? []
+            let ((kind, table), part) = jobs[job]
+            return parts[part].folds[kind]?.sortedEntries(table) ?? PackedEntries()
         }
-        var tables: [ViewKind: [[Entry]]] = [:]
-        for ((_, kind, table), run) in zip(jobs, runs) {
-            if tables[kind] == nil { tables[kind] = Array(repeating: [], count: kind.tables.count) }
-            let merged = tables[kind]?[table] ?? []
-            tables[kind]?[table] = merged.isEmpty ? run : Self.merge(merged, run) { kind.combine(table, $0, $1) }
-        }
-        return tables
-    }
-
-    typealias Entry = (key: [UInt8], value: [UInt8])
-
-    /// Two runs sorted by key, merged; `combine` makes one value of a key found in both.
-    private static func merge(_ a: [Entry], _ b: [Entry], combine: ([UInt8], [UInt8]) -> [UInt8]) -> [Entry] {
-        var merged: [Entry] = []
-        merged.reserveCapacity(a.count + b.count)
-        var i = 0
-        var j = 0
-        while i < a.count, j < b.count {
-            let order = ByteKey.compare(a[i].key, b[j].key)
-            if order < 0 {
-                merged.append(a[i])
-                i += 1
-            } else if order > 0 {
-                merged.append(b[j])
-                j += 1
-            } else {
-                merged.append((a[i].key, combine(a[i].value, b[j].value)))
-                i += 1
-                j += 1
+        let merged = parallelMap(tables.count) { index in
+            let (kind, table) = tables[index]
+            let own = runs[(index * parts.count)..<((index + 1) * parts.count)]
+            return own.dropFirst().reduce(own.first ?? PackedEntries()) { merged, run in
+                PackedEntries.merged(merged, run) { kind.combine(table, Array($0), Array($1)) }
             }
         }
-        merged += a[i...]
-        merged += b[j...]
-        return merged
+        var sorted: [ViewKind: [PackedEntries]] = [:]
+        for ((kind, _), entries) in zip(tables, merged) { sorted[kind, default: []].append(entries) }
+        return sorted
     }
 
     /// Folds events `from … to` as `txn` sees them, calling `apply` for each view that folds
@@ -154,7 +132,7 @@ extension ViewSet {
                 ViewCheck(
                     view: kind, checkpoint: try checkpoint(kind, in: txn), head: now,
                     stored: try ViewChecksum.stored(liveTables(kind, in: txn), in: txn),
-                    fresh: ViewChecksum.of(tableCount: kind.tables.count) { fresh[kind]?[$0] ?? [] })
+                    fresh: ViewChecksum.of(tableCount: kind.tables.count) { fresh[kind]?[$0] ?? PackedEntries() })
             }
         }
     }

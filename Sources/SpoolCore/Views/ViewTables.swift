@@ -35,7 +35,9 @@ public final class MemoryViewTables: ViewTables {
 
     /// Table `table`'s entries in key order (LMDB's order: bytewise). Several tables may be
     /// read at once from different threads.
-    func sortedEntries(_ table: Int) -> [(key: [UInt8], value: [UInt8])] {
-        ByteKey.sortedByKey(tables[table].map { ($0.key.bytes, $0.value) })
+    func sortedEntries(_ table: Int) -> PackedEntries {
+        var entries = PackedEntries()
+        for (key, value) in tables[table] { entries.append(key: key.bytes, value: value) }
+        return entries.sorted()
     }
 }
