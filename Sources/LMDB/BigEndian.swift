@@ -37,6 +37,26 @@ public enum BigEndian {
         return value
     }
 
+    /// The big-endian UInt64 at `offset` of bytes lent by a scan, or nil when fewer than 8
+    /// bytes remain.
+    @inlinable
+    public static func uint64(_ bytes: Span<UInt8>, at offset: Int) -> UInt64? {
+        guard offset >= 0, offset + 8 <= bytes.count else { return nil }
+        var value: UInt64 = 0
+        for i in offset..<offset + 8 { value = value << 8 | UInt64(bytes[i]) }
+        return value
+    }
+
+    /// The big-endian UInt32 at `offset` of bytes lent by a scan, or nil when fewer than 4
+    /// bytes remain.
+    @inlinable
+    public static func uint32(_ bytes: Span<UInt8>, at offset: Int) -> UInt32? {
+        guard offset >= 0, offset + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for i in offset..<offset + 4 { value = value << 8 | UInt32(bytes[i]) }
+        return value
+    }
+
     /// The big-endian UInt32 at `offset`, or nil when fewer than 4 bytes remain.
     @inlinable
     public static func uint32<C: Collection<UInt8>>(_ bytes: C, at offset: Int) -> UInt32? where C.Index == Int {

@@ -27,6 +27,29 @@ public final class Cursor {
         return entry.key == key ? entry : try previous()
     }
 
+    /// Calls `body` with each entry from the first key at or after `start` (or the first),
+    /// in key order, where LMDB holds it, until `body` returns false or the database ends.
+    func walkInPlace(from start: [UInt8]?, _ body: (Span<UInt8>, Span<UInt8>) throws -> Bool) throws {
+        var k = MDB_val()
+        var v = MDB_val()
+        var rc: Int32
+        if let start {
+            rc = start.withUnsafeBytes { keyBytes in
+                k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                return mdb_cursor_get(handle, &k, &v, MDB_SET_RANGE)
+            }
+        } else {
+            rc = mdb_cursor_get(handle, &k, &v, MDB_FIRST)
+        }
+        while rc == MDB_SUCCESS {
+            let key = UnsafeBufferPointer(start: k.mv_data?.assumingMemoryBound(to: UInt8.self), count: k.mv_size)
+            let value = UnsafeBufferPointer(start: v.mv_data?.assumingMemoryBound(to: UInt8.self), count: v.mv_size)
+            guard try body(Span(_unsafeElements: key), Span(_unsafeElements: value)) else { return }
+            rc = mdb_cursor_get(handle, &k, &v, MDB_NEXT)
+        }
+        if rc != MDB_NOTFOUND { try check(rc, "mdb_cursor_get") }
+    }
+
     private func move(_ op: MDB_cursor_op, key: [UInt8]? = nil) throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
         var k = MDB_val()
         var v = MDB_val()

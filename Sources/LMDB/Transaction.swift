@@ -52,6 +52,13 @@ public class Transaction {
         }
     }
 
+    /// Like `scan`, without copying: `body` gets each key and value where LMDB holds them,
+    /// valid only during the call (a `Span` cannot outlive it). For scans that read a few
+    /// bytes of most entries and keep few (copy with `Array(copying:)`).
+    public func scanInPlace(_ db: Database, from start: [UInt8]? = nil, _ body: (Span<UInt8>, Span<UInt8>) throws -> Bool) throws {
+        try withCursor(db) { cursor in try cursor.walkInPlace(from: start, body) }
+    }
+
     /// Like `scan`, in reverse key order, from the last key at or before `start` (or the last key).
     public func scanBackward(_ db: Database, from start: [UInt8]? = nil, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
         try withCursor(db) { cursor in
@@ -118,6 +125,11 @@ public final class WriteTransaction: Transaction {
     public func openDatabase(_ name: String) throws(LMDBError) -> Database {
         try openDatabase(name, flags: UInt32(MDB_CREATE))
     }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes of `span`, copied: kept after the scan that lent them.
+    public init(copying span: Span<UInt8>) { self = span.withUnsafeBufferPointer { Array($0) } }
 }
 
 /// Copies the bytes LMDB points at; they die with the transaction.

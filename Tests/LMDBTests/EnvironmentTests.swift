@@ -84,6 +84,38 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertEqual(exact?.value, [10])
     }
 
+    func testScanInPlaceLendsWhatScanCopies() throws {
+        let env = try open()
+        let db = try env.openDatabase("log")
+        try env.write { txn in
+            for i in UInt64(1)...10 { try txn.put(db, BigEndian.bytes(i * 10), Array(repeating: UInt8(i), count: Int(i))) }
+        }
+        func collect(from start: [UInt8]?, limit: Int) throws -> (copied: [[UInt8]], lent: [[UInt8]], seqs: [UInt64]) {
+            var copied: [[UInt8]] = []
+            var lent: [[UInt8]] = []
+            var seqs: [UInt64] = []
+            try env.read { txn in
+                try txn.scan(db, from: start) { key, value in
+                    copied.append(key + value)
+                    return copied.count < limit
+                }
+                try txn.scanInPlace(db, from: start) { key, value in
+                    lent.append(Array(copying: key) + Array(copying: value))
+                    seqs.append(BigEndian.uint64(key, at: 0) ?? 0)
+                    return lent.count < limit
+                }
+            }
+            return (copied, lent, seqs)
+        }
+        let middle = try collect(from: BigEndian.bytes(35), limit: 3)
+        XCTAssertEqual(middle.seqs, [40, 50, 60])
+        XCTAssertEqual(middle.lent, middle.copied)
+        let all = try collect(from: nil, limit: 100)
+        XCTAssertEqual(all.seqs, (1...10).map { UInt64($0 * 10) })
+        XCTAssertEqual(all.lent, all.copied)
+        XCTAssertEqual(try collect(from: BigEndian.bytes(101), limit: 100).seqs, [])
+    }
+
     func testTinyMapGrowsWithoutTheCallerSeeingAnError() throws {
         let env = try open(mapSize: 1 << 20)
         let db = try env.openDatabase("big")

@@ -32,8 +32,10 @@ public enum EventType: String, CaseIterable, Sendable {
 
     /// The type whose wire name is `utf8`, when Spool knows it. Allocates nothing: a replay
     /// asks this of every record.
-    static func named(utf8 name: ArraySlice<UInt8>) -> EventType? {
-        utf8Names.first { $0.name.count == name.count && $0.name.elementsEqual(name) }?.type
+    static func named(utf8 name: Span<UInt8>) -> EventType? {
+        utf8Names.first { candidate in
+            candidate.name.count == name.count && candidate.name.indices.allSatisfy { candidate.name[$0] == name[$0] }
+        }?.type
     }
 
     /// True for the `User…` types, which live on stream `user-<user_id>`.

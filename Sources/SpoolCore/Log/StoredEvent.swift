@@ -7,54 +7,71 @@ import LMDB
 public struct StoredEvent: Sendable {
     public let seq: UInt64
     private let bytes: [UInt8]
-    /// Where the stream, type, metadata and data end.
-    private let streamEnd: Int
-    private let typeEnd: Int
-    private let metadataEnd: Int
-    private let dataEnd: Int
+    private let layout: Layout
 
     /// Reads the record stored under `seq`. Throws `Corrupt` when its lengths do not add up
     /// or its format is unknown; does not check the hash (see `EventRecord.verifyHash`).
     init(seq: UInt64, _ bytes: [UInt8]) throws(EventRecord.Corrupt) {
-        let header = EventRecord.headerSize
-        let hashes = 2 * EventRecord.hashSize
-        guard bytes.count >= header + hashes else { throw EventRecord.Corrupt(seq: seq, reason: "record too short") }
-        guard bytes[0] == EventRecord.formatVersion else {
-            throw EventRecord.Corrupt(seq: seq, reason: "unknown record format \(bytes[0])")
-        }
+        layout = try Layout(seq: seq, bytes.span)
         self.seq = seq
         self.bytes = bytes
-        streamEnd = header + (Int(bytes[34]) << 8 | Int(bytes[35]))
-        typeEnd = streamEnd + (Int(bytes[36]) << 8 | Int(bytes[37]))
-        metadataEnd = typeEnd + Int(BigEndian.uint32(bytes, at: 38) ?? 0)
-        dataEnd = metadataEnd + Int(BigEndian.uint32(bytes, at: 42) ?? 0)
-        guard dataEnd + hashes == bytes.count else { throw EventRecord.Corrupt(seq: seq, reason: "record lengths do not add up") }
     }
 
-    public var stream: ArraySlice<UInt8> { bytes[EventRecord.headerSize..<streamEnd] }
-    public var type: ArraySlice<UInt8> { bytes[streamEnd..<typeEnd] }
+    /// Where a record's stream, type, metadata and data end.
+    private struct Layout {
+        let streamEnd: Int
+        let typeEnd: Int
+        let metadataEnd: Int
+        let dataEnd: Int
+
+        /// Throws `Corrupt` when the record's lengths do not add up or its format is unknown.
+        init(seq: UInt64, _ bytes: Span<UInt8>) throws(EventRecord.Corrupt) {
+            let header = EventRecord.headerSize
+            let hashes = 2 * EventRecord.hashSize
+            guard bytes.count >= header + hashes else { throw EventRecord.Corrupt(seq: seq, reason: "record too short") }
+            guard bytes[0] == EventRecord.formatVersion else {
+                throw EventRecord.Corrupt(seq: seq, reason: "unknown record format \(bytes[0])")
+            }
+            streamEnd = header + (Int(bytes[34]) << 8 | Int(bytes[35]))
+            typeEnd = streamEnd + (Int(bytes[36]) << 8 | Int(bytes[37]))
+            metadataEnd = typeEnd + Int(BigEndian.uint32(bytes, at: 38) ?? 0)
+            dataEnd = metadataEnd + Int(BigEndian.uint32(bytes, at: 42) ?? 0)
+            guard dataEnd + hashes == bytes.count else { throw EventRecord.Corrupt(seq: seq, reason: "record lengths do not add up") }
+        }
+    }
+
+    public var stream: ArraySlice<UInt8> { bytes[EventRecord.headerSize..<layout.streamEnd] }
+    public var type: ArraySlice<UInt8> { bytes[layout.streamEnd..<layout.typeEnd] }
     /// Canonical JSON object bytes.
-    public var metadata: ArraySlice<UInt8> { bytes[typeEnd..<metadataEnd] }
+    public var metadata: ArraySlice<UInt8> { bytes[layout.typeEnd..<layout.metadataEnd] }
     /// Canonical JSON object bytes.
-    public var data: ArraySlice<UInt8> { bytes[metadataEnd..<dataEnd] }
+    public var data: ArraySlice<UInt8> { bytes[layout.metadataEnd..<layout.dataEnd] }
     /// The 16 bytes of the event id.
     public var id: ArraySlice<UInt8> { bytes[2..<18] }
     public var version: UInt64 { BigEndian.uint64(bytes, at: 26) ?? 0 }
     public var time: Timestamp { Timestamp(milliseconds: Int64(bitPattern: BigEndian.uint64(bytes, at: 18) ?? 0)) }
-    public var previousHash: ArraySlice<UInt8> { bytes[dataEnd..<dataEnd + EventRecord.hashSize] }
-    public var hash: ArraySlice<UInt8> { bytes[(dataEnd + EventRecord.hashSize)...] }
+    public var previousHash: ArraySlice<UInt8> { bytes[layout.dataEnd..<layout.dataEnd + EventRecord.hashSize] }
+    public var hash: ArraySlice<UInt8> { bytes[(layout.dataEnd + EventRecord.hashSize)...] }
 
     /// The type, when Spool knows it.
-    public var eventType: EventType? { EventType.named(utf8: type) }
+    public var eventType: EventType? { EventType.named(utf8: bytes.span.extracting(layout.streamEnd..<layout.typeEnd)) }
 
-    /// Which of `count` parts the event's stream falls in, by an FNV-1a hash of the stream
-    /// name after its category (`user-42` and `email-42` fall in the same part).
-    func streamPartition(of count: Int) -> Int {
-        let stream = self.stream
-        let id = stream.firstIndex(of: UInt8(ascii: "-")).map { stream[($0 + 1)...] } ?? stream
+    /// A record's type and which of `partCount` parts its stream falls in, read where the
+    /// record lies (a replay routes every record by these and copies only those it folds).
+    /// The part is from an FNV-1a hash of the stream name after its category (`user-42` and
+    /// `email-42` fall in the same part). Throws `Corrupt` as `init` does.
+    static func route(seq: UInt64, _ record: Span<UInt8>, partCount: Int) throws(EventRecord.Corrupt) -> (type: EventType?, part: Int) {
+        let layout = try Layout(seq: seq, record)
+        let type = EventType.named(utf8: record.extracting(layout.streamEnd..<layout.typeEnd))
+        guard partCount > 1 else { return (type, 0) }
+        var start = EventRecord.headerSize
+        for index in start..<layout.streamEnd where record[index] == UInt8(ascii: "-") {
+            start = index + 1
+            break
+        }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in id { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int(hash % UInt64(count))
+        for index in start..<layout.streamEnd { hash = (hash ^ UInt64(record[index])) &* 0x100_0000_01b3 }
+        return (type, Int(hash % UInt64(partCount)))
     }
 
     /// The event as values.

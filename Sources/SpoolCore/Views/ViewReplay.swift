@@ -94,22 +94,20 @@ struct ViewReplay: Sendable {
     }
 
     /// Folds events `from … to` as `txn` sees them, calling `apply` for each view that folds
-    /// each event. Events no view cares about are not parsed. With `part` (index, count), only
+    /// each event. Events no view cares about are neither copied nor parsed. With `part` (index, count), only
     /// the events of that part of the users are folded (see the type).
     static func fold(
         _ kinds: [ViewKind], from: UInt64, to: UInt64, in txn: Transaction, store: Store, part: (index: Int, count: Int) = (0, 1),
         apply: (ViewKind, DecodedEvent) throws -> Void
     ) throws {
         guard from <= to else { return }
-        try txn.scan(store.events, from: BigEndian.bytes(from)) { key, value in
+        try txn.scanInPlace(store.events, from: BigEndian.bytes(from)) { key, record in
             guard let seq = BigEndian.uint64(key, at: 0), seq <= to else { return false }
-            let stored = try StoredEvent(seq: seq, value)
-            let mine = part.count == 1 || stored.streamPartition(of: part.count) == part.index
-            guard mine || part.index == 0 else { return true }
-            let type = stored.eventType
+            let (type, recordPart) = try StoredEvent.route(seq: seq, record, partCount: part.count)
+            let mine = recordPart == part.index
             var decoded: DecodedEvent? = nil
             for kind in kinds where kind.folds(type) && (kind.isPartitionedByUser ? mine : part.index == 0) {
-                if decoded == nil { decoded = try DecodedEvent(stored) }
+                if decoded == nil { decoded = try DecodedEvent(StoredEvent(seq: seq, Array(copying: record))) }
                 if let decoded { try apply(kind, decoded) }
             }
             return true
