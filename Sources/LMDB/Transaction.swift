@@ -130,6 +130,9 @@ public final class WriteTransaction: Transaction {
 extension Array where Element == UInt8 {
     /// The bytes of `span`, copied: kept after the scan that lent them.
     public init(copying span: Span<UInt8>) { self = span.withUnsafeBufferPointer { Array($0) } }
+
+    /// Appends the bytes of `span`.
+    public mutating func append(copying span: Span<UInt8>) { span.withUnsafeBufferPointer { append(contentsOf: $0) } }
 }
 
 /// Copies the bytes LMDB points at; they die with the transaction.

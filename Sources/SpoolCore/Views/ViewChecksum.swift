@@ -11,8 +11,8 @@ public enum ViewChecksum {
         var framed: [UInt8] = []
         for (index, table) in tables.enumerated() {
             hasher.update(data: BigEndian.bytes(UInt64(index)))
-            try txn.scan(table) { key, value in
-                add(key[...], value[...], to: &hasher, framed: &framed)
+            try txn.scanInPlace(table) { key, value in
+                add(key, value, to: &hasher, framed: &framed)
                 return true
             }
         }
@@ -27,18 +27,21 @@ public enum ViewChecksum {
         for index in 0..<tableCount {
             hasher.update(data: BigEndian.bytes(UInt64(index)))
             let table = entries(index)
-            for entry in 0..<table.count { add(table.key(entry), table.value(entry), to: &hasher, framed: &framed) }
+            for entry in 0..<table.count {
+                let (key, value) = (table.key(entry), table.value(entry))
+                add(key.span, value.span, to: &hasher, framed: &framed)
+            }
         }
         return Hex.encode(Array(hasher.finalize()))
     }
 
     /// Hashes one framed entry; `framed` is scratch space, reused from entry to entry.
-    private static func add(_ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, to hasher: inout SHA256, framed: inout [UInt8]) {
+    private static func add(_ key: Span<UInt8>, _ value: Span<UInt8>, to hasher: inout SHA256, framed: inout [UInt8]) {
         framed.removeAll(keepingCapacity: true)
         BigEndian.append(UInt32(key.count), to: &framed)
-        framed += key
+        framed.append(copying: key)
         BigEndian.append(UInt32(value.count), to: &framed)
-        framed += value
+        framed.append(copying: value)
         hasher.update(data: framed)
     }
 }
