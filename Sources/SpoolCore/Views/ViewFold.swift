@@ -31,16 +31,24 @@ extension ViewKind {
 
 /// users-by-id as `UserView` values by user id, each folded where it lies.
 final class MemoryUserFold: ViewFold {
-    private var users: [String: UserView] = [:]
+    /// Where each user is in `users`: the dictionary holds small entries, so looking a user up
+    /// and growing the table move 24 bytes, not a whole `UserView`.
+    private var positions: [String: Int] = [:]
+    private var users: [UserView] = []
 
     func apply(_ decoded: DecodedEvent) {
         guard let userID = decoded.userID else { return }
-        users[userID, default: UserView(userID: userID, createdAt: decoded.time)].fold(decoded)
+        let position = positions[userID] ?? users.count
+        if position == users.count {
+            positions[userID] = position
+            users.append(UserView(userID: userID, createdAt: decoded.time))
+        }
+        users[position].fold(decoded)
     }
 
     func sortedEntries(_ table: Int) -> PackedEntries {
         var entries = PackedEntries(reservingCapacity: table == 0 ? users.count : 0, byteCount: 0)
-        if table == 0 { for (id, user) in users { entries.append(key: id.utf8, value: user.jsonBytes) } }
+        if table == 0 { for user in users { entries.append(key: user.userID.utf8, value: user.jsonBytes) } }
         return entries.sorted()
     }
 }
