@@ -31,38 +31,37 @@ public enum BigEndian {
     /// The big-endian UInt64 at `offset`, or nil when fewer than 8 bytes remain.
     @inlinable
     public static func uint64<C: Collection<UInt8>>(_ bytes: C, at offset: Int) -> UInt64? where C.Index == Int {
-        guard offset >= bytes.startIndex, offset + 8 <= bytes.endIndex else { return nil }
-        var value: UInt64 = 0
-        for i in offset..<offset + 8 { value = value << 8 | UInt64(bytes[i]) }
-        return value
+        integer(at: offset, in: bytes.startIndex..<bytes.endIndex) { bytes[$0] }
     }
 
     /// The big-endian UInt64 at `offset` of bytes lent by a scan, or nil when fewer than 8
     /// bytes remain.
     @inlinable
     public static func uint64(_ bytes: Span<UInt8>, at offset: Int) -> UInt64? {
-        guard offset >= 0, offset + 8 <= bytes.count else { return nil }
-        var value: UInt64 = 0
-        for i in offset..<offset + 8 { value = value << 8 | UInt64(bytes[i]) }
-        return value
+        integer(at: offset, in: 0..<bytes.count) { bytes[$0] }
+    }
+
+    /// The big-endian UInt32 at `offset`, or nil when fewer than 4 bytes remain.
+    @inlinable
+    public static func uint32<C: Collection<UInt8>>(_ bytes: C, at offset: Int) -> UInt32? where C.Index == Int {
+        integer(at: offset, in: bytes.startIndex..<bytes.endIndex) { bytes[$0] }
     }
 
     /// The big-endian UInt32 at `offset` of bytes lent by a scan, or nil when fewer than 4
     /// bytes remain.
     @inlinable
     public static func uint32(_ bytes: Span<UInt8>, at offset: Int) -> UInt32? {
-        guard offset >= 0, offset + 4 <= bytes.count else { return nil }
-        var value: UInt32 = 0
-        for i in offset..<offset + 4 { value = value << 8 | UInt32(bytes[i]) }
-        return value
+        integer(at: offset, in: 0..<bytes.count) { bytes[$0] }
     }
 
-    /// The big-endian UInt32 at `offset`, or nil when fewer than 4 bytes remain.
+    /// The big-endian integer whose bytes start at `offset`, reading byte `i` as `byte(i)`;
+    /// nil when it does not fit in `indices`.
     @inlinable
-    public static func uint32<C: Collection<UInt8>>(_ bytes: C, at offset: Int) -> UInt32? where C.Index == Int {
-        guard offset >= bytes.startIndex, offset + 4 <= bytes.endIndex else { return nil }
-        var value: UInt32 = 0
-        for i in offset..<offset + 4 { value = value << 8 | UInt32(bytes[i]) }
+    static func integer<T: FixedWidthInteger>(at offset: Int, in indices: Range<Int>, _ byte: (Int) -> UInt8) -> T? {
+        let size = T.bitWidth / 8
+        guard offset >= indices.lowerBound, offset + size <= indices.upperBound else { return nil }
+        var value: T = 0
+        for i in offset..<offset + size { value = value << 8 | T(byte(i)) }
         return value
     }
 }

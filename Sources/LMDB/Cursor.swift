@@ -32,20 +32,12 @@ public final class Cursor {
     func walkInPlace(from start: [UInt8]?, _ body: (Span<UInt8>, Span<UInt8>) throws -> Bool) throws {
         var k = MDB_val()
         var v = MDB_val()
-        var rc: Int32
-        if let start {
-            rc = start.withUnsafeBytes { keyBytes in
-                k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                return mdb_cursor_get(handle, &k, &v, MDB_SET_RANGE)
-            }
-        } else {
-            rc = mdb_cursor_get(handle, &k, &v, MDB_FIRST)
-        }
+        var rc = get(start == nil ? MDB_FIRST : MDB_SET_RANGE, key: start, &k, &v)
         while rc == MDB_SUCCESS {
             let key = UnsafeBufferPointer(start: k.mv_data?.assumingMemoryBound(to: UInt8.self), count: k.mv_size)
             let value = UnsafeBufferPointer(start: v.mv_data?.assumingMemoryBound(to: UInt8.self), count: v.mv_size)
             guard try body(Span(_unsafeElements: key), Span(_unsafeElements: value)) else { return }
-            rc = mdb_cursor_get(handle, &k, &v, MDB_NEXT)
+            rc = get(MDB_NEXT, key: nil, &k, &v)
         }
         if rc != MDB_NOTFOUND { try check(rc, "mdb_cursor_get") }
     }
@@ -53,17 +45,19 @@ public final class Cursor {
     private func move(_ op: MDB_cursor_op, key: [UInt8]? = nil) throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
         var k = MDB_val()
         var v = MDB_val()
-        let rc: Int32
-        if let key {
-            rc = key.withUnsafeBytes { keyBytes in
-                k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                return mdb_cursor_get(handle, &k, &v, op)
-            }
-        } else {
-            rc = mdb_cursor_get(handle, &k, &v, op)
-        }
+        let rc = get(op, key: key, &k, &v)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "mdb_cursor_get")
         return (copy(k), copy(v))
+    }
+
+    /// `mdb_cursor_get` with `op`, from `key` when given; `k` and `v` then point at the entry
+    /// it lands on, in LMDB's memory.
+    private func get(_ op: MDB_cursor_op, key: [UInt8]?, _ k: inout MDB_val, _ v: inout MDB_val) -> Int32 {
+        guard let key else { return mdb_cursor_get(handle, &k, &v, op) }
+        return key.withUnsafeBytes { keyBytes in
+            k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            return mdb_cursor_get(handle, &k, &v, op)
+        }
     }
 }
