@@ -23,6 +23,15 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(reserveCapacity)
     }
 
+    /// Runs `body` with a writer whose output goes on the end of `bytes` (moved into the
+    /// writer and back, not copied).
+    public static func appending(to bytes: inout [UInt8], _ body: (inout JSONWriter) -> Void) {
+        var writer = JSONWriter()
+        swap(&writer.bytes, &bytes)
+        body(&writer)
+        swap(&writer.bytes, &bytes)
+    }
+
     /// The output decoded as a `String` (always valid UTF-8).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 

@@ -28,13 +28,23 @@ public struct PackedEntries: Sendable {
         bounds.append(bytes.count)
     }
 
+    /// Appends an entry that `writeKey` and then `writeValue` append to the buffer, so a key
+    /// made of parts, or a value written by a serializer, is not first built apart.
+    @inlinable
+    public mutating func append(key writeKey: (inout [UInt8]) -> Void, value writeValue: (inout [UInt8]) -> Void) {
+        writeKey(&bytes)
+        bounds.append(bytes.count)
+        writeValue(&bytes)
+        bounds.append(bytes.count)
+    }
+
     public func key(_ index: Int) -> ArraySlice<UInt8> { bytes[bounds[2 * index]..<bounds[2 * index + 1]] }
     public func value(_ index: Int) -> ArraySlice<UInt8> { bytes[bounds[2 * index + 1]..<bounds[2 * index + 2]] }
 
-    /// The entries in key order (LMDB's default: bytewise, a prefix first). Sorts each key's
-    /// first 16 bytes held as two integers, so only keys whose first 16 bytes tie are
-    /// compared in full. Keys are expected to be distinct; equal keys keep no set order.
-    public func sorted() -> PackedEntries {
+    /// The entries' indexes in key order (LMDB's default: bytewise, a prefix first), for
+    /// `merged`. Sorts each key's first 16 bytes held as two integers, so only keys whose
+    /// first 16 bytes tie are compared in full. Equal keys keep no set order.
+    public func sortedOrder() -> [Int] {
         bytes.withUnsafeBytes { raw in
             let key = { (index: Int) in UnsafeRawBufferPointer(rebasing: raw[bounds[2 * index]..<bounds[2 * index + 1]]) }
             var slots = (0..<count).map { index in
@@ -52,40 +62,52 @@ public struct PackedEntries: Sendable {
                 if a.low != b.low { return a.low < b.low }
                 return ByteKey.compare(key(a.index), key(b.index)) < 0
             }
-            var sorted = PackedEntries(reservingCapacity: count, byteCount: bytes.count)
-            for slot in slots { sorted.append(entry: slot.index, of: raw, bounds: bounds) }
-            return sorted
+            return slots.map(\.index)
         }
     }
 
-    /// `a` and `b`, each in key order, as one in key order; `combine` makes the one value of
-    /// a key found in both.
+    /// Sorted runs, each entries with their `sortedOrder()`, as one packing in key order,
+    /// copying each entry once; `combine` makes the one value of a key that two runs hold
+    /// (earlier run first). Entries of one run with equal keys are all kept.
     public static func merged(
-        _ a: PackedEntries, _ b: PackedEntries, combine: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> [UInt8]
+        _ runs: [(entries: PackedEntries, order: [Int])], combine: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> [UInt8]
     ) -> PackedEntries {
-        var merged = PackedEntries(reservingCapacity: a.count + b.count, byteCount: a.bytes.count + b.bytes.count)
-        a.bytes.withUnsafeBytes { left in
-            b.bytes.withUnsafeBytes { right in
+        guard let first = runs.first else { return PackedEntries() }
+        var merged = merge(first, runs.count > 1 ? runs[1] : (PackedEntries(), []), combine: combine)
+        for run in runs.dropFirst(2) { merged = merge((merged, Array(0..<merged.count)), run, combine: combine) }
+        return merged
+    }
+
+    /// Two sorted runs merged into a new packing.
+    private static func merge(
+        _ a: (entries: PackedEntries, order: [Int]), _ b: (entries: PackedEntries, order: [Int]),
+        combine: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> [UInt8]
+    ) -> PackedEntries {
+        let (left, right) = (a.entries, b.entries)
+        var merged = PackedEntries(reservingCapacity: left.count + right.count, byteCount: left.bytes.count + right.bytes.count)
+        left.bytes.withUnsafeBytes { leftBytes in
+            right.bytes.withUnsafeBytes { rightBytes in
                 var i = 0
                 var j = 0
-                while i < a.count, j < b.count {
+                while i < a.order.count, j < b.order.count {
+                    let (x, y) = (a.order[i], b.order[j])
                     let order = ByteKey.compare(
-                        UnsafeRawBufferPointer(rebasing: left[a.bounds[2 * i]..<a.bounds[2 * i + 1]]),
-                        UnsafeRawBufferPointer(rebasing: right[b.bounds[2 * j]..<b.bounds[2 * j + 1]]))
+                        UnsafeRawBufferPointer(rebasing: leftBytes[left.bounds[2 * x]..<left.bounds[2 * x + 1]]),
+                        UnsafeRawBufferPointer(rebasing: rightBytes[right.bounds[2 * y]..<right.bounds[2 * y + 1]]))
                     if order < 0 {
-                        merged.append(entry: i, of: left, bounds: a.bounds)
+                        merged.append(entry: x, of: leftBytes, bounds: left.bounds)
                         i += 1
                     } else if order > 0 {
-                        merged.append(entry: j, of: right, bounds: b.bounds)
+                        merged.append(entry: y, of: rightBytes, bounds: right.bounds)
                         j += 1
                     } else {
-                        merged.append(key: a.key(i), value: combine(a.value(i), b.value(j)))
+                        merged.append(key: left.key(x), value: combine(left.value(x), right.value(y)))
                         i += 1
                         j += 1
                     }
                 }
-                for index in i..<a.count { merged.append(entry: index, of: left, bounds: a.bounds) }
-                for index in j..<b.count { merged.append(entry: index, of: right, bounds: b.bounds) }
+                for index in a.order[i...] { merged.append(entry: index, of: leftBytes, bounds: left.bounds) }
+                for index in b.order[j...] { merged.append(entry: index, of: rightBytes, bounds: right.bounds) }
             }
         }
         return merged

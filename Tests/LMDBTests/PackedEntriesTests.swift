@@ -32,7 +32,7 @@ final class PackedEntriesTests: XCTestCase {
     func testSortedIsLMDBOrderAndAppendsInOneBulkPut() throws {
         let keys = randomKeys(3000).filter { !$0.isEmpty }
         let entries = packed(keys.shuffled().map { ($0, Array(repeating: UInt8($0.count), count: $0.count % 5)) })
-        let sorted = entries.sorted()
+        let sorted = PackedEntries.merged([(entries, entries.sortedOrder())]) { _, _ in [] }
         XCTAssertEqual(sorted.count, keys.count)
         XCTAssertEqual(pairs(sorted), pairs(entries), "sorting keeps each value with its key")
 
@@ -69,16 +69,21 @@ final class PackedEntriesTests: XCTestCase {
         let shared = randomKeys(300, salt: 1)
         let left = Array(randomKeys(1200, salt: 2).union(shared))
         let right = Array(randomKeys(800, salt: 3).union(shared))
-        let a = packed(left.map { ($0, [1]) }).sorted()
-        let b = packed(right.map { ($0, [2]) }).sorted()
-        let merged = PackedEntries.merged(a, b) { Array($0) + Array($1) }
+        let third = Array(randomKeys(500, salt: 4).union(shared))
+        let runs = [(left, UInt8(1)), (right, 2), (third, 3)].map { keys, mark in
+            let entries = packed(keys.map { ($0, [mark]) })
+            return (entries: entries, order: entries.sortedOrder())
+        }
+        let merged = PackedEntries.merged(runs) { Array($0) + Array($1) }
 
         var expected: [[UInt8]: [UInt8]] = [:]
-        for key in left { expected[key, default: []] += [1] }
-        for key in right { expected[key, default: []] += [2] }
+        for (keys, mark) in [(left, UInt8(1)), (right, 2), (third, 3)] {
+            for key in keys { expected[key, default: []] += [mark] }
+        }
         XCTAssertEqual(pairs(merged), expected)
         let keys = (0..<merged.count).map { Array(merged.key($0)) }
         XCTAssertEqual(keys, expected.keys.sorted { $0.lexicographicallyPrecedes($1) })
-        XCTAssertEqual(PackedEntries.merged(a, PackedEntries()) { _, _ in [] }.count, a.count)
+        XCTAssertEqual(PackedEntries.merged([runs[0], (PackedEntries(), [])]) { _, _ in [] }.count, left.count)
+        XCTAssertEqual(pairs(PackedEntries.merged([runs[1]]) { _, _ in [] }), pairs(runs[1].entries), "one run: reordered only")
     }
 }

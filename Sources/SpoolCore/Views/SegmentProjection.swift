@@ -57,24 +57,32 @@ enum SegmentProjection {
         }
     }
 
-    static func memberKey(_ segment: String, _ user: String) -> [UInt8] { key(segment, user, room: 0) }
-
-    static func historyKey(_ segment: String, _ user: String, _ seq: UInt64) -> [UInt8] {
-        var key = key(segment, user, room: 9)
-        key.append(0)
-        BigEndian.append(seq, to: &key)
+    /// `segment ‖ 0x00 ‖ user`, in one allocation (a replay makes hundreds of thousands).
+    static func memberKey(_ segment: String, _ user: String) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(segment.utf8.count + 1 + user.utf8.count)
+        appendMemberKey(segment, user, to: &key)
         return key
     }
 
-    /// `segment ‖ 0x00 ‖ user` in one allocation with `room` bytes to spare (a replay makes
-    /// hundreds of thousands of these).
-    private static func key(_ segment: String, _ user: String, room: Int) -> [UInt8] {
+    /// `segment ‖ 0x00 ‖ user ‖ 0x00 ‖ seq (u64 BE)`, in one allocation.
+    static func historyKey(_ segment: String, _ user: String, _ seq: UInt64) -> [UInt8] {
         var key: [UInt8] = []
-        key.reserveCapacity(segment.utf8.count + 1 + user.utf8.count + room)
+        key.reserveCapacity(segment.utf8.count + 1 + user.utf8.count + 9)
+        appendHistoryKey(segment, user, seq, to: &key)
+        return key
+    }
+
+    static func appendMemberKey(_ segment: String, _ user: String, to key: inout [UInt8]) {
         key += segment.utf8
         key.append(0)
         key += user.utf8
-        return key
+    }
+
+    static func appendHistoryKey(_ segment: String, _ user: String, _ seq: UInt64, to key: inout [UInt8]) {
+        appendMemberKey(segment, user, to: &key)
+        key.append(0)
+        BigEndian.append(seq, to: &key)
     }
 
     private static func join(_ segment: String, user: String, seq: UInt64, _ tables: some ViewTables) throws {

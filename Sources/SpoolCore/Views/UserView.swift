@@ -84,6 +84,12 @@ public struct UserView: Sendable, Equatable {
     /// serializes every user).
     public var jsonBytes: [UInt8] {
         var writer = JSONWriter(reserveCapacity: 256)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Writes `jsonBytes` with `writer`.
+    public func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key(Keys.userID)
         writer.writeString(userID)
@@ -110,7 +116,6 @@ public struct UserView: Sendable, Equatable {
         writer.key(Keys.lastSeq)
         writer.writeUInt(lastSeq)
         writer.endObject()
-        return writer.bytes
     }
 
     /// The member names of `U`, encoded once.

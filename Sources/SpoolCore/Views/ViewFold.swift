@@ -1,3 +1,4 @@
+import JSON
 import LMDB
 
 /// One view folded in memory by a replay, read out at the end as sorted tables.
@@ -11,11 +12,13 @@ import LMDB
 /// element at a time, and walked again for the history table). The last two share their rules with the
 /// inline fold (`UserView.fold`, `SegmentProjection.changes`), and the view check of verify
 /// and the property tests compare a replay with the inline fold.
-/// Once folding is done, `sortedEntries` may be called from several threads at once.
+/// Once folding is done, `entries` may be called from several threads at once.
 protocol ViewFold: AnyObject {
     func apply(_ decoded: DecodedEvent) throws
-    /// Table `table`'s entries in key order (LMDB's order: bytewise).
-    func sortedEntries(_ table: Int) -> PackedEntries
+    /// Table `table`'s entries, in no set order.
+    func entries(_ table: Int) -> PackedEntries
+    /// How many entries `entries(table)` holds, without making them.
+    func entryCount(_ table: Int) -> Int
 }
 
 extension ViewKind {
@@ -46,11 +49,17 @@ final class MemoryUserFold: ViewFold {
         users[position].fold(decoded)
     }
 
-    func sortedEntries(_ table: Int) -> PackedEntries {
-        var entries = PackedEntries(reservingCapacity: table == 0 ? users.count : 0, byteCount: 0)
-        if table == 0 { for user in users { entries.append(key: user.userID.utf8, value: user.jsonBytes) } }
-        return entries.sorted()
+    /// Each user's JSON is written straight into the packed buffer.
+    func entries(_ table: Int) -> PackedEntries {
+        guard table == 0 else { return PackedEntries() }
+        var entries = PackedEntries(reservingCapacity: users.count, byteCount: users.count * 320)
+        for user in users {
+            entries.append(key: { $0 += user.userID.utf8 }, value: { bytes in JSONWriter.appending(to: &bytes) { user.write(to: &$0) } })
+        }
+        return entries
     }
+
+    func entryCount(_ table: Int) -> Int { table == 0 ? users.count : 0 }
 }
 
 /// A view's projector over tables held in memory.
@@ -64,7 +73,8 @@ final class TableFold: ViewFold {
     }
 
     func apply(_ decoded: DecodedEvent) throws { try kind.apply([decoded], to: tables) }
-    func sortedEntries(_ table: Int) -> PackedEntries { tables.sortedEntries(table) }
+    func entries(_ table: Int) -> PackedEntries { tables.entries(table) }
+    func entryCount(_ table: Int) -> Int { tables.count(table) }
 }
 
 /// users-by-segment as each user's segments (with the seq each was joined at) and one list of
@@ -95,13 +105,15 @@ final class MemorySegmentFold: ViewFold {
         }
     }
 
-    func sortedEntries(_ table: Int) -> PackedEntries {
+    func entries(_ table: Int) -> PackedEntries {
         var entries = PackedEntries()
         switch table {
         case SegmentProjection.members:
             for (user, segments) in members {
                 for segment in segments {
-                    entries.append(key: SegmentProjection.memberKey(segment.name, user), value: BigEndian.bytes(segment.joinedAt))
+                    entries.append(
+                        key: { SegmentProjection.appendMemberKey(segment.name, user, to: &$0) },
+                        value: { BigEndian.append(segment.joinedAt, to: &$0) })
                 }
             }
         case SegmentProjection.counts:
@@ -111,8 +123,8 @@ final class MemorySegmentFold: ViewFold {
         case SegmentProjection.history:
             for change in history {
                 entries.append(
-                    key: SegmentProjection.historyKey(change.segment, change.user, change.seq),
-                    value: CollectionOfOne(change.joined ? 1 : 0))
+                    key: { SegmentProjection.appendHistoryKey(change.segment, change.user, change.seq, to: &$0) },
+                    value: { $0.append(change.joined ? 1 : 0) })
             }
         case SegmentProjection.userSegments:
             for (user, segments) in members where !segments.isEmpty {
@@ -121,6 +133,16 @@ final class MemorySegmentFold: ViewFold {
         default:
             break
         }
-        return entries.sorted()
+        return entries
+    }
+
+    func entryCount(_ table: Int) -> Int {
+        switch table {
+        case SegmentProjection.members: members.values.reduce(0) { $0 + $1.count }
+        case SegmentProjection.counts: Set(members.values.lazy.flatMap { $0.lazy.map(\.name) }).count
+        case SegmentProjection.history: history.count
+        case SegmentProjection.userSegments: members.values.count { !$0.isEmpty }
+        default: 0
+        }
     }
 }

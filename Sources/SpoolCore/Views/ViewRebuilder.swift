@@ -1,18 +1,22 @@
 import Dispatch
 import LMDB
+import Synchronization
 
 /// Rebuilds views by replaying the log into their spare slot, online.
 ///
 /// 1. Replay seqs 1…H (H = the head when it starts) into memory, in bounded read
 ///    transactions, while the live slot keeps serving and taking inline updates.
 /// 2. Clear the spare slot and write the folded tables into it in key order (`MDB_APPEND`,
-///    no page splits), in writer transactions of bounded size.
+///    no page splits), in writer transactions of bounded size, each table as soon as it is
+///    sorted, while the others are sorted on the other cores.
 /// 3. Catch the spare slot up with events appended meanwhile, a bounded chunk per writer
 ///    transaction; the transaction that reaches the head also switches the live slot and
 ///    clears the old one. Readers see either the old or the new view, never a mix.
 /// Rejected: replaying straight into LMDB (a random-key put per event; ~10× slower), and
 /// dropping databases (a reader could hold a handle being closed).
-/// The fold is held in memory: about the size of the views themselves.
+/// The fold is held in memory: about the size of the views themselves. The checksums returned
+/// are of the tables in memory when nothing was caught up (they are then what went live),
+/// else read back from LMDB.
 public struct ViewRebuilder: Sendable {
     let store: Store
     let views: ViewSet
@@ -44,24 +48,8 @@ public struct ViewRebuilder: Sendable {
                 for table in views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn))) { try context.txn.clear(table) }
             }
         }
-        let sorted = replay.sortedTables()
-        Self.releaseElsewhere(consume replay)
-        let batches = kinds.flatMap { kind in
-            (0..<kind.tables.count).map { (kind, $0, sorted[kind]?[$0] ?? PackedEntries()) }
-        }
-        let total = UInt64(batches.reduce(0) { $0 + $1.2.count })
-        var written: UInt64 = 0
-        for (kind, table, entries) in batches {
-            for start in stride(from: 0, to: entries.count, by: 50_000) {
-                let chunk = start..<min(entries.count, start + 50_000)
-                try await writer.submit(weight: chunk.count / 10) { context in
-                    let database = views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn)))[table]
-                    try context.txn.put(database, entries, chunk, flags: .append)
-                }
-                written += UInt64(chunk.count)
-                progress(Progress(phase: .writing, done: written, total: total))
-            }
-        }
+        let total = kinds.reduce(0) { sum, kind in kind.tables.indices.reduce(sum) { $0 + replay.entryCount(kind, table: $1) } }
+        let checksumsOfWritten = try await write(sortedBy: consume replay, kinds, total: UInt64(total), progress: progress)
 
         var through = head
         while true {
@@ -73,6 +61,7 @@ public struct ViewRebuilder: Sendable {
             progress(Progress(phase: switched ? .done : .catchingUp, done: reached, total: committed))
             if switched { break }
         }
+        if through == head { return checksumsOfWritten }  // the spare slots went live as written
         // One thread and read transaction per view: each checksum is of its view right after
         // the switch (or after the inline updates that followed it).
         let checksums = try parallelMap(kinds.count) { index in
@@ -81,10 +70,70 @@ public struct ViewRebuilder: Sendable {
         return Dictionary(uniqueKeysWithValues: zip(kinds, checksums))
     }
 
-    /// Drops this reference to `value` on another thread: a fold's tables are hundreds of
-    /// thousands of small arrays, and freeing them is work the rebuild need not wait for.
-    private static func releaseElsewhere(_ value: some Sendable) {
-        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(value) {} }
+    /// Writes the tables of `replay` into the spare slots, in writer transactions of bounded
+    /// size, each table queued to the writer by the thread that sorted it, as soon as it is
+    /// sorted (no task in between: with every core sorting, a task waits for a thread while
+    /// the writer idles). Returns each view's checksum, computed from its tables in memory
+    /// once it has them all. The fold is freed in the background.
+    private func write(
+        sortedBy replay: consuming ViewReplay, _ kinds: [ViewKind], total: UInt64, progress: @escaping @Sendable (Progress) -> Void
+    ) async throws -> [ViewKind: String] {
+        let folded = replay
+        let state = Mutex(WriteState())
+        let (views, writer) = (self.views, self.writer)
+        let pending = DispatchGroup()
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                folded.sortTables { sorted in
+                    let (kind, table, entries) = (sorted.kind, sorted.table, sorted.entries)
+                    for start in stride(from: 0, to: entries.count, by: 50_000) {
+                        let chunk = start..<min(entries.count, start + 50_000)
+                        pending.enter()
+                        writer.submit(weight: chunk.count / 10) { context in
+                            let database = views.tables(kind, slot: 1 - (try views.liveSlot(kind, in: context.txn)))[table]
+                            try context.txn.put(database, entries, chunk, flags: .append)
+                        } completion: { result in
+                            let written = state.withLock { $0.record(result.map { chunk.count }) }
+                            progress(Progress(phase: .writing, done: written, total: max(total, written)))
+                            pending.leave()
+                        }
+                    }
+                    guard let all = state.withLock({ $0.add(entries, table: table, of: kind) }) else { return }
+                    let checksum = ViewChecksum.of(tableCount: all.count) { all[$0] ?? PackedEntries() }
+                    state.withLock { $0.checksums[kind] = checksum }
+                }
+                pending.notify(queue: .global()) { finished.resume() }
+            }
+        }
+        let (written, failure, checksums) = state.withLock { ($0.written, $0.failure, $0.checksums) }
+        if let failure { throw failure }
+        progress(Progress(phase: .writing, done: written, total: written))
+        return checksums
+    }
+
+    /// What `write` has done so far, shared by the sorting threads and the writer's callbacks.
+    private struct WriteState {
+        var written: UInt64 = 0
+        var failure: (any Error)?
+        var tables: [ViewKind: [Int: PackedEntries]] = [:]
+        var checksums: [ViewKind: String] = [:]
+
+        /// Counts a chunk written, or keeps the first failure; returns the entries written.
+        mutating func record(_ result: Result<Int, any Error>) -> UInt64 {
+            switch result {
+            case .success(let count): written += UInt64(count)
+            case .failure(let error): failure = failure ?? error
+            }
+            return written
+        }
+
+        /// Keeps `entries` until `kind` has all its tables, then hands them over.
+        mutating func add(_ entries: PackedEntries, table: Int, of kind: ViewKind) -> [Int: PackedEntries]? {
+            tables[kind, default: [:]][table] = entries
+            guard let all = tables[kind], all.count == kind.tables.count else { return nil }
+            tables[kind] = nil
+            return all
+        }
     }
 
     /// Writer thread only. Folds up to one chunk of events after `from` into the spare slots;

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// Folds a range of the log into views held in memory, reading in bounded transactions.
 /// Shared by rebuild (which then writes the result out) and by the view check of verify
@@ -70,27 +71,53 @@ struct ViewReplay: Sendable {
         }
     }
 
+    /// One table of one view, all parts merged, in key order.
+    struct SortedTable: Sendable {
+        let kind: ViewKind
+        let table: Int
+        let entries: PackedEntries
+    }
+
     /// Every table of every view, all parts merged, each in key order: `[kind][table]`.
-    /// The parts' tables are sorted on all cores at once, then each table's parts merged,
-    /// tables again on all cores.
     func sortedTables() -> [ViewKind: [PackedEntries]] {
+        let sorted = Mutex(
+            Dictionary(uniqueKeysWithValues: kinds.map { ($0, [PackedEntries](repeating: PackedEntries(), count: $0.tables.count)) }))
+        sortTables { table in sorted.withLock { $0[table.kind]?[table.table] = table.entries } }
+        return sorted.withLock { $0 }
+    }
+
+    /// Sorts every part's tables on all cores, and merges each table's parts (copying each
+    /// entry once, into its place) as soon as its last part is sorted, then calls `deliver`
+    /// with it, from that thread. Returns when all are delivered. The largest tables go
+    /// first: a rebuild writes each table as it comes, and the writer, one thread, is then
+    /// busy while the rest are sorted.
+    func sortTables(deliver: @Sendable (SortedTable) -> Void) {
         let parts = self.parts
-        let tables = kinds.flatMap { kind in kind.tables.indices.map { (kind, $0) } }
-        let jobs = tables.flatMap { table in parts.indices.map { (table, $0) } }
-        let runs = parallelMap(jobs.count) { job in
-            let ((kind, table), part) = jobs[job]
-            return parts[part].folds[kind]?.sortedEntries(table) ?? PackedEntries()
-        }
-        let merged = parallelMap(tables.count) { index in
-            let (kind, table) = tables[index]
-            let own = runs[(index * parts.count)..<((index + 1) * parts.count)]
-            return own.dropFirst().reduce(own.first ?? PackedEntries()) { merged, run in
-                PackedEntries.merged(merged, run) { kind.combine(table, Array($0), Array($1)) }
+        let tables = kinds.flatMap { kind in kind.tables.indices.map { (kind: kind, table: $0, size: entryCount(kind, table: $0)) } }
+            .sorted { $0.size > $1.size }
+        let runs = Mutex<[Int: [Int: SortedRun]]>([:])
+        DispatchQueue.concurrentPerform(iterations: tables.count * parts.count) { job in
+            let (index, part) = job.quotientAndRemainder(dividingBy: parts.count)
+            let (kind, table, _) = tables[index]
+            let entries = parts[part].folds[kind]?.entries(table) ?? PackedEntries()
+            let run = (entries: entries, order: entries.sortedOrder())
+            let all: [SortedRun]? = runs.withLock { runs in
+                runs[index, default: [:]][part] = run
+                guard let done = runs[index], done.count == parts.count else { return nil }
+                runs[index] = nil
+                return (0..<parts.count).compactMap { done[$0] }
             }
+            guard let all else { return }  // the table's last part merges it
+            deliver(SortedTable(kind: kind, table: table, entries: PackedEntries.merged(all) { kind.combine(table, Array($0), Array($1)) }))
         }
-        var sorted: [ViewKind: [PackedEntries]] = [:]
-        for ((kind, _), entries) in zip(tables, merged) { sorted[kind, default: []].append(entries) }
-        return sorted
+    }
+
+    private typealias SortedRun = (entries: PackedEntries, order: [Int])
+
+    /// How many entries table `table` of `kind` holds once merged, or a little more (keys
+    /// that two parts both hold count twice).
+    func entryCount(_ kind: ViewKind, table: Int) -> Int {
+        parts.reduce(0) { $0 + ($1.folds[kind]?.entryCount(table) ?? 0) }
     }
 
     /// Folds events `from … to` as `txn` sees them, calling `apply` for each view that folds

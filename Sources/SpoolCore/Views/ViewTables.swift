@@ -33,11 +33,13 @@ public final class MemoryViewTables: ViewTables {
     public func put(_ table: Int, _ key: [UInt8], _ value: [UInt8]) { tables[table][ByteKey(key)] = value }
     public func delete(_ table: Int, _ key: [UInt8]) { tables[table][ByteKey(key)] = nil }
 
-    /// Table `table`'s entries in key order (LMDB's order: bytewise). Several tables may be
-    /// read at once from different threads.
-    func sortedEntries(_ table: Int) -> PackedEntries {
+    func count(_ table: Int) -> Int { tables[table].count }
+
+    /// Table `table`'s entries, in no set order. Several tables may be read at once from
+    /// different threads.
+    func entries(_ table: Int) -> PackedEntries {
         var entries = PackedEntries()
         for (key, value) in tables[table] { entries.append(key: key.bytes, value: value) }
-        return entries.sorted()
+        return entries
     }
 }
