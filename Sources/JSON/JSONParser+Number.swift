@@ -19,14 +19,14 @@ extension JSONParser.Scanner {
         var exponent = 0  // the value is mantissa × 10^exponent while !overflow
 
         // Integer part: 0 | [1-9][0-9]*
-        guard i < bytes.count else { throw unexpected(at: i) }
+        guard i < endIndex else { throw unexpected(at: i) }
         if bytes[i] == 0x30 {
             i += 1
-            if i < bytes.count, Self.isDigit(bytes[i]) {
+            if i < endIndex, Self.isDigit(bytes[i]) {
                 throw JSONParseError(offset: i, reason: "leading zero in number")
             }
         } else if Self.isDigit(bytes[i]) {
-            while i < bytes.count, Self.isDigit(bytes[i]) {
+            while i < endIndex, Self.isDigit(bytes[i]) {
                 if !overflow { overflow = !Self.accumulate(bytes[i], into: &mantissa) }
                 i += 1
             }
@@ -36,11 +36,11 @@ extension JSONParser.Scanner {
 
         var isInteger = true
         // Fraction: \.[0-9]+
-        if i < bytes.count, bytes[i] == 0x2E {
+        if i < endIndex, bytes[i] == 0x2E {
             isInteger = false
             i += 1
-            guard i < bytes.count, Self.isDigit(bytes[i]) else { throw missingDigit(at: i, after: "'.'") }
-            while i < bytes.count, Self.isDigit(bytes[i]) {
+            guard i < endIndex, Self.isDigit(bytes[i]) else { throw missingDigit(at: i, after: "'.'") }
+            while i < endIndex, Self.isDigit(bytes[i]) {
                 if !overflow {
                     overflow = !Self.accumulate(bytes[i], into: &mantissa)
                     exponent -= 1
@@ -50,17 +50,17 @@ extension JSONParser.Scanner {
         }
 
         // Exponent: [eE][+-]?[0-9]+
-        if i < bytes.count, bytes[i] | 0x20 == 0x65 {
+        if i < endIndex, bytes[i] | 0x20 == 0x65 {
             isInteger = false
             i += 1
             var exponentNegative = false
-            if i < bytes.count, bytes[i] == 0x2B || bytes[i] == 0x2D {
+            if i < endIndex, bytes[i] == 0x2B || bytes[i] == 0x2D {
                 exponentNegative = bytes[i] == 0x2D
                 i += 1
             }
-            guard i < bytes.count, Self.isDigit(bytes[i]) else { throw missingDigit(at: i, after: "exponent") }
+            guard i < endIndex, Self.isDigit(bytes[i]) else { throw missingDigit(at: i, after: "exponent") }
             var written = 0  // capped: past 100,000 only the slow path decides, and it cannot overflow
-            while i < bytes.count, Self.isDigit(bytes[i]) {
+            while i < endIndex, Self.isDigit(bytes[i]) {
                 if written < 100_000 { written = written * 10 + Int(bytes[i] &- 0x30) }
                 i += 1
             }
@@ -102,7 +102,7 @@ extension JSONParser.Scanner {
     }
 
     private func missingDigit(at offset: Int, after what: String) -> JSONParseError {
-        guard offset < bytes.count else { return unexpected(at: offset) }
+        guard offset < endIndex else { return unexpected(at: offset) }
         return JSONParseError(offset: offset, reason: "expected a digit after \(what)")
     }
 }

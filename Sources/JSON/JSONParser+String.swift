@@ -11,7 +11,7 @@ extension JSONParser.Scanner {
         let start = index + 1
         var i = start
         var highBits: UInt8 = 0  // any non-ASCII byte sets 0x80
-        while i < bytes.count {
+        while i < endIndex {
             let byte = bytes[i]
             if byte == 0x22 {  // closing "
                 if highBits >= 0x80, let bad = firstInvalidUTF8(from: start, to: i) {
@@ -41,7 +41,7 @@ extension JSONParser.Scanner {
         buffer.reserveCapacity(firstEscape - start + 32)
         buffer.append(contentsOf: bytes[start..<firstEscape])
         var i = firstEscape
-        while i < bytes.count {
+        while i < endIndex {
             let byte = bytes[i]
             switch byte {
             case 0x22:  // closing "
@@ -53,7 +53,7 @@ extension JSONParser.Scanner {
                 index = i + 1
                 return String(decoding: buffer, as: UTF8.self)
             case 0x5C:  // \
-                guard i + 1 < bytes.count else { throw unexpected(at: i + 1) }
+                guard i + 1 < endIndex else { throw unexpected(at: i + 1) }
                 switch bytes[i + 1] {
                 case 0x22, 0x5C, 0x2F: buffer.append(bytes[i + 1])  // " \ /
                 case 0x62: buffer.append(0x08)  // b
@@ -75,7 +75,7 @@ extension JSONParser.Scanner {
             default:
                 // Copy the run up to the next quote, backslash or control byte in one go.
                 var end = i + 1
-                while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5C, bytes[end] >= 0x20 { end += 1 }
+                while end < endIndex, bytes[end] != 0x22, bytes[end] != 0x5C, bytes[end] >= 0x20 { end += 1 }
                 buffer.append(contentsOf: bytes[i..<end])
                 i = end
             }
@@ -89,7 +89,7 @@ extension JSONParser.Scanner {
         let unit = try hex4(at: offset + 2)
         switch unit {
         case 0xD800...0xDBFF:
-            guard offset + 7 < bytes.count, bytes[offset + 6] == 0x5C, bytes[offset + 7] == 0x75 else {
+            guard offset + 7 < endIndex, bytes[offset + 6] == 0x5C, bytes[offset + 7] == 0x75 else {
                 throw JSONParseError(offset: offset, reason: "unpaired surrogate in \\u escape")
             }
             let low = try hex4(at: offset + 8)
@@ -128,7 +128,7 @@ extension JSONParser.Scanner {
     private func hex4(at offset: Int) throws(JSONParseError) -> UInt32 {
         var value: UInt32 = 0
         for i in offset..<offset + 4 {
-            guard i < bytes.count else { throw unexpected(at: i) }
+            guard i < endIndex else { throw unexpected(at: i) }
             let byte = bytes[i]
             let digit: UInt8
             switch byte {

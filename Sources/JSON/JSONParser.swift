@@ -26,6 +26,19 @@ public enum JSONParser {
         return try scanner.parseDocument()
     }
 
+    /// Parses `bytes[range]` where it lies, with the guarantees of `parse(_: [UInt8])`;
+    /// offsets count from `range.lowerBound`. A replay parses each stored event's data so.
+    public static func parse(_ bytes: [UInt8], in range: Range<Int>, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        precondition((0...1_000).contains(maxDepth), "maxDepth must be in 0...1000: it bounds recursion")
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range must lie within bytes")
+        var scanner = Scanner(bytes: bytes, range: range, maxDepth: maxDepth)
+        do {
+            return try scanner.parseDocument()
+        } catch {
+            throw JSONParseError(offset: error.offset - range.lowerBound, reason: error.reason)
+        }
+    }
+
     /// Parses any byte collection (an `ArraySlice`, `String.UTF8View`, NIO-copied bytes…).
     /// Same guarantees as `parse(_: [UInt8])`; offsets count from the collection's first byte.
     /// Copies the bytes into an array first (a few dozen nanoseconds for a request line).
@@ -44,11 +57,15 @@ extension JSONParser {
     /// consumed, or throws.
     struct Scanner {
         let bytes: [UInt8]
+        /// Where the input ends: `bytes.count`, or the end of the range parsed.
+        let endIndex: Int
         let maxDepth: Int
-        var index = 0
+        var index: Int
 
-        init(bytes: [UInt8], maxDepth: Int) {
+        init(bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int) {
             self.bytes = bytes
+            index = range?.lowerBound ?? 0
+            endIndex = range?.upperBound ?? bytes.count
             self.maxDepth = maxDepth
         }
 
@@ -56,7 +73,7 @@ extension JSONParser {
             skipWhitespace()
             let value = try parseValue(depth: 0)
             skipWhitespace()
-            guard index == bytes.count else {
+            guard index == endIndex else {
                 throw JSONParseError(offset: index, reason: "trailing characters after value")
             }
             return value
@@ -65,7 +82,7 @@ extension JSONParser {
         /// Parses the value starting at `index` (no leading whitespace); `depth` counts the
         /// arrays and objects around it.
         mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
-            guard index < bytes.count else { throw unexpected(at: index) }
+            guard index < endIndex else { throw unexpected(at: index) }
             switch bytes[index] {
             case 0x22: return .string(try parseString())  // "
             case 0x7B: return try parseObject(depth: depth + 1)  // {
@@ -99,7 +116,7 @@ extension JSONParser {
             guard depth <= maxDepth else { throw tooDeep() }
             index += 1  // [
             skipWhitespace()
-            if index < bytes.count, bytes[index] == 0x5D {  // ]
+            if index < endIndex, bytes[index] == 0x5D {  // ]
                 index += 1
                 return .array([])
             }
@@ -108,7 +125,7 @@ extension JSONParser {
             while true {
                 elements.append(try parseValue(depth: depth))
                 skipWhitespace()
-                guard index < bytes.count else { throw unexpected(at: index) }
+                guard index < endIndex else { throw unexpected(at: index) }
                 switch bytes[index] {
                 case 0x2C:  // ,
                     index += 1
@@ -126,7 +143,7 @@ extension JSONParser {
             guard depth <= maxDepth else { throw tooDeep() }
             index += 1  // {
             skipWhitespace()
-            if index < bytes.count, bytes[index] == 0x7D {  // }
+            if index < endIndex, bytes[index] == 0x7D {  // }
                 index += 1
                 return .object(JSONObject())
             }
@@ -135,7 +152,7 @@ extension JSONParser {
             // Small objects check duplicates by scanning; past 16 keys a set takes over.
             var keySet: Set<String> = []
             while true {
-                guard index < bytes.count, bytes[index] == 0x22 else { throw unexpected(at: index) }
+                guard index < endIndex, bytes[index] == 0x22 else { throw unexpected(at: index) }
                 let keyOffset = index
                 let key = try parseString()
                 if members.count < 16 {
@@ -149,7 +166,7 @@ extension JSONParser {
                 skipWhitespace()
                 members.append((key, try parseValue(depth: depth)))
                 skipWhitespace()
-                guard index < bytes.count else { throw unexpected(at: index) }
+                guard index < endIndex else { throw unexpected(at: index) }
                 switch bytes[index] {
                 case 0x2C:  // ,
                     index += 1
@@ -165,7 +182,7 @@ extension JSONParser {
 
         /// Skips the four RFC 8259 whitespace bytes: space, tab, LF, CR.
         mutating func skipWhitespace() {
-            while index < bytes.count {
+            while index < endIndex {
                 switch bytes[index] {
                 case 0x20, 0x09, 0x0A, 0x0D: index += 1
                 default: return
@@ -175,13 +192,13 @@ extension JSONParser {
 
         /// Consumes `byte` at `index` or throws.
         mutating func consume(_ byte: UInt8) throws(JSONParseError) {
-            guard index < bytes.count, bytes[index] == byte else { throw unexpected(at: index) }
+            guard index < endIndex, bytes[index] == byte else { throw unexpected(at: index) }
             index += 1
         }
 
         /// "unexpected end of input" past the end, else names the byte at `offset`.
         func unexpected(at offset: Int) -> JSONParseError {
-            guard offset < bytes.count else { return JSONParseError(offset: offset, reason: "unexpected end of input") }
+            guard offset < endIndex else { return JSONParseError(offset: offset, reason: "unexpected end of input") }
             let byte = bytes[offset]
             if (0x20..<0x7F).contains(byte) {
                 let character = Character(Unicode.Scalar(byte))

@@ -14,6 +14,23 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse(" \t\r\n 1 \n\t\r "), .int(1))
     }
 
+    /// A range is parsed as if it were the whole input: what lies around it is never read,
+    /// the end of the range is the end of input, and offsets count from its start.
+    func testARangeParsesAsTheWholeInput() throws {
+        let bytes = Array("xx{\"a\":[1,2]}yy".utf8)
+        XCTAssertEqual(try JSONParser.parse(bytes, in: 2..<13), ["a": [1, 2]])
+        XCTAssertEqual(try JSONParser.parse(bytes, in: 10..<11), .int(2))
+        XCTAssertThrowsError(try JSONParser.parse(bytes, in: 2..<12)) { error in
+            XCTAssertEqual(error as? JSONParseError, JSONParseError(offset: 10, reason: "unexpected end of input"))
+        }
+        XCTAssertThrowsError(try JSONParser.parse(bytes, in: 2..<14)) { error in
+            XCTAssertEqual((error as? JSONParseError)?.offset, 11, "the trailing 'y' is inside the range")
+        }
+        XCTAssertThrowsError(try JSONParser.parse(Array("123".utf8), in: 1..<1)) { error in
+            XCTAssertEqual((error as? JSONParseError)?.offset, 0)
+        }
+    }
+
     func testIntegers() throws {
         XCTAssertEqual(try JSONParser.parse("0"), .int(0))
         XCTAssertEqual(try JSONParser.parse("-0"), .int(0))

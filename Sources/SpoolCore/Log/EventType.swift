@@ -33,9 +33,11 @@ public enum EventType: String, CaseIterable, Sendable {
     /// The type whose wire name is `utf8`, when Spool knows it. Allocates nothing: a replay
     /// asks this of every record.
     static func named(utf8 name: Span<UInt8>) -> EventType? {
-        utf8Names.first { candidate in
-            candidate.name.count == name.count && candidate.name.indices.allSatisfy { candidate.name[$0] == name[$0] }
-        }?.type
+        candidates: for candidate in utf8Names where candidate.name.count == name.count {
+            for index in 0..<name.count where candidate.name[index] != name[index] { continue candidates }
+            return candidate.type
+        }
+        return nil
     }
 
     /// True for the `User…` types, which live on stream `user-<user_id>`.

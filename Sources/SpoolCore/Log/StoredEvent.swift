@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import LMDB
 
 /// An event as the log stores it: its record bytes (see `EventRecord`), with each field read
@@ -52,6 +53,9 @@ public struct StoredEvent: Sendable {
     public var time: Timestamp { Timestamp(milliseconds: Int64(bitPattern: BigEndian.uint64(bytes, at: 18) ?? 0)) }
     public var previousHash: ArraySlice<UInt8> { bytes[layout.dataEnd..<layout.dataEnd + EventRecord.hashSize] }
     public var hash: ArraySlice<UInt8> { bytes[(layout.dataEnd + EventRecord.hashSize)...] }
+
+    /// `data` parsed where it lies.
+    public func parsedData() throws(JSONParseError) -> JSONValue { try JSONParser.parse(bytes, in: layout.metadataEnd..<layout.dataEnd) }
 
     /// The type, when Spool knows it.
     public var eventType: EventType? { EventType.named(utf8: bytes.span.extracting(layout.streamEnd..<layout.typeEnd)) }

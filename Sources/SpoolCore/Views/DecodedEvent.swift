@@ -32,21 +32,22 @@ public final class DecodedEvent: Sendable {
     /// Parses `event.data`; the writer stored it from a parsed object, so a failure means
     /// the record is damaged and is reported as such.
     public convenience init(_ event: RecordedEvent) throws {
-        self.init(event, data: try Self.object(event.data, seq: event.seq))
+        self.init(event, data: try Self.object(JSONParser.parse(event.data), seq: event.seq))
     }
 
-    /// Parses a stored record's data without building the whole event.
-    public init(_ stored: StoredEvent) throws {
+    /// Parses a stored record's data, where it lies, without building the whole event.
+    /// `type` is the record's `eventType`, which the caller has read.
+    init(_ stored: StoredEvent, type: EventType?) throws {
         seq = stored.seq
         version = stored.version
         time = stored.time
-        type = stored.eventType
-        data = try Self.object(Array(stored.data), seq: stored.seq)
+        self.type = type
+        data = try Self.object(stored.parsedData(), seq: stored.seq)
         source = .stored(stored)
     }
 
-    private static func object(_ bytes: [UInt8], seq: UInt64) throws -> JSONObject {
-        guard let object = try JSONParser.parse(bytes).objectValue else {
+    private static func object(_ value: JSONValue, seq: UInt64) throws -> JSONObject {
+        guard let object = value.objectValue else {
             throw EventRecord.Corrupt(seq: seq, reason: "event data is not a JSON object")
         }
         return object

@@ -28,7 +28,7 @@ struct ViewReplay: Sendable {
         self.store = store
         let kinds = ViewKind.allCases.filter(kinds.contains)
         self.kinds = kinds
-        parts = (0..<Self.partitionCount).map { _ in Part(folds: Dictionary(uniqueKeysWithValues: kinds.map { ($0, $0.makeFold()) })) }
+        parts = (0..<Self.partitionCount).map { _ in Part(kinds) }
     }
 
     /// Folds events `through + 1 … last`, one read transaction per chunk and part, calling
@@ -59,14 +59,18 @@ struct ViewReplay: Sendable {
     /// The folds of one part of the users. Used by one thread at a time: `advance` gives
     /// each part to one thread and waits for them all.
     private final class Part: @unchecked Sendable {
-        let folds: [ViewKind: any ViewFold]
+        /// By `ViewKind.ordinal`; nil for the views not replayed. (A dictionary by view
+        /// hashed the view's name for every event.)
+        private let folds: [(any ViewFold)?]
 
-        init(folds: [ViewKind: any ViewFold]) { self.folds = folds }
+        init(_ kinds: [ViewKind]) { folds = ViewKind.allCases.map { kinds.contains($0) ? $0.makeFold() : nil } }
+
+        subscript(kind: ViewKind) -> (any ViewFold)? { folds[kind.ordinal] }
 
         func fold(_ kinds: [ViewKind], part: (index: Int, count: Int), from: UInt64, to: UInt64, in txn: Transaction, store: Store) throws {
             let folds = self.folds
             try ViewReplay.fold(kinds, from: from, to: to, in: txn, store: store, part: part) { kind, decoded in
-                try folds[kind]?.apply(decoded)
+                try folds[kind.ordinal]?.apply(decoded)
             }
         }
     }
@@ -99,7 +103,7 @@ struct ViewReplay: Sendable {
         DispatchQueue.concurrentPerform(iterations: tables.count * parts.count) { job in
             let (index, part) = job.quotientAndRemainder(dividingBy: parts.count)
             let (kind, table, _) = tables[index]
-            let entries = parts[part].folds[kind]?.entries(table) ?? PackedEntries()
+            let entries = parts[part][kind]?.entries(table) ?? PackedEntries()
             let run = (entries: entries, order: entries.sortedOrder())
             let all: [SortedRun]? = runs.withLock { runs in
                 runs[index, default: [:]][part] = run
@@ -117,7 +121,7 @@ struct ViewReplay: Sendable {
     /// How many entries table `table` of `kind` holds once merged, or a little more (keys
     /// that two parts both hold count twice).
     func entryCount(_ kind: ViewKind, table: Int) -> Int {
-        parts.reduce(0) { $0 + ($1.folds[kind]?.entryCount(table) ?? 0) }
+        parts.reduce(0) { $0 + ($1[kind]?.entryCount(table) ?? 0) }
     }
 
     /// Folds events `from … to` as `txn` sees them, calling `apply` for each view that folds
@@ -134,7 +138,7 @@ struct ViewReplay: Sendable {
             let mine = recordPart == part.index
             var decoded: DecodedEvent? = nil
             for kind in kinds where kind.folds(type) && (kind.isPartitionedByUser ? mine : part.index == 0) {
-                if decoded == nil { decoded = try DecodedEvent(StoredEvent(seq: seq, Array(copying: record))) }
+                if decoded == nil { decoded = try DecodedEvent(StoredEvent(seq: seq, Array(copying: record)), type: type) }
                 if let decoded { try apply(kind, decoded) }
             }
             return true
