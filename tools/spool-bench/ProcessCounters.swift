@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// The process's CPU time and the bytes written to the block device of the data directory.
@@ -66,15 +67,26 @@ struct ProcessCounters {
 /// A fresh directory for one run under `base`, removed by `remove()`.
 struct RunDirectory {
     let path: String
+    /// Left in place by `remove`, for the user to reuse.
+    private let kept: Bool
 
     /// Creates `<base>/spool-bench-<name>-<uuid>`. Throws when the directory cannot be created.
     init(base: String?, name: String) throws {
         let root = base ?? NSTemporaryDirectory()
         path = (root.hasSuffix("/") ? root : root + "/") + "spool-bench-\(name)-\(UUID().uuidString)"
+        kept = false
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    /// Creates `path`, which `remove` leaves in place. Throws `UsageError` when it exists.
+    init(keeping path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { throw UsageError("--keep: \(path) already exists") }
+        self.path = path
+        kept = true
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() { if !kept { try? FileManager.default.removeItem(atPath: path) } }
 }
 
 /// Seconds elapsed since `start` on the monotonic clock.

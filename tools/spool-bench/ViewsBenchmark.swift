@@ -12,11 +12,13 @@ import SpoolCore
 /// 2. Rebuild: `Engine.rebuild` of the views on the engine's directory, timed per phase from
 ///    its progress reports (replay into memory, write out, catch up and switch, checksum).
 /// 3. Queries: `ViewQueryBenchmark` on the same directory.
+/// With `--keep DIR` the engine's directory is DIR and stays, for `tools/compare-rebuild.sh`.
 /// Rejected: measuring the views on a log written by the log-only fill (the engine's own
 /// directory is the one whose views were built inline, which is what a server rebuilds).
 enum ViewsBenchmark {
     static let options: Set<String> = [
         "events", "users", "per-append", "submitters", "window", "layer", "rebuilds", "rebuild-views", "queries", "query-seconds", "dir",
+        "keep",
     ]
 
     /// Runs the fills, the rebuilds and the queries and prints a table and JSON lines for each.
@@ -70,7 +72,8 @@ enum ViewsBenchmark {
             rates[.log] = outcome.eventsPerSecond
             recordFill(outcome, layer: .log, lanes: lanes, in: fills)
         }
-        let directory = try RunDirectory(base: arguments.string("dir"), name: "views")
+        let directory =
+            try arguments.string("keep").map(RunDirectory.init(keeping:)) ?? RunDirectory(base: arguments.string("dir"), name: "views")
         defer { directory.remove() }
         let (engine, _, outcome) = try await HistoryFill.engine(filledWith: history, lanes: lanes, in: directory)
         defer { engine.close() }

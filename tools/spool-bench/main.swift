@@ -20,6 +20,7 @@ let usage = """
                    --events N (1000000)  --users U (100000)  --per-append 4  --submitters 64
                    --window 16  --layer log,engine  --rebuilds 3  --rebuild-views all[,users-by-id…]
                    --queries 20000  --query-seconds 5 (per query kind)  --dir BASE
+                   --keep DIR (fill DIR and leave it: tools/compare-rebuild.sh rebuilds it offline)
       consume      consume a backlog through a subscription: fetch batches + ack, in-process
                    --backlog N (1000000)  --batch 100,1000  --consumers 1[,4]  --users 10000
                    --per-append 50  --submitters 64  --window 4 (the backlog's appends)
