@@ -80,27 +80,42 @@ final class TableFold: ViewFold {
 /// users-by-segment as each user's segments (with the seq each was joined at) and one list of
 /// every join and leave, from which the tables of `SegmentProjection` are made.
 final class MemorySegmentFold: ViewFold {
-    /// By user id: the segments the user is in, sorted by name, as `user_segments` stores them.
-    private var members: [String: [(name: String, joinedAt: UInt64)]] = [:]
+    /// By user id: the segments the user is in.
+    private var members: [String: Memberships] = [:]
     /// Every join and leave, in log order.
     private var history: [(segment: String, user: String, seq: UInt64, joined: Bool)] = []
 
+    /// A user's segments, sorted by name as `user_segments` stores them, each with the seq it
+    /// was joined at. The names are their own array: `SegmentProjection.changes` reads them
+    /// for every event that can change segments, without a copy being made.
+    private struct Memberships {
+        var names: [String] = []
+        var joinedAt: [UInt64] = []
+
+        mutating func join(_ name: String, at seq: UInt64) {
+            let index = names.firstIndex { $0 > name } ?? names.count
+            names.insert(name, at: index)
+            joinedAt.insert(seq, at: index)
+        }
+
+        mutating func leave(_ name: String) {
+            guard let index = names.firstIndex(of: name) else { return }
+            names.remove(at: index)
+            joinedAt.remove(at: index)
+        }
+    }
+
     func apply(_ decoded: DecodedEvent) {
         guard SegmentProjection.canChange(decoded.type), let user = decoded.userID else { return }
-        Self.fold(decoded, of: user, into: &members[user, default: []], history: &history)
+        Self.fold(decoded, of: user, into: &members[user, default: Memberships()], history: &history)
     }
 
     private static func fold(
-        _ decoded: DecodedEvent, of user: String, into segments: inout [(name: String, joinedAt: UInt64)],
+        _ decoded: DecodedEvent, of user: String, into segments: inout Memberships,
         history: inout [(segment: String, user: String, seq: UInt64, joined: Bool)]
     ) {
-        for change in SegmentProjection.changes(decoded, current: segments.map(\.name)) {
-            if change.joined {
-                segments.append((change.segment, decoded.seq))
-                segments.sort { $0.name < $1.name }
-            } else {
-                segments.removeAll { $0.name == change.segment }
-            }
+        for change in SegmentProjection.changes(decoded, current: segments.names) {
+            if change.joined { segments.join(change.segment, at: decoded.seq) } else { segments.leave(change.segment) }
             history.append((change.segment, user, decoded.seq, change.joined))
         }
     }
@@ -110,15 +125,15 @@ final class MemorySegmentFold: ViewFold {
         switch table {
         case SegmentProjection.members:
             for (user, segments) in members {
-                for segment in segments {
+                for (name, joinedAt) in zip(segments.names, segments.joinedAt) {
                     entries.append(
-                        key: { SegmentProjection.appendMemberKey(segment.name, user, to: &$0) },
-                        value: { BigEndian.append(segment.joinedAt, to: &$0) })
+                        key: { SegmentProjection.appendMemberKey(name, user, to: &$0) },
+                        value: { BigEndian.append(joinedAt, to: &$0) })
                 }
             }
         case SegmentProjection.counts:
             var counts: [String: UInt64] = [:]
-            for segments in members.values { for segment in segments { counts[segment.name, default: 0] += 1 } }
+            for segments in members.values { for name in segments.names { counts[name, default: 0] += 1 } }
             for (segment, count) in counts { entries.append(key: segment.utf8, value: BigEndian.bytes(count)) }
         case SegmentProjection.history:
             for change in history {
@@ -127,8 +142,8 @@ final class MemorySegmentFold: ViewFold {
                     value: { $0.append(change.joined ? 1 : 0) })
             }
         case SegmentProjection.userSegments:
-            for (user, segments) in members where !segments.isEmpty {
-                entries.append(key: user.utf8, value: segments.map(\.name).joined(separator: "\u{0}").utf8)
+            for (user, segments) in members where !segments.names.isEmpty {
+                entries.append(key: user.utf8, value: segments.names.joined(separator: "\u{0}").utf8)
             }
         default:
             break
@@ -138,10 +153,10 @@ final class MemorySegmentFold: ViewFold {
 
     func entryCount(_ table: Int) -> Int {
         switch table {
-        case SegmentProjection.members: members.values.reduce(0) { $0 + $1.count }
-        case SegmentProjection.counts: Set(members.values.lazy.flatMap { $0.lazy.map(\.name) }).count
+        case SegmentProjection.members: members.values.reduce(0) { $0 + $1.names.count }
+        case SegmentProjection.counts: Set(members.values.lazy.flatMap(\.names)).count
         case SegmentProjection.history: history.count
-        case SegmentProjection.userSegments: members.values.count { !$0.isEmpty }
+        case SegmentProjection.userSegments: members.values.count { !$0.names.isEmpty }
         default: 0
         }
     }
