@@ -1,7 +1,7 @@
 import JSON
 import LMDB
 
-/// One view folded in memory by a replay, read out at the end as sorted tables.
+/// One view folded in memory by a replay, read out at the end as tables (which `ViewReplay` sorts).
 ///
 /// Three kinds: `TableFold` runs the view's projector over `MemoryViewTables` (the same code
 /// as the writer's inline fold; emails-by-user), `MemoryUserFold` keeps each user as a
