@@ -51,6 +51,12 @@ public struct JSONWriter: Sendable {
         append(value)
     }
 
+    /// Writes `object` in canonical form, as `write(.object(object))` does.
+    public mutating func writeObject(_ object: JSONObject) {
+        separate()
+        append(object)
+    }
+
     /// Writes `string` quoted and escaped.
     public mutating func writeString(_ string: String) {
         separate()
@@ -180,16 +186,19 @@ public struct JSONWriter: Sendable {
                 append(elements[i])
             }
             bytes.append(0x5D)  // ]
-        case .object(let object):
-            bytes.append(0x7B)  // {
-            for i in object.members.indices {
-                if i > 0 { bytes.append(0x2C) }
-                appendString(object.members[i].key)
-                bytes.append(0x3A)  // :
-                append(object.members[i].value)
-            }
-            bytes.append(0x7D)  // }
+        case .object(let object): append(object)
         }
+    }
+
+    private mutating func append(_ object: JSONObject) {
+        bytes.append(0x7B)  // {
+        for i in object.members.indices {
+            if i > 0 { bytes.append(0x2C) }
+            appendString(object.members[i].key)
+            bytes.append(0x3A)  // :
+            append(object.members[i].value)
+        }
+        bytes.append(0x7D)  // }
     }
 
     private mutating func appendNull() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }

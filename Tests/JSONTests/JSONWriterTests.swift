@@ -56,6 +56,7 @@ final class JSONWriterTests: XCTestCase {
         writer.beginArray()
         writer.endArray()
         writer.write(["v": [1.5, false]])
+        writer.writeObject(["w": "y", "n": nil])
         writer.endArray()
         writer.key("c")
         writer.beginObject()
@@ -67,7 +68,7 @@ final class JSONWriterTests: XCTestCase {
         writer.endObject()
         XCTAssertEqual(
             writer.string,
-            #"{"a":1,"b":[true,null,"x",{},{"raw":[1,2]},[],{"v":[1.5,false]}],"c":{"d":2},"e\"":false}"#
+            #"{"a":1,"b":[true,null,"x",{},{"raw":[1,2]},[],{"v":[1.5,false]},{"w":"y","n":null}],"c":{"d":2},"e\"":false}"#
         )
         XCTAssertNoThrow(try JSONParser.parse(writer.bytes))
     }

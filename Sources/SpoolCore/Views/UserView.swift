@@ -93,12 +93,11 @@ public struct UserView: Sendable, Equatable {
         writer.beginObject()
         writer.key(Keys.userID)
         writer.writeString(userID)
-        for (name, value) in [(Keys.email, email), (Keys.firstName, firstName), (Keys.lastName, lastName)] {
-            writer.key(name)
-            if let value { writer.writeString(value) } else { writer.writeNull() }
-        }
+        Self.write(Keys.email, email, to: &writer)
+        Self.write(Keys.firstName, firstName, to: &writer)
+        Self.write(Keys.lastName, lastName, to: &writer)
         writer.key(Keys.attributes)
-        writer.write(.object(attributes))
+        writer.writeObject(attributes)
         writer.key(Keys.segments)
         writer.beginArray()
         for segment in segments { writer.writeString(segment) }
@@ -116,6 +115,13 @@ public struct UserView: Sendable, Equatable {
         writer.key(Keys.lastSeq)
         writer.writeUInt(lastSeq)
         writer.endObject()
+    }
+
+    /// A string member that may be null. (A loop over a literal array of the three would
+    /// allocate the array for every user written.)
+    private static func write(_ key: JSONWriter.Key, _ value: String?, to writer: inout JSONWriter) {
+        writer.key(key)
+        if let value { writer.writeString(value) } else { writer.writeNull() }
     }
 
     /// The member names of `U`, encoded once.
