@@ -75,7 +75,7 @@ extension JSONValue {
     public var intValue: Int64? { if case .int(let i) = self { i } else { nil } }
     public var objectValue: JSONObject? { if case .object(let o) = self { o } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-    public var isNull: Bool { self == .null }
+    public var isNull: Bool { if case .null = self { true } else { false } }
 
     /// A non-negative integer that fits `UInt64`, or nil.
     public var uint64Value: UInt64? {
