@@ -124,7 +124,7 @@ public struct PackedEntries: Sendable {
     }
 }
 
-/// A key's first 16 bytes as two integers, and which entry it is (see `PackedEntries.sorted`).
+/// A key's first 16 bytes as two integers, and which entry it is (see `PackedEntries.sortedOrder`).
 private struct SortSlot {
     var high: UInt64
     var low: UInt64

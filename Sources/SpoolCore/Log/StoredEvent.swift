@@ -57,9 +57,6 @@ public struct StoredEvent: Sendable {
     /// `data` parsed where it lies.
     public func parsedData() throws(JSONParseError) -> JSONValue { try JSONParser.parse(bytes, in: layout.metadataEnd..<layout.dataEnd) }
 
-    /// The type, when Spool knows it.
-    public var eventType: EventType? { EventType.named(utf8: bytes.span.extracting(layout.streamEnd..<layout.typeEnd)) }
-
     /// A record's type and which of `partCount` parts its stream falls in, read where the
     /// record lies (a replay routes every record by these and copies only those it folds).
     /// The part is from an FNV-1a hash of the stream name after its category (`user-42` and

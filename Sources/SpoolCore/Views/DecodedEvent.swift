@@ -36,7 +36,7 @@ public final class DecodedEvent: Sendable {
     }
 
     /// Parses a stored record's data, where it lies, without building the whole event.
-    /// `type` is the record's `eventType`, which the caller has read.
+    /// `type` is the record's type, which the caller has read (`StoredEvent.route`).
     init(_ stored: StoredEvent, type: EventType?) throws {
         seq = stored.seq
         version = stored.version
