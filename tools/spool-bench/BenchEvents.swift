@@ -18,14 +18,17 @@ struct BenchEvents: Sendable {
         filler = String(repeating: "x", count: max(0, dataSize - bare))
     }
 
-    /// A one-event append of a profile update to `user-<userID>`.
-    func append(userID: String, sequence: Int) -> AppendRequest {
-        var data = Self.data(userID: userID, note: filler)
-        if case .object(var object) = data {
-            object["first_name"] = .string("Ada\(sequence % 10)")  // same width, so same size
-            data = .object(object)
+    /// An append of `count` profile updates to `user-<userID>`, numbered from `sequence`.
+    func append(userID: String, sequence: Int, count: Int = 1) -> AppendRequest {
+        let events = (sequence..<sequence + count).map { number in
+            var data = Self.data(userID: userID, note: filler)
+            if case .object(var object) = data {
+                object["first_name"] = .string("Ada\(number % 10)")  // same width, so same size
+                data = .object(object)
+            }
+            return ProposedEvent(type: "UserProfileUpdated", data: data)
         }
-        return AppendRequest(stream: "user-" + userID, events: [ProposedEvent(type: "UserProfileUpdated", data: data)])
+        return AppendRequest(stream: "user-" + userID, events: events)
     }
 
     private static func data(userID: String, note: String) -> JSONValue {
