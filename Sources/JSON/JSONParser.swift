@@ -147,7 +147,7 @@ extension JSONParser {
                 index += 1
                 return .object(JSONObject())
             }
-            var members: [(key: String, value: JSONValue)] = []
+            var members: [JSONMember] = []
             members.reserveCapacity(8)  // one allocation for most objects instead of four
             // Small objects check duplicates by scanning; past 16 keys a set takes over.
             var keySet: Set<String> = []
@@ -164,7 +164,7 @@ extension JSONParser {
                 skipWhitespace()
                 try consume(0x3A)  // :
                 skipWhitespace()
-                members.append((key, try parseValue(depth: depth)))
+                members.append(JSONMember(key, try parseValue(depth: depth)))
                 skipWhitespace()
                 guard index < endIndex else { throw unexpected(at: index) }
                 switch bytes[index] {

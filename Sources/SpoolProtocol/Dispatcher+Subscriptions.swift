@@ -258,23 +258,23 @@ extension SubscriptionHub.Info {
     /// the subscription stands (`progress`).
     public var json: JSONValue {
         guard case .object(var object) = config.json else { return .null }
-        for (key, value) in progress { object[key] = value }
+        for member in progress.members { object[member.key] = member.value }
         return .object(object)
     }
 
     /// The wire form of a `stats` entry: `name` and where the subscription stands, without
     /// its settings.
     public var progressJSON: JSONValue {
-        .object(JSONObject([(key: "name", value: .string(config.name))] + progress))
+        .object(JSONObject([JSONMember("name", .string(config.name))] + progress.members))
     }
 
     /// `ack_floor`, `position`, `lag`, `lag_exact`, `in_flight`, `waiting_redelivery`,
     /// `dead_letters`, `consumers`: the one list both wire forms are made of.
-    private var progress: [(key: String, value: JSONValue)] {
+    private var progress: JSONObject {
         [
-            ("ack_floor", .int(Int64(ackFloor))), ("position", .int(Int64(position))), ("lag", .int(Int64(lag))),
-            ("lag_exact", .bool(lagExact)), ("in_flight", .int(Int64(inFlight))), ("waiting_redelivery", .int(Int64(waitingRedelivery))),
-            ("dead_letters", .int(Int64(deadLetters))), ("consumers", .int(Int64(consumers))),
+            "ack_floor": .int(Int64(ackFloor)), "position": .int(Int64(position)), "lag": .int(Int64(lag)),
+            "lag_exact": .bool(lagExact), "in_flight": .int(Int64(inFlight)), "waiting_redelivery": .int(Int64(waitingRedelivery)),
+            "dead_letters": .int(Int64(deadLetters)), "consumers": .int(Int64(consumers)),
         ]
     }
 }

@@ -115,7 +115,8 @@ extension Dispatcher {
         }
         let checksums = try await rebuild.value
         writer.key("checksums")
-        writer.write(.object(JSONObject(ViewKind.allCases.compactMap { kind in checksums[kind].map { (kind.rawValue, .string($0)) } })))
+        writer.write(
+            .object(JSONObject(ViewKind.allCases.compactMap { kind in checksums[kind].map { JSONMember(kind.rawValue, .string($0)) } })))
     }
 
     /// The `views` member of `stats`: per view its checkpoint, and the rebuild's progress.

@@ -43,9 +43,9 @@ public enum Response {
         writer.writeString(error.code.rawValue)
         writer.key("message")
         writer.writeString(error.message)
-        for (key, value) in error.details?.members ?? [] where key != "code" && key != "message" {
-            writer.key(key)
-            writer.write(value)
+        for member in error.details?.members ?? [] where member.key != "code" && member.key != "message" {
+            writer.key(member.key)
+            writer.write(member.value)
         }
         writer.endObject()
         return finish(&writer)

@@ -111,7 +111,7 @@ final class JSONFuzzTests: XCTestCase {
         case 6: return .array((0..<random.next(below: 5)).map { _ in randomValue(&random, depth: depth + 1) })
         default:
             let members = (0..<random.next(below: 5)).map { i in
-                (key: "k\(i)_" + randomString(&random), value: randomValue(&random, depth: depth + 1))
+                JSONMember("k\(i)_" + randomString(&random), randomValue(&random, depth: depth + 1))
             }
             return .object(JSONObject(members))
         }

@@ -124,11 +124,13 @@ enum ConsumeBenchmark {
             json: .object(
                 JSONObject(
                     [
-                        ("bench", "consume"), ("batch", .int(Int64(batch))), ("consumers", .int(Int64(consumers))),
-                        ("events", .int(Int64(consumed))), ("seconds", .double(rounded(elapsed, 3))),
-                        ("events_per_s", .int(Int64(rate.rounded()))), ("commits", .int(Int64(commits))),
-                        ("writer_cpu_us_per_event", .double(rounded(writer, 2))), ("cpu_us_per_event", .double(rounded(cpu, 2))),
-                        ("others_cpu_percent", .double(rounded(others, 1))),
+                        JSONMember("bench", "consume"), JSONMember("batch", .int(Int64(batch))),
+                        JSONMember("consumers", .int(Int64(consumers))),
+                        JSONMember("events", .int(Int64(consumed))), JSONMember("seconds", .double(rounded(elapsed, 3))),
+                        JSONMember("events_per_s", .int(Int64(rate.rounded()))), JSONMember("commits", .int(Int64(commits))),
+                        JSONMember("writer_cpu_us_per_event", .double(rounded(writer, 2))),
+                        JSONMember("cpu_us_per_event", .double(rounded(cpu, 2))),
+                        JSONMember("others_cpu_percent", .double(rounded(others, 1))),
                     ] + fetches.json(prefix: "fetch") + acks.json(prefix: "ack"))))
     }
 
@@ -194,9 +196,10 @@ enum ConsumeBenchmark {
                 json: .object(
                     JSONObject(
                         [
-                            ("bench", "consume-wake"), ("from", .string(label)), ("events", .int(Int64(latency.count))),
-                            ("rate", .int(Int64(rate))), ("fetched_before_ack", .int(Int64(early))),
-                            ("others_cpu_percent", .double(rounded(others, 1))),
+                            JSONMember("bench", "consume-wake"), JSONMember("from", .string(label)),
+                            JSONMember("events", .int(Int64(latency.count))),
+                            JSONMember("rate", .int(Int64(rate))), JSONMember("fetched_before_ack", .int(Int64(early))),
+                            JSONMember("others_cpu_percent", .double(rounded(others, 1))),
                         ] + latency.json(prefix: "latency"))))
         }
         report.finish()

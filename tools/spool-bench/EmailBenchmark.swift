@@ -185,9 +185,10 @@ enum EmailBenchmark {
             json: .object(
                 JSONObject(
                     [
-                        ("bench", "emails-lag"), ("rate", .int(Int64(rate))), ("users", .int(Int64(users.users))),
-                        ("achieved_per_s", .int(Int64(achieved.rounded()))), ("missing", .int(Int64(missing))),
-                        ("others_cpu_percent", .double(rounded(others, 1))),
+                        JSONMember("bench", "emails-lag"), JSONMember("rate", .int(Int64(rate))),
+                        JSONMember("users", .int(Int64(users.users))),
+                        JSONMember("achieved_per_s", .int(Int64(achieved.rounded()))), JSONMember("missing", .int(Int64(missing))),
+                        JSONMember("others_cpu_percent", .double(rounded(others, 1))),
                     ] + latency.json(prefix: "lag"))))
     }
 }

@@ -21,16 +21,18 @@ enum HistoryFill {
         var writerCPUSeconds = 0.0
 
         /// The JSON fields of the fill, for a configuration's JSON line.
-        var json: [(key: String, value: JSONValue)] {
+        var json: [JSONMember] {
             let perEvent = Double(max(events, 1))
             return [
-                ("events", .int(Int64(events))), ("appends", .int(Int64(appends))), ("seconds", .double(rounded(seconds, 3))),
-                ("events_per_s", .int(Int64(eventsPerSecond.rounded()))), ("commits", .int(Int64(commits))),
-                ("avg_batch", .double(rounded(Double(events) / Double(max(commits, 1)), 1))), ("max_batch", .int(Int64(maxBatch))),
-                ("writer_cpu_us_per_event", .double(rounded(writerCPUSeconds * 1e6 / perEvent, 2))),
-                ("cpu_us_per_event", .double(rounded(counters.cpuSeconds * 1e6 / perEvent, 2))),
-                ("disk_bytes_per_event", .int(Int64((Double(counters.bytesWritten) / perEvent).rounded()))),
-                ("others_cpu_percent", .double(rounded(othersPercent, 1))),
+                JSONMember("events", .int(Int64(events))), JSONMember("appends", .int(Int64(appends))),
+                JSONMember("seconds", .double(rounded(seconds, 3))),
+                JSONMember("events_per_s", .int(Int64(eventsPerSecond.rounded()))), JSONMember("commits", .int(Int64(commits))),
+                JSONMember("avg_batch", .double(rounded(Double(events) / Double(max(commits, 1)), 1))),
+                JSONMember("max_batch", .int(Int64(maxBatch))),
+                JSONMember("writer_cpu_us_per_event", .double(rounded(writerCPUSeconds * 1e6 / perEvent, 2))),
+                JSONMember("cpu_us_per_event", .double(rounded(counters.cpuSeconds * 1e6 / perEvent, 2))),
+                JSONMember("disk_bytes_per_event", .int(Int64((Double(counters.bytesWritten) / perEvent).rounded()))),
+                JSONMember("others_cpu_percent", .double(rounded(othersPercent, 1))),
             ] + latency.json(prefix: "append")
         }
 

@@ -26,11 +26,13 @@ struct LatencyHistogram {
     var maxMicroseconds: Double { count == 0 ? 0 : Double(histogram.max) / 1000 }
 
     /// The usual JSON fields (`<prefix>_p50_us`, …) for the JSON lines.
-    func json(prefix: String) -> [(key: String, value: JSONValue)] {
+    func json(prefix: String) -> [JSONMember] {
         [
-            ("\(prefix)_p50_us", .double(rounded(microseconds(50), 1))), ("\(prefix)_p90_us", .double(rounded(microseconds(90), 1))),
-            ("\(prefix)_p99_us", .double(rounded(microseconds(99), 1))),
-            ("\(prefix)_p999_us", .double(rounded(microseconds(99.9), 1))), ("\(prefix)_max_us", .double(rounded(maxMicroseconds, 1))),
+            JSONMember("\(prefix)_p50_us", .double(rounded(microseconds(50), 1))),
+            JSONMember("\(prefix)_p90_us", .double(rounded(microseconds(90), 1))),
+            JSONMember("\(prefix)_p99_us", .double(rounded(microseconds(99), 1))),
+            JSONMember("\(prefix)_p999_us", .double(rounded(microseconds(99.9), 1))),
+            JSONMember("\(prefix)_max_us", .double(rounded(maxMicroseconds, 1))),
         ]
     }
 }

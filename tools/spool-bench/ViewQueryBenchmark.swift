@@ -74,11 +74,13 @@ struct ViewQueryBenchmark {
                 json: .object(
                     JSONObject(
                         [
-                            ("bench", "views-query"), ("query", .string(query.rawValue)), ("events", .int(Int64(head))),
-                            ("users", .int(Int64(history.users))), ("queries", .int(Int64(asked))),
-                            ("found_percent", .double(rounded(foundShare, 1))), ("rows", .double(rounded(averageRows, 1))),
-                            ("queries_per_s", .int(Int64((Double(asked) / max(elapsed, 1e-9)).rounded()))),
-                            ("others_cpu_percent", .double(rounded(others, 1))),
+                            JSONMember("bench", "views-query"), JSONMember("query", .string(query.rawValue)),
+                            JSONMember("events", .int(Int64(head))),
+                            JSONMember("users", .int(Int64(history.users))), JSONMember("queries", .int(Int64(asked))),
+                            JSONMember("found_percent", .double(rounded(foundShare, 1))),
+                            JSONMember("rows", .double(rounded(averageRows, 1))),
+                            JSONMember("queries_per_s", .int(Int64((Double(asked) / max(elapsed, 1e-9)).rounded()))),
+                            JSONMember("others_cpu_percent", .double(rounded(others, 1))),
                         ] + latency.json(prefix: "latency"))))
         }
         report.finish()

@@ -115,7 +115,10 @@ enum ViewsBenchmark {
             ],
             json: .object(
                 JSONObject(
-                    [("bench", "views-fill"), ("layer", .string(layer.rawValue)), ("lanes", .int(Int64(lanes)))] + outcome.json)))
+                    [
+                        JSONMember("bench", "views-fill"), JSONMember("layer", .string(layer.rawValue)),
+                        JSONMember("lanes", .int(Int64(lanes))),
+                    ] + outcome.json)))
     }
 
     /// One `Engine.rebuild`, timed by phase: the last progress report of a phase marks its end.

@@ -89,7 +89,7 @@ extension EmailCatalog {
         case .string(let s): s
         case .array(let a): a.compactMap(plain)
         case .object(let o):
-            Dictionary(o.members.compactMap { key, value in plain(value).map { (key, $0) } }, uniquingKeysWith: { a, _ in a })
+            Dictionary(o.members.compactMap { member in plain(member.value).map { (member.key, $0) } }, uniquingKeysWith: { a, _ in a })
         }
     }
 

@@ -53,8 +53,8 @@ public struct UserView: Sendable, Equatable {
             if let value = data["email"] { email = value.stringValue }
             if let value = data["first_name"] { firstName = value.stringValue }
             if let value = data["last_name"] { lastName = value.stringValue }
-            for (key, value) in data["attributes"]?.objectValue?.members ?? [] {
-                attributes[key] = value.isNull ? JSONValue?.none : value
+            for member in data["attributes"]?.objectValue?.members ?? [] {
+                attributes[member.key] = member.value.isNull ? JSONValue?.none : member.value
             }
         case .userJoinedSegment:
             if let segment = data["segment"]?.stringValue, !segments.contains(segment) {

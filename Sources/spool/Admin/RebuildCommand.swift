@@ -38,7 +38,9 @@ struct RebuildCommand: AsyncParsableCommand {
         progress.finish()
         if output.json { return Terminal.printJSON(response) }
         var table = Table(["VIEW", "CHECKSUM"])
-        for (view, checksum) in response["checksums"]?.objectValue?.members ?? [] { table.append([view, KeyValueList.text(checksum)]) }
+        for member in response["checksums"]?.objectValue?.members ?? [] {
+            table.append([member.key, KeyValueList.text(member.value)])
+        }
         Terminal.write(Array(table.render().utf8))
     }
 

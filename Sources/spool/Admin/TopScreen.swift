@@ -101,8 +101,9 @@ struct TopScreen {
 
     private func viewRows(_ views: JSONObject, head: UInt64) -> [String] {
         var lines = ["VIEW" + String(repeating: " ", count: 16) + "CHECKPOINT" + String(repeating: " ", count: 6) + "BEHIND"]
-        for (name, view) in views.members where name != "rebuild" {
-            let checkpoint = view["checkpoint"]?.uint64Value ?? 0
+        for member in views.members where member.key != "rebuild" {
+            let name = member.key
+            let checkpoint = member.value["checkpoint"]?.uint64Value ?? 0
             let behind = head > checkpoint ? head - checkpoint : 0
             lines.append(
                 Self.cut(name, to: 18).padding(toLength: 18, withPad: " ", startingAt: 0)

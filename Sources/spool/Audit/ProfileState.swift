@@ -49,8 +49,8 @@ struct ProfileState {
                 guard let value = data[field] else { continue }
                 fields[field] = value == .null ? JSONValue?.none : value
             }
-            for (key, value) in data["attributes"]?.objectValue?.members ?? [] {
-                attributes[key] = value == .null ? JSONValue?.none : value
+            for member in data["attributes"]?.objectValue?.members ?? [] {
+                attributes[member.key] = member.value.isNull ? JSONValue?.none : member.value
             }
             return orNoChange(before.changes(to: self))
         case "UserJoinedSegment":

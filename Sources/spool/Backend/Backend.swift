@@ -56,5 +56,5 @@ extension Backend {
 
 /// The request object `{"op": op, …fields}`, `op` first so a logged line reads well.
 func requestObject(_ op: String, _ fields: JSONObject) -> JSONObject {
-    JSONObject([(key: "op", value: .string(op))] + fields.members.filter { $0.key != "op" })
+    JSONObject([JSONMember("op", .string(op))] + fields.members.filter { $0.key != "op" })
 }

@@ -26,7 +26,7 @@ struct UserCommand: AsyncParsableCommand {
         guard let user = response["user"]?.objectValue else { throw CLIFailure("the answer has no user: \(response.jsonString)") }
         var list = KeyValueList()
         if let asOf { list.append("as of", asOf.label) }
-        for (key, value) in user.members { list.append(key, KeyValueList.text(value)) }
+        for member in user.members { list.append(member.key, KeyValueList.text(member.value)) }
         Terminal.write(Array(list.render().utf8))
     }
 }

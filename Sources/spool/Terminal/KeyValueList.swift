@@ -9,7 +9,7 @@ struct KeyValueList {
 
     /// The members of `object` (without `ok` and `id`), nested objects flattened.
     init(flattening object: JSONObject) {
-        for (key, value) in object.members where key != "ok" && key != "id" { add(key, value) }
+        for member in object.members where member.key != "ok" && member.key != "id" { add(member.key, member.value) }
     }
 
     mutating func append(_ key: String, _ value: String) { pairs.append((key, value)) }
@@ -18,7 +18,7 @@ struct KeyValueList {
     /// its readable text.
     mutating func add(_ key: String, _ value: JSONValue) {
         if case .object(let object) = value, !object.isEmpty {
-            for (member, inner) in object.members { add("\(key).\(member)", inner) }
+            for member in object.members { add("\(key).\(member.key)", member.value) }
         } else {
             append(key, Self.text(value))
         }
