@@ -101,7 +101,7 @@ section_storage() {
     title "storage: the log alone (Writer without views), 64 submitters"
     bench append --events "$BENCH_EVENTS" --seconds "$BENCH_SECONDS" --submitters 64 --window 1,16 --streams own,random --layer log
     title "storage: batched appends (16 and 64 events per append), 64 submitters x window 4"
-    bench append --events "$BENCH_EVENTS" --seconds "$BENCH_SECONDS" --submitters 64 --window 4 --batch 16,64 --streams own,random --layer log,engine
+    bench append --events "$BENCH_EVENTS" --seconds "$BENCH_SECONDS" --submitters 64 --window 4 --per-append 16,64 --streams own,random --layer log,engine
     title "storage: summary"
     python3 - "$OUT/storage.jsonl" <<'EOF'
 import json, sys

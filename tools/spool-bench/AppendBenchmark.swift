@@ -8,9 +8,9 @@ import Synchronization
 /// `spool-bench append`: in-process durable append throughput through `Engine.append`
 /// (validation, encoding, the writer's group commit, fsync) in a fresh data directory per run.
 ///
-/// Design: S submitters each keep W appends outstanding, so S × W "lanes" each append B
-/// events (`--batch`, default 1) to one stream at a time and wait for them to be durable. The
-/// writer's batch can never exceed S × W × B events, which is why W = 16 is reported beside
+/// Design: S submitters each keep W appends outstanding, so S × W "lanes" each append P
+/// events (`--per-append`, default 1) to one stream at a time and wait for them to be durable. The
+/// writer's batch can never exceed S × W × P events, which is why W = 16 is reported beside
 /// W = 1. Streams are either each submitter's
 /// own few (keys of the `streams` index arrive nearly in order) or a shared population of
 /// 100,000 users picked at random (every index put lands on a random page).
@@ -29,7 +29,7 @@ enum AppendBenchmark {
         var submitters: Int
         var window: Int
         /// Events per append request.
-        var batch: Int
+        var perAppend: Int
         var events: Int
         var timeLimit: Double
         var users: Int
@@ -50,7 +50,7 @@ enum AppendBenchmark {
 
     static let options: Set<String> = [
         "events", "submitters", "window", "streams", "seconds", "dir", "users", "streams-per-submitter", "layer",
-        "batch",
+        "per-append",
     ]
 
     /// Runs every combination of the given stream choices, submitters and windows and prints a
@@ -61,7 +61,7 @@ enum AppendBenchmark {
         let events = try arguments.integer("events", default: 1_000_000)
         let submitters = try arguments.integers("submitters", default: [1, 16, 64])
         let windows = try arguments.integers("window", default: [1])
-        let batches = try arguments.integers("batch", default: [1])
+        let perAppendCounts = try arguments.integers("per-append", default: [1])
         let timeLimit = try arguments.seconds("seconds", default: 60)
         let users = try arguments.integer("users", default: 100_000)
         let perSubmitter = try arguments.integer("streams-per-submitter", default: 4)
@@ -83,7 +83,7 @@ enum AppendBenchmark {
             "append: \(Format.grouped(Double(events))) events of ~250 bytes per configuration (at most \(Format.fixed(timeLimit, 0)) s each), durable commits"
         )
         let report = ReportTable(columns: [
-            ("layer", 6), ("streams", 7), ("subm", 4), ("window", 6), ("ev/req", 6), ("events", 9), ("secs", 6), ("events/s", 9),
+            ("layer", 6), ("streams", 7), ("subm", 4), ("window", 6), ("per app", 7), ("events", 9), ("secs", 6), ("events/s", 9),
             ("p50 ms", 7),
             ("p99 ms", 7), ("batch", 6), ("max", 5), ("disk KB/ev", 10), ("CPU us/ev", 9), ("writer us/ev", 12), ("writer %", 8),
             ("others %", 8),
@@ -93,9 +93,9 @@ enum AppendBenchmark {
             for choice in choices {
                 for submitterCount in submitters {
                     for window in windows {
-                        for batch in batches {
+                        for perAppend in perAppendCounts {
                             let configuration = Configuration(
-                                layer: layer, streams: choice, submitters: submitterCount, window: window, batch: batch,
+                                layer: layer, streams: choice, submitters: submitterCount, window: window, perAppend: perAppend,
                                 events: events, timeLimit: timeLimit, users: users, streamsPerSubmitter: perSubmitter,
                                 base: arguments.string("dir"))
                             let outcome = try await measure(configuration)
@@ -152,7 +152,7 @@ enum AppendBenchmark {
             writerCPUSeconds: writerCPU)
     }
 
-    /// Appends `quota` events, `configuration.batch` per request (or until `deadline`), and
+    /// Appends `quota` events, `configuration.perAppend` per request (or until `deadline`), and
     /// returns how many it appended and the time of each request from submit to durable
     /// acknowledgement, in microseconds. (Plain arrays: a histogram per
     /// lane would allocate ~300 KB for each of up to 1,024 lanes inside the measured time.)
@@ -172,7 +172,7 @@ enum AppendBenchmark {
                 case .own: own[(lane + done) % own.count]
                 case .random: BenchEvents.sharedUserID(Int(random.next() % UInt64(configuration.users)))
                 }
-            let count = min(configuration.batch, quota - done)
+            let count = min(configuration.perAppend, quota - done)
             let request = events.append(userID: userID, sequence: done, count: count)
             let submitted = ContinuousClock.now
             try await target.append(request)
@@ -203,7 +203,7 @@ enum AppendBenchmark {
         report.row(
             [
                 configuration.layer.rawValue, configuration.streams.rawValue, String(configuration.submitters),
-                String(configuration.window), String(configuration.batch),
+                String(configuration.window), String(configuration.perAppend),
                 Format.grouped(Double(outcome.events)), Format.fixed(outcome.seconds, 1), Format.grouped(rate),
                 Format.fixed(p50, 2), Format.fixed(p99, 2), Format.fixed(averageBatch, 1), String(outcome.maxBatch),
                 Format.fixed(diskPerEvent / 1024, 2), Format.fixed(cpuPerEvent, 2), Format.fixed(writerPerEvent, 2),
@@ -212,7 +212,7 @@ enum AppendBenchmark {
             json: [
                 "bench": "append", "layer": .string(configuration.layer.rawValue), "streams": .string(configuration.streams.rawValue),
                 "submitters": .int(Int64(configuration.submitters)), "window": .int(Int64(configuration.window)),
-                "events_per_append": .int(Int64(configuration.batch)),
+                "events_per_append": .int(Int64(configuration.perAppend)),
                 "events": .int(Int64(outcome.events)), "seconds": .double(rounded(outcome.seconds, 3)),
                 "events_per_s": .int(Int64(rate.rounded())), "p50_ms": .double(rounded(p50, 3)), "p99_ms": .double(rounded(p99, 3)),
                 "commits": .int(Int64(outcome.commits)), "avg_batch": .double(rounded(averageBatch, 1)),

@@ -8,7 +8,7 @@ let usage = """
     usage: spool-bench <command> [options]
 
       append       durable append throughput through Engine.append (group commit, fsync)
-                   --events N (1000000)  --submitters 1,16,64  --window 1[,16]
+                   --events N (1000000)  --submitters 1,16,64  --window 1[,16]  --per-append 1[,16]
                    --streams own,random  --users 100000  --streams-per-submitter 4
                    --layer engine[,log] (log: a Writer without the views)
                    --seconds T (60, per configuration)  --dir BASE (system temp)
