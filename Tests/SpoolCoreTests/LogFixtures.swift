@@ -27,6 +27,7 @@ final class OpenStore: Sendable {
         try await append(stream: "user-\(user)", expected: expected, events: [userCreated(user, id: id, email: email)])
     }
 
+    @discardableResult
     func append(stream: String, expected: ExpectedVersion = .any, events: [ProposedEvent], actor: String = "test") async throws
         -> AppendResult
     {

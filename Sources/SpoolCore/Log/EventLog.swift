@@ -74,17 +74,22 @@ public struct EventLog: Sendable {
     static func readStream(
         _ stream: String, fromVersion: UInt64, through lastSeq: UInt64 = .max, limit: Int, in txn: Transaction, store: Store
     ) throws -> [RecordedEvent] {
-        let prefix = Array(stream.utf8) + [0]
+        let prefix = StreamIndex.prefix(stream)
+        var version = max(fromVersion, 1)
+        // Start at the run that holds `version`, which may begin before it.
+        let start = try StreamIndex.run(of: stream, holding: version, in: txn, store: store)?.firstVersion ?? version
         var events: [RecordedEvent] = []
-        try txn.scan(store.streams, from: prefix + BigEndian.bytes(max(fromVersion, 1))) { key, value in
-            guard events.count < limit, key.count == prefix.count + 8, key.starts(with: prefix),
-                let seq = BigEndian.uint64(value, at: 0), seq <= lastSeq
-            else { return false }
-            guard let event = try event(at: seq, in: txn, store: store) else {
-                throw EventRecord.Corrupt(seq: seq, reason: "stream \(stream) points at a missing event")
+        try txn.scan(store.streams, from: prefix + BigEndian.bytes(start)) { key, value in
+            guard let run = StreamIndex.run(stream: prefix, key: key, value: value) else { return false }
+            version = max(version, run.firstVersion)
+            while events.count < limit, let seq = run.seq(ofVersion: version), seq <= lastSeq {
+                guard let event = try event(at: seq, in: txn, store: store) else {
+                    throw EventRecord.Corrupt(seq: seq, reason: "stream \(stream) points at a missing event")
+                }
+                events.append(event)
+                version += 1
             }
-            events.append(event)
-            return true
+            return version > run.lastVersion
         }
         return events
     }

@@ -32,8 +32,7 @@ public struct LogVerifier: Sendable {
     public func verify(progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> Report {
         var previousHash = EventRecord.zeroHash
         var verified: UInt64 = 0
-        var streamVersions: [String: UInt64] = [:]
-        var clientIDs = 0
+        var seen = Seen()
         while true {
             let outcome: (head: UInt64, problem: Problem?) = try store.environment.read { txn in
                 let head = try txn.withCursor(store.events) { try $0.last() }.flatMap { BigEndian.uint64($0.key, at: 0) } ?? 0
@@ -45,16 +44,14 @@ public struct LogVerifier: Sendable {
                         problem = Problem(seq: expected, reason: "missing: the next stored key is not seq \(expected)")
                         return false
                     }
-                    problem = try check(
-                        seq: seq, record: value, previousHash: &previousHash, streamVersions: &streamVersions, clientIDs: &clientIDs,
-                        txn: txn)
+                    problem = try check(seq: seq, record: value, previousHash: &previousHash, seen: &seen, txn: txn)
                     guard problem == nil else { return false }
                     verified = seq
                     examined += 1
                     return examined < chunkSize
                 }
                 if problem == nil && verified == head {
-                    problem = try checkCounts(txn: txn, head: head, streams: streamVersions, clientIDs: clientIDs)
+                    problem = try checkCounts(txn: txn, head: head, seen: seen)
                 }
                 return (head, problem)
             }
@@ -66,10 +63,17 @@ public struct LogVerifier: Sendable {
         }
     }
 
-    private func check(
-        seq: UInt64, record: [UInt8], previousHash: inout [UInt8], streamVersions: inout [String: UInt64], clientIDs: inout Int,
-        txn: Transaction
-    ) throws -> Problem? {
+    /// What the walk has counted so far, to check the indexes' sizes at the end.
+    private struct Seen {
+        /// Each stream's last version so far, and the last version of the run that holds it.
+        var streams: [String: (version: UInt64, runEnd: UInt64)] = [:]
+        /// Events with a client-supplied id.
+        var clientIDs = 0
+        /// Events that begin a run of the `streams` index.
+        var runs = 0
+    }
+
+    private func check(seq: UInt64, record: [UInt8], previousHash: inout [UInt8], seen: inout Seen, txn: Transaction) throws -> Problem? {
         let event: RecordedEvent
         do {
             event = try EventRecord.decode(seq: seq, record)
@@ -80,18 +84,24 @@ public struct LogVerifier: Sendable {
             return Problem(seq: seq, reason: "hash chain broken: the record's bytes do not match its hash")
         }
         previousHash = event.hash
-        let expectedVersion = (streamVersions[event.stream] ?? 0) + 1
-        guard event.version == expectedVersion else {
-            return Problem(seq: seq, reason: "stream \(event.stream) has version \(event.version), expected \(expectedVersion)")
+        let before = seen.streams[event.stream] ?? (0, 0)
+        guard event.version == before.version + 1 else {
+            return Problem(seq: seq, reason: "stream \(event.stream) has version \(event.version), expected \(before.version + 1)")
         }
-        streamVersions[event.stream] = event.version
-        let indexed = try txn.get(store.streams, StreamIndex.key(event.stream, version: event.version))
-        guard indexed == BigEndian.bytes(seq) else {
+        let run = try StreamIndex.run(of: event.stream, holding: event.version, in: txn, store: store)
+        guard let run, run.seq(ofVersion: event.version) == seq else {
             return Problem(
                 seq: seq, reason: "streams index entry for \(event.stream) version \(event.version) does not point at this event")
         }
+        // A stream's runs must tile its versions: a run starts right after the one before ends.
+        let startsRun = run.firstVersion == event.version
+        guard startsRun ? before.runEnd == before.version : before.runEnd == run.lastVersion else {
+            return Problem(seq: seq, reason: "streams index runs of \(event.stream) overlap at version \(event.version)")
+        }
+        if startsRun { seen.runs += 1 }
+        seen.streams[event.stream] = (event.version, run.lastVersion)
         if event.hasClientID {
-            clientIDs += 1
+            seen.clientIDs += 1
             guard try txn.get(store.eventIDs, event.id.bytes) == BigEndian.bytes(seq) else {
                 return Problem(seq: seq, reason: "event_ids has no entry for event id \(event.id.lowercasedString)")
             }
@@ -99,14 +109,18 @@ public struct LogVerifier: Sendable {
         return nil
     }
 
-    private func checkCounts(txn: Transaction, head: UInt64, streams: [String: UInt64], clientIDs: Int) throws -> Problem? {
+    private func checkCounts(txn: Transaction, head: UInt64, seen: Seen) throws -> Problem? {
+        if let (stream, last) = seen.streams.first(where: { $0.value.runEnd != $0.value.version }) {
+            return Problem(
+                seq: head, reason: "streams index run of \(stream) reaches version \(last.runEnd), past its last event (\(last.version))")
+        }
         let indexed = try txn.count(store.streams)
-        if indexed != Int(head) {
-            return Problem(seq: head, reason: "streams index holds \(indexed) entries for \(head) events")
+        if indexed != seen.runs {
+            return Problem(seq: head, reason: "streams index holds \(indexed) entries for \(seen.runs) appends")
         }
         let ids = try txn.count(store.eventIDs)
-        if ids != clientIDs {
-            return Problem(seq: head, reason: "event_ids holds \(ids) entries for \(clientIDs) client-supplied ids")
+        if ids != seen.clientIDs {
+            return Problem(seq: head, reason: "event_ids holds \(ids) entries for \(seen.clientIDs) client-supplied ids")
         }
         return nil
     }

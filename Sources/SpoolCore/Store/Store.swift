@@ -5,10 +5,10 @@ import LMDB
 ///
 /// ```
 /// events      seq u64 BE                      → EventRecord bytes
-/// streams     stream ‖ 0x00 ‖ version u64 BE  → seq u64 BE
+/// streams     stream ‖ 0x00 ‖ version u64 BE  → seq u64 BE [‖ count u64 BE] (StreamIndex)
 /// event_ids   client event id (16 bytes)      → seq u64 BE
 /// checkpoints projector or reactor name       → last applied seq u64 BE
-/// meta        key                             → value ("format" → 1)
+/// meta        key                             → value ("format" → 2)
 /// ```
 /// A writable store holds the directory's lock (`spool.lock`) for its whole life, so two
 /// writers can never share a directory; a read-only store may open one a server is writing.
@@ -22,8 +22,10 @@ public final class Store: Sendable {
     public let meta: Database
     private let lock: DataDirectoryLock?
 
-    /// The on-disk format this build reads and writes.
-    public static let formatVersion: UInt64 = 1
+    /// The on-disk format this build reads and writes. Format 2 lets one `streams` entry
+    /// index a whole append; format 1 (an entry per event) reads the same, so a writable open
+    /// upgrades it in place, and a build that knows only format 1 refuses the result.
+    public static let formatVersion: UInt64 = 2
 
     public struct Options: Sendable {
         /// Open without writing (a second process beside a running server).
@@ -64,8 +66,10 @@ public final class Store: Sendable {
         let key = Array("format".utf8)
         let stored = try environment.read { try $0.get(meta, key) }.flatMap { BigEndian.uint64($0, at: 0) }
         switch stored {
-        case nil where writable:
+        case nil where writable, 1 where writable:
             try environment.write { try $0.put(meta, key, BigEndian.bytes(Self.formatVersion)) }
+        case 1:
+            break
         case let version? where version != Self.formatVersion:
             throw SpoolError(.internal, "\(directory) holds data format \(version); this build reads format \(Self.formatVersion)")
         default:

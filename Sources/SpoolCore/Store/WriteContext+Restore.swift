@@ -54,6 +54,7 @@ extension WriteContext {
                 "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
         }
         try write(restored, data: data.objectValue ?? [:], encoded: bytes)
+        try putStreamEntry(event.stream, fromVersion: event.version, firstSeq: event.seq, count: 1)
         return true
     }
 }

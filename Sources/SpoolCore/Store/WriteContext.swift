@@ -34,6 +34,7 @@ public final class WriteContext {
     /// version, or `duplicate_event_id` when an id is reused for a different event. A retry
     /// whose ids are all present already returns the original positions and writes nothing.
     func append(_ request: PreparedAppend) throws -> AppendResult {
+        guard !request.events.isEmpty else { throw SpoolError.badRequest("events: at least one event is required") }
         if let earlier = try earlierAppend(of: request) { return earlier }
         let head = try streamHead(request.stream)
         guard request.expectedVersion.isSatisfied(byHead: head) else {
@@ -55,24 +56,30 @@ public final class WriteContext {
             event.hash = hash
             try write(event, data: proposed.parsedData, encoded: bytes)
         }
-        return AppendResult(
-            firstSeq: state.headSeq - UInt64(request.events.count) + 1, lastSeq: state.headSeq, version: version, duplicate: false)
+        let firstSeq = state.headSeq - UInt64(request.events.count) + 1
+        try putStreamEntry(request.stream, fromVersion: head + 1, firstSeq: firstSeq, count: request.events.count)
+        return AppendResult(firstSeq: firstSeq, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts `event` (encoded as `bytes`, its data parsed as `data`) into `events`, `streams`
-    /// and, for a client id, `event_ids`; then moves the log's end (seq, hash, time, the
-    /// stream's head) past it and queues it for the projectors. The caller has checked that it
-    /// continues the log.
+    /// Puts `event` (encoded as `bytes`, its data parsed as `data`) into `events` and, for a
+    /// client id, `event_ids`; then moves the log's end (seq, hash, time, the stream's head)
+    /// past it and queues it for the projectors. The caller has checked that it continues the
+    /// log, and indexes it in `streams` (`putStreamEntry`).
     func write(_ event: RecordedEvent, data: JSONObject, encoded bytes: [UInt8]) throws {
         let seqKey = BigEndian.bytes(event.seq)
         try txn.put(store.events, seqKey, bytes, flags: .append)
-        try txn.put(store.streams, StreamIndex.key(event.stream, version: event.version), seqKey)
         if event.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
         state.headSeq = event.seq
         state.headHash = event.hash
         state.lastTime = event.time
         newHeads[event.stream] = event.version
         appended.append(DecodedEvent(event, data: data))
+    }
+
+    /// Puts the `streams` entry of `count` events just written to `stream`, which took
+    /// consecutive versions from `fromVersion` and consecutive seqs from `firstSeq`.
+    func putStreamEntry(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
+        try txn.put(store.streams, StreamIndex.key(stream, version: fromVersion), StreamIndex.value(firstSeq: firstSeq, count: count))
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.

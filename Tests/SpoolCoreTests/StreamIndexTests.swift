@@ -1,0 +1,133 @@
+import Foundation
+import JSON
+import LMDB
+import SpoolCore
+import SpoolTestSupport
+import XCTest
+
+/// The `streams` index holds one entry per append (a run of versions and seqs); reads from
+/// any version, expected-version checks and verify must see every event of every run.
+final class StreamIndexTests: XCTestCase {
+    /// user-a gets appends of 5, 1 and 3 events, with other streams' appends between them.
+    private func appendRuns(_ s: OpenStore) async throws {
+        try await s.append(stream: "user-a", events: [userCreated("a")] + (1...4).map { profileUpdated("a", firstName: "a\($0)") })
+        try await s.appendUser("b")
+        try await s.append(stream: "user-a", expected: .exact(5), events: [profileUpdated("a", firstName: "a5")])
+        try await s.append(stream: "user-b", events: (1...2).map { profileUpdated("b", firstName: "b\($0)") })
+        try await s.append(stream: "user-a", expected: .exact(6), events: (6...8).map { profileUpdated("a", firstName: "a\($0)") })
+    }
+
+    func testEveryVersionOfAStreamOfMultiEventAppendsReadsBack() async throws {
+        let s = try OpenStore()
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        try await appendRuns(s)
+        let all = try s.log.readStream("user-a")
+        XCTAssertEqual(all.map(\.version), Array(1...9))
+        XCTAssertEqual(all.map(\.seq), [1, 2, 3, 4, 5, 7, 10, 11, 12])
+        let names = try all.dropFirst().map { try JSONParser.parse($0.data)["first_name"]?.stringValue }
+        XCTAssertEqual(names, (1...8).map { "a\($0)" })
+        for from in 1...10 {
+            for limit in [1, 2, 4, 100] {
+                let page = try s.log.readStream("user-a", fromVersion: UInt64(from), limit: limit)
+                XCTAssertEqual(page.map(\.seq), Array(all.dropFirst(from - 1).prefix(limit).map(\.seq)), "from \(from), limit \(limit)")
+            }
+        }
+        XCTAssertEqual(try s.log.readStream("user-b").map(\.seq), [6, 8, 9])
+        XCTAssertEqual(try s.log.streamVersion("user-a"), 9)
+        XCTAssertEqual(try s.log.streamVersion("user-b"), 3)
+        XCTAssertEqual(try s.store.environment.read { try $0.count(s.store.streams) }, 5, "one entry per append")
+        XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
+    }
+
+    func testExpectedVersionsSeeTheEndOfTheLastRun() async throws {
+        let s = try OpenStore()
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        try await appendRuns(s)
+        do {
+            try await s.append(stream: "user-a", expected: .exact(6), events: [profileUpdated("a", firstName: "late")])
+            XCTFail("expected wrong_expected_version")
+        } catch let error as SpoolError {
+            XCTAssertEqual(error.code, .wrongExpectedVersion)
+            XCTAssertEqual(error.details?["actual_version"], .int(9))
+        }
+        let result = try await s.append(stream: "user-a", expected: .exact(9), events: [profileUpdated("a", firstName: "a9")])
+        XCTAssertEqual(result.version, 10)
+    }
+
+    /// Rewrites user-a's entry at `version` to `value` behind the writer's back.
+    private func overwriteRun(_ s: OpenStore, version: UInt64, with value: [UInt8]) throws {
+        let key = Array("user-a".utf8) + [0] + BigEndian.bytes(version)
+        try s.store.environment.write { try $0.put(s.store.streams, key, value) }
+    }
+
+    private func runValue(seq: UInt64, count: UInt64) -> [UInt8] { BigEndian.bytes(seq) + BigEndian.bytes(count) }
+
+    func testVerifyCatchesARunThatPointsElsewhere() async throws {
+        let s = try OpenStore()
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        try await appendRuns(s)
+        try overwriteRun(s, version: 7, with: runValue(seq: 9, count: 3))
+        let report = try LogVerifier(store: s.store).verify()
+        XCTAssertEqual(report.problem?.seq, 10)
+    }
+
+    func testVerifyCatchesARunThatReachesPastTheStreamsEnd() async throws {
+        let s = try OpenStore()
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        try await appendRuns(s)
+        try overwriteRun(s, version: 7, with: runValue(seq: 10, count: 4))
+        let problem = try LogVerifier(store: s.store).verify().problem
+        XCTAssertEqual(problem?.seq, 12)
+        XCTAssertTrue(problem?.reason.contains("past its last event") ?? false, "\(String(describing: problem))")
+    }
+
+    func testVerifyCatchesOverlappingRuns() async throws {
+        let s = try OpenStore()
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        try await appendRuns(s)
+        // The first run claims versions 1…6 too; version 6 keeps its own entry.
+        try overwriteRun(s, version: 1, with: runValue(seq: 1, count: 6))
+        let problem = try LogVerifier(store: s.store).verify().problem
+        XCTAssertEqual(problem?.seq, 7)
+        XCTAssertTrue(problem?.reason.contains("overlap") ?? false, "\(String(describing: problem))")
+    }
+
+    func testAFormatOneDirectoryIsUpgradedAndANewerOneRefused() async throws {
+        let directory = try TemporaryDirectory("format")
+        defer { directory.remove() }
+        let formatKey = Array("format".utf8)
+        do {
+            let s = try OpenStore(directory: directory)
+            try await s.appendUser("old")
+            try s.store.environment.write { try $0.put(s.store.meta, formatKey, BigEndian.bytes(1)) }
+            s.close()
+        }
+        do {
+            let store = try await reopen { try Store(directory: directory.path) }
+            XCTAssertEqual(try store.environment.read { try $0.get(store.meta, formatKey) }, BigEndian.bytes(Store.formatVersion))
+            XCTAssertEqual(try EventLog(store: store).readStream("user-old").map(\.seq), [1])
+            try store.environment.write { try $0.put(store.meta, formatKey, BigEndian.bytes(Store.formatVersion + 1)) }
+        }
+        do {
+            _ = try await reopen { try Store(directory: directory.path) }
+            XCTFail("a newer format must be refused")
+        } catch {
+            XCTAssertTrue("\(error)".contains("holds data format \(Store.formatVersion + 1)"), "\(error)")
+        }
+    }
+}
