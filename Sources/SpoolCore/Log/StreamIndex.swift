@@ -11,7 +11,7 @@ import LMDB
 enum StreamIndex {
     /// The events of one append: versions `firstVersion ..< firstVersion + count` of a stream
     /// are seqs `firstSeq ..< firstSeq + count`.
-    struct Run: Equatable {
+    struct Run {
         var firstVersion: UInt64
         var firstSeq: UInt64
         var count: UInt64
