@@ -18,8 +18,8 @@ public enum JSONValue: Sendable, Equatable {
 /// One member of a JSON object.
 ///
 /// A struct, not a `(key, value)` tuple: an array of tuples is created and destroyed through
-/// the runtime's generic tuple metadata, which cost the server ~5% of its CPU in freeing
-/// parsed requests alone.
+/// the runtime's generic tuple metadata (`tuple_destroy` showed in the server's profile,
+/// freeing parsed requests); a struct has compiled value witnesses.
 public struct JSONMember: Sendable, Equatable {
     public var key: String
     public var value: JSONValue
@@ -57,7 +57,6 @@ public struct JSONObject: Sendable, Equatable {
             }
         }
     }
-
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
