@@ -127,8 +127,8 @@ EOF
 }
 
 # Server: spoold over TCP, with the same loads against Redis 7 in the same run (issues 4 and 5).
-# Durable appends (1, 8, 64 connections x window 1, 32; Redis: XADD with appendonly yes +
-# appendfsync always), consume throughput from a 1,000,000-event backlog (fetch + ack of 100
+# Durable appends (1, 8, 64 connections x window 1, 32, and 64 x 8 with 16 events per append;
+# Redis: XADD, or 16 XADDs in MULTI/EXEC, with appendonly yes + appendfsync always), consume throughput from a 1,000,000-event backlog (fetch + ack of 100
 # and 1000; Redis: XREADGROUP + XACK), and append-ack -> delivery latency. Targets: Spool >=
 # Redis appends at 64 x 32, and Spool >= Redis consume throughput. Builds nothing (`make bench`
 # builds release); installs redis-server when missing. Both servers run on free loopback
@@ -174,6 +174,11 @@ section_server() {
                     --connections "$connections" --window "$window" --events "$count" --seconds "$seconds"
             done
         done
+        # Appends of 16 events each (Redis: 16 XADDs in one MULTI/EXEC), 64 x 8.
+        load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
+            --connections 64 --window 8 --per-append 16 --events "$events" --seconds "$seconds"
+        load_run "$load" redis-xadd --port "$REDIS_PORT" --server-pid "$REDIS_PID" \
+            --connections 64 --window 8 --per-append 16 --events "$events" --seconds "$seconds"
         server_stop_all
     fi
     if [[ $parts == *" compare "* ]]; then
@@ -200,8 +205,9 @@ section_server() {
     python3 - "$OUT/server.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-def pick(bench, server, **match):
-    found = [r for r in rows if r["bench"] == bench and r["server"] == server and all(r.get(k) == v for k, v in match.items())]
+def pick(bench, server, per_append=1, **match):
+    found = [r for r in rows if r["bench"] == bench and r["server"] == server and r.get("events_per_append", 1) == per_append
+             and all(r.get(k) == v for k, v in match.items())]
     return found[-1] if found else None
 print("appends       connections x window   spool events/s   redis events/s   spool/redis")
 for c in (1, 8, 64):
@@ -210,6 +216,9 @@ for c in (1, 8, 64):
         if s and r:
             mark = "   <- target: >= 100%" if (c, w) == (64, 32) else ""
             print(f"              {c:>3} x {w:<2}               {s['events_per_s']:>14,}   {r['events_per_s']:>14,}   {100 * s['events_per_s'] / r['events_per_s']:9.1f}%{mark}")
+s, r = pick("append", "spool", 16, connections=64, window=8), pick("append", "redis", 16, connections=64, window=8)
+if s and r:
+    print(f"               64 x 8, 16 per append  {s['events_per_s']:>14,}   {r['events_per_s']:>14,}   {100 * s['events_per_s'] / r['events_per_s']:9.1f}%   (Redis: MULTI/EXEC)")
 print("consume       batch                  spool events/s   redis events/s   spool/redis (target: >= 100%)")
 for b in (100, 1000):
     s, r = pick("consume", "spool", batch=b), pick("consume", "redis", batch=b)

@@ -4,8 +4,9 @@ import JSON
 import NIOPosix
 
 /// `spool-load spool-append` and `redis-xadd`: durable appends over TCP from C connections,
-/// each keeping W requests outstanding (pipelined), for every C × W asked for. The same
-/// events go to both servers, so one client measures both the same way.
+/// each keeping W requests outstanding (pipelined), for every C × W asked for; a request
+/// carries P events (`--per-append`: one Spool `append` of P events, or P `XADD`s in one
+/// `MULTI`/`EXEC`). The same events go to both servers, so one client measures both the same way.
 enum AppendLoad {
     /// The server a run loads.
     enum Target: String {
@@ -15,7 +16,7 @@ enum AppendLoad {
 
     static let options: Set<String> = [
         "host", "port", "connections", "window", "events", "seconds", "server-pid", "threads", "key", "data-size",
-        "streams-per-connection",
+        "streams-per-connection", "per-append",
     ]
 
     /// Runs every connections × window configuration and prints a row and a JSON line for each.
@@ -25,6 +26,7 @@ enum AppendLoad {
         try arguments.check(known: options)
         let connectionCounts = try arguments.integers("connections", default: [1, 8, 64])
         let windows = try arguments.integers("window", default: [1, 32])
+        let perAppendCounts = try arguments.integers("per-append", default: [1])
         let events = try arguments.integer("events", default: 200_000)
         let seconds = try arguments.seconds("seconds", default: 20)
         let key = arguments.string("key") ?? "spool-load"
@@ -35,27 +37,30 @@ enum AppendLoad {
         let serverPID = try arguments.serverPID()
 
         let report = ReportTable(columns: [
-            ("server", 6), ("conns", 5), ("window", 6), ("events", 9), ("events/s", 9), ("p50 ms", 7), ("p99 ms", 7),
+            ("server", 6), ("conns", 5), ("window", 6), ("per app", 7), ("events", 9), ("events/s", 9), ("p50 ms", 7), ("p99 ms", 7),
             ("p999 ms", 7), ("max ms", 7), ("client %", 8), ("server %", 8), ("others %", 8), ("client µs/ev", 12),
         ])
         report.header()
         for connections in connectionCounts {
-            for window in windows {
-                let share = events / connections
-                let extra = events % connections
+            for (window, perAppend) in windows.flatMap({ window in perAppendCounts.map { (window, $0) } }) {
+                let requests = max(1, events / perAppend)
+                let share = requests / connections
+                let extra = requests % connections
                 let timeLimit = UInt64(seconds * 1e9)
                 let run: LoadRunner.Run<AppendResult>
                 switch target {
                 case .spool:
                     run = try await runner.run(connections: connections, serverPID: serverPID) { index in
                         AppendSession<SpoolAppendReader>(
-                            requests: load.spoolAppends(connection: index), total: share + (index < extra ? 1 : 0), window: window,
+                            requests: load.spoolAppends(connection: index, eventsPerAppend: perAppend),
+                            total: share + (index < extra ? 1 : 0), window: window,
                             timeLimit: timeLimit)
                     }
                 case .redis:
                     run = try await runner.run(connections: connections, serverPID: serverPID) { index in
                         AppendSession<RedisAppendReader>(
-                            requests: load.redisAdds(connection: index, key: key), total: share + (index < extra ? 1 : 0),
+                            requests: load.redisAdds(connection: index, key: key, eventsPerAppend: perAppend),
+                            total: share + (index < extra ? 1 : 0),
                             window: window, timeLimit: timeLimit)
                     }
                 }
@@ -63,13 +68,14 @@ enum AppendLoad {
                 var completed = 0
                 for result in run.results {
                     latency.add(result.latency)
-                    completed += result.completed
+                    completed += result.completed * perAppend
                 }
                 let rate = Double(completed) / run.seconds
                 let counters = run.counters
                 let json: JSONValue = [
                     "bench": "append", "server": .string(target.rawValue), "connections": .int(Int64(connections)),
-                    "window": .int(Int64(window)), "events": .int(Int64(completed)), "seconds": .double(run.seconds),
+                    "window": .int(Int64(window)), "events_per_append": .int(Int64(perAppend)), "events": .int(Int64(completed)),
+                    "seconds": .double(run.seconds),
                     "events_per_s": .int(Int64(rate.rounded())), "p50_ms": .double(Latency.milliseconds(latency, 50)),
                     "p99_ms": .double(Latency.milliseconds(latency, 99)), "p999_ms": .double(Latency.milliseconds(latency, 99.9)),
                     "max_ms": .double(Double(latency.max) / 1_000), "data_bytes": .int(Int64(load.dataSize)),
@@ -81,7 +87,8 @@ enum AppendLoad {
                 ]
                 report.row(
                     [
-                        target.rawValue, "\(connections)", "\(window)", Format.grouped(Double(completed)), Format.grouped(rate),
+                        target.rawValue, "\(connections)", "\(window)", "\(perAppend)", Format.grouped(Double(completed)),
+                        Format.grouped(rate),
                         Format.fixed(Latency.milliseconds(latency, 50), 2), Format.fixed(Latency.milliseconds(latency, 99), 2),
                         Format.fixed(Latency.milliseconds(latency, 99.9), 2), Format.fixed(Double(latency.max) / 1_000, 2),
                         Format.fixed(LoadCounters.percent(counters.clientSeconds, of: run.seconds), 0),

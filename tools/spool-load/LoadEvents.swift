@@ -47,15 +47,19 @@ struct LoadEvents: Sendable {
     }
 
     /// Redis `XADD key * stream user-… type UserProfileUpdated data {…}` commands in RESP,
-    /// cycled like `spoolAppends`.
-    func redisAdds(connection: Int, key: String) -> [[UInt8]] {
+    /// cycled like `spoolAppends`. With `eventsPerAppend` above 1, a request is that many
+    /// `XADD`s between `MULTI` and `EXEC`, atomic like one Spool append of as many events.
+    func redisAdds(connection: Int, key: String, eventsPerAppend: Int = 1) -> [[UInt8]] {
         requests(connection: connection) { stream, variant in
             let userID = Self.userID(connection: connection, stream: stream)
-            return RESP.command([
+            let add = RESP.command([
                 Array("XADD".utf8), Array(key.utf8), [UInt8(ascii: "*")], Array("stream".utf8), Array(("user-" + userID).utf8),
                 Array("type".utf8), Array("UserProfileUpdated".utf8), Array("data".utf8),
                 data(connection: connection, stream: stream, variant: variant),
             ])
+            guard eventsPerAppend > 1 else { return add }
+            let adds = Array(repeating: add, count: eventsPerAppend).joined()
+            return RESP.command([Array("MULTI".utf8)]) + adds + RESP.command([Array("EXEC".utf8)])
         }
     }
 

@@ -19,11 +19,20 @@ struct SpoolAppendReader: ReplyReader {
     }
 }
 
-/// Redis: anything but an error reply (`XADD` answers the new entry's id).
+/// Redis: the new entry's id that `XADD` answers, or the array of ids that `EXEC` answers for
+/// a `MULTI` block of them; the `+OK` and `+QUEUED` before an `EXEC` are passed over.
 struct RedisAppendReader: ReplyReader {
     mutating func nextSuccess(_ buffer: inout ByteBuffer) throws -> Bool {
-        guard let reply = try RESP.read(&buffer) else { return false }
-        if case .error(let text) = reply { throw LoadError("XADD: Redis answered \(text)") }
-        return true
+        while let reply = try RESP.read(&buffer) {
+            switch reply {
+            case .simple: continue
+            case .error(let text): throw LoadError("XADD: Redis answered \(text)")
+            case .array(let elements):
+                for case .error(let text) in elements ?? [] { throw LoadError("XADD in EXEC: Redis answered \(text)") }
+                return true
+            case .integer, .bulk: return true
+            }
+        }
+        return false
     }
 }

@@ -10,7 +10,8 @@ let usage = """
       redis-xadd     the same events as XADD to redis-server (RESP)
                      --connections 1,8,64  --window 1,32  --events N (200000, per configuration)
                      --seconds T (20, per configuration)  --key K (spool-load, redis)
-                     --data-size 250  --streams-per-connection 4
+                     --data-size 250  --streams-per-connection 4  --per-append 1 (events per
+                     request: one append of P events, or P XADDs in MULTI/EXEC)
       spool-consume  consume a backlog with fetch + ack, one fresh subscription per batch size
       redis-consume  the same with XREADGROUP + XACK, one fresh consumer group per batch size
                      --batch 100,1000  --connections 1[,4]  --preload N (1000000; 0: use what is there)
