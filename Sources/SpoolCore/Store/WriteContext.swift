@@ -62,24 +62,26 @@ public final class WriteContext {
     }
 
     /// Puts `event` (encoded as `bytes`, its data parsed as `data`) into `events` and, for a
-    /// client id, `event_ids`; then moves the log's end (seq, hash, time, the stream's head)
-    /// past it and queues it for the projectors. The caller has checked that it continues the
-    /// log, and indexes it in `streams` (`putStreamEntry`).
-    func write(_ event: RecordedEvent, data: JSONObject, encoded bytes: [UInt8]) throws {
+    /// client id, `event_ids`; then moves the log's end (seq, hash, time) past it and queues it
+    /// for the projectors. The caller has checked that it continues the log, and indexes it
+    /// in `streams` (`putStreamEntry`). Consumes `event`: the queued copy takes it over
+    /// without retaining each of its fields again.
+    func write(_ event: consuming RecordedEvent, data: JSONObject, encoded bytes: [UInt8]) throws {
         let seqKey = BigEndian.bytes(event.seq)
         try txn.put(store.events, seqKey, bytes, flags: .append)
         if event.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
         state.headSeq = event.seq
         state.headHash = event.hash
         state.lastTime = event.time
-        newHeads[event.stream] = event.version
         appended.append(DecodedEvent(event, data: data))
     }
 
     /// Puts the `streams` entry of `count` events just written to `stream`, which took
-    /// consecutive versions from `fromVersion` and consecutive seqs from `firstSeq`.
+    /// consecutive versions from `fromVersion` and consecutive seqs from `firstSeq`, and moves
+    /// the stream's head to the last of them.
     func putStreamEntry(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
         try txn.put(store.streams, StreamIndex.key(stream, version: fromVersion), StreamIndex.value(firstSeq: firstSeq, count: count))
+        newHeads[stream] = fromVersion + UInt64(count) - 1
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.
