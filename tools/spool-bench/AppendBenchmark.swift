@@ -9,11 +9,11 @@ import Synchronization
 /// (validation, encoding, the writer's group commit, fsync) in a fresh data directory per run.
 ///
 /// Design: S submitters each keep W appends outstanding, so S × W "lanes" each append P
-/// events (`--per-append`, default 1) to one stream at a time and wait for them to be durable. The
-/// writer's batch can never exceed S × W × P events, which is why W = 16 is reported beside
-/// W = 1. Streams are either each submitter's
-/// own few (keys of the `streams` index arrive nearly in order) or a shared population of
-/// 100,000 users picked at random (every index put lands on a random page).
+/// events (`--per-append`, default 1) to one stream at a time and wait for them to be
+/// durable. The writer's batch can never exceed S × W × P events, which is why W = 16 is
+/// reported beside W = 1. Streams are either each submitter's own few (keys of the `streams`
+/// index arrive nearly in order) or a shared population of 100,000 users picked at random
+/// (every index put lands on a random page).
 enum AppendBenchmark {
     /// Which streams the lanes append to.
     enum StreamChoice: String, CaseIterable {
@@ -154,8 +154,8 @@ enum AppendBenchmark {
 
     /// Appends `quota` events, `configuration.perAppend` per request (or until `deadline`), and
     /// returns how many it appended and the time of each request from submit to durable
-    /// acknowledgement, in microseconds. (Plain arrays: a histogram per
-    /// lane would allocate ~300 KB for each of up to 1,024 lanes inside the measured time.)
+    /// acknowledgement, in microseconds. (Plain arrays: a histogram per lane would allocate
+    /// ~300 KB for each of up to 1,024 lanes inside the measured time.)
     private static func runLane(
         _ lane: Int, quota: Int, configuration: Configuration, events: BenchEvents, target: AppendTarget,
         deadline: ContinuousClock.Instant
