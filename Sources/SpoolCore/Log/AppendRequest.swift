@@ -50,7 +50,7 @@ public struct AppendRequest: Sendable {
             if let id = event.id, !seenIDs.insert(id).inserted {
                 throw .badRequest("events[\(index)].id: \(id.lowercasedString) appears twice in this append")
             }
-            _ = try EventValidator.validate(type: event.type, data: event.data, stream: stream, index: index)
+            let eventType = try EventValidator.validate(type: event.type, data: event.data, stream: stream, index: index)
             var metadata = event.metadata
             for key in Self.stringMetadata {
                 if let value = metadata[key], value.stringValue == nil {
@@ -60,8 +60,8 @@ public struct AppendRequest: Sendable {
             metadata["actor"] = .string(actor)
             prepared.append(
                 PreparedEvent(
-                    id: event.id, type: event.type, metadata: JSONValue.object(metadata).jsonBytes, data: event.data.jsonBytes,
-                    parsedData: event.data.objectValue ?? [:]))
+                    id: event.id, type: event.type, eventType: eventType, metadata: JSONValue.object(metadata).jsonBytes,
+                    data: event.data.jsonBytes, parsedData: event.data.objectValue ?? [:]))
         }
         return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
     }
@@ -71,6 +71,8 @@ public struct AppendRequest: Sendable {
 public struct PreparedEvent: Sendable {
     public var id: UUID?
     public var type: String
+    /// `type` as validation found it, so the writer does not look the name up again.
+    public var eventType: EventType
     public var metadata: [UInt8]
     public var data: [UInt8]
     /// `data` as the request parsed it (an object, as every type's schema requires): the

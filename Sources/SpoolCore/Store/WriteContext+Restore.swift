@@ -32,8 +32,9 @@ extension WriteContext {
         // What an append would refuse is refused here too: the views (and a replay that folds
         // the users in parts by stream) rely on every event being valid for its stream.
         guard let data = try? JSONParser.parse(event.data) else { throw SpoolError.badRequest("seq \(event.seq): its data is not JSON") }
+        let eventType: EventType
         do {
-            _ = try EventValidator.validate(type: event.type, data: data, stream: event.stream, index: 0)
+            eventType = try EventValidator.validate(type: event.type, data: data, stream: event.stream, index: 0)
         } catch {
             throw SpoolError.badRequest("seq \(event.seq): \(error.message)")
         }
@@ -53,7 +54,7 @@ extension WriteContext {
             throw SpoolError.badRequest(
                 "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
         }
-        try write(restored, data: data.objectValue ?? [:], encoded: bytes)
+        try write(restored, type: eventType, data: data.objectValue ?? [:], encoded: bytes)
         try putStreamEntry(event.stream, fromVersion: event.version, firstSeq: event.seq, count: 1)
         return true
     }

@@ -54,26 +54,26 @@ public final class WriteContext {
                 hasClientID: proposed.id != nil, previousHash: state.headHash, hash: [])
             let (bytes, hash) = EventRecord.encode(event)
             event.hash = hash
-            try write(event, data: proposed.parsedData, encoded: bytes)
+            try write(event, type: proposed.eventType, data: proposed.parsedData, encoded: bytes)
         }
         let firstSeq = state.headSeq - UInt64(request.events.count) + 1
         try putStreamEntry(request.stream, fromVersion: head + 1, firstSeq: firstSeq, count: request.events.count)
         return AppendResult(firstSeq: firstSeq, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts `event` (encoded as `bytes`, its data parsed as `data`) into `events` and, for a
+    /// Puts `event` (of `type`, encoded as `bytes`, its data parsed as `data`) into `events` and, for a
     /// client id, `event_ids`; then moves the log's end (seq, hash, time) past it and queues it
     /// for the projectors. The caller has checked that it continues the log, and indexes it
     /// in `streams` (`putStreamEntry`). Consumes `event`: the queued copy takes it over
     /// without retaining each of its fields again.
-    func write(_ event: consuming RecordedEvent, data: JSONObject, encoded bytes: [UInt8]) throws {
+    func write(_ event: consuming RecordedEvent, type: EventType, data: JSONObject, encoded bytes: [UInt8]) throws {
         let seqKey = BigEndian.bytes(event.seq)
         try txn.put(store.events, seqKey, bytes, flags: .append)
         if event.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
         state.headSeq = event.seq
         state.headHash = event.hash
         state.lastTime = event.time
-        appended.append(DecodedEvent(event, data: data))
+        appended.append(DecodedEvent(event, type: type, data: data))
     }
 
     /// Puts the `streams` entry of `count` events just written to `stream`, which took

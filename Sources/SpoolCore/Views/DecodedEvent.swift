@@ -19,12 +19,13 @@ public final class DecodedEvent: Sendable {
         case stored(StoredEvent)
     }
 
-    /// `event` with its data already parsed as `data` (the writer has it from the request).
-    public init(_ event: RecordedEvent, data: JSONObject) {
+    /// `event`, of type `type`, with its data already parsed as `data` (the writer has both
+    /// from the request).
+    public init(_ event: RecordedEvent, type: EventType?, data: JSONObject) {
         seq = event.seq
         version = event.version
         time = event.time
-        type = EventType(rawValue: event.type)
+        self.type = type
         self.data = data
         source = .recorded(event)
     }
@@ -32,7 +33,8 @@ public final class DecodedEvent: Sendable {
     /// Parses `event.data`; the writer stored it from a parsed object, so a failure means
     /// the record is damaged and is reported as such.
     public convenience init(_ event: RecordedEvent) throws {
-        self.init(event, data: try Self.object(JSONParser.parse(event.data), seq: event.seq))
+        let data = try Self.object(JSONParser.parse(event.data), seq: event.seq)
+        self.init(event, type: EventType(rawValue: event.type), data: data)
     }
 
     /// Parses a stored record's data, where it lies, without building the whole event.
