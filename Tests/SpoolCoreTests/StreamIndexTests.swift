@@ -109,49 +109,34 @@ final class StreamIndexTests: XCTestCase {
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
     }
 
-    /// Rewrites user-a's entry at `version` to `value` behind the writer's back.
-    private func overwriteRun(_ s: OpenStore, version: UInt64, with value: [UInt8]) throws {
-        let key = Array("user-a".utf8) + [0] + BigEndian.bytes(version)
-        try s.store.environment.write { try $0.put(s.store.streams, key, value) }
-    }
-
-    private func runValue(seq: UInt64, count: UInt64) -> [UInt8] { BigEndian.bytes(seq) + BigEndian.bytes(count) }
-
-    func testVerifyCatchesARunThatPointsElsewhere() async throws {
+    /// What verify reports after user-a's entry at `version` is rewritten, behind the writer's
+    /// back, as a run of `count` events from `seq`.
+    private func verifyProblem(afterSettingRunAt version: UInt64, seq: UInt64, count: UInt64) async throws -> LogVerifier.Problem? {
         let s = try OpenStore()
         defer {
             s.close()
             s.directory.remove()
         }
         try await appendRuns(s)
-        try overwriteRun(s, version: 7, with: runValue(seq: 9, count: 3))
-        let report = try LogVerifier(store: s.store).verify()
-        XCTAssertEqual(report.problem?.seq, 10)
+        let key = Array("user-a".utf8) + [0] + BigEndian.bytes(version)
+        try s.store.environment.write { try $0.put(s.store.streams, key, BigEndian.bytes(seq) + BigEndian.bytes(count)) }
+        return try LogVerifier(store: s.store).verify().problem
+    }
+
+    func testVerifyCatchesARunThatPointsElsewhere() async throws {
+        let problem = try await verifyProblem(afterSettingRunAt: 7, seq: 9, count: 3)
+        XCTAssertEqual(problem?.seq, 10)
     }
 
     func testVerifyCatchesARunThatReachesPastTheStreamsEnd() async throws {
-        let s = try OpenStore()
-        defer {
-            s.close()
-            s.directory.remove()
-        }
-        try await appendRuns(s)
-        try overwriteRun(s, version: 7, with: runValue(seq: 10, count: 4))
-        let problem = try LogVerifier(store: s.store).verify().problem
+        let problem = try await verifyProblem(afterSettingRunAt: 7, seq: 10, count: 4)
         XCTAssertEqual(problem?.seq, 12)
         XCTAssertTrue(problem?.reason.contains("past its last event") ?? false, "\(String(describing: problem))")
     }
 
     func testVerifyCatchesOverlappingRuns() async throws {
-        let s = try OpenStore()
-        defer {
-            s.close()
-            s.directory.remove()
-        }
-        try await appendRuns(s)
         // The first run claims versions 1…6 too; version 6 keeps its own entry.
-        try overwriteRun(s, version: 1, with: runValue(seq: 1, count: 6))
-        let problem = try LogVerifier(store: s.store).verify().problem
+        let problem = try await verifyProblem(afterSettingRunAt: 1, seq: 1, count: 6)
         XCTAssertEqual(problem?.seq, 7)
         XCTAssertTrue(problem?.reason.contains("overlap") ?? false, "\(String(describing: problem))")
     }
