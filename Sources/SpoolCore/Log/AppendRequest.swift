@@ -81,7 +81,8 @@ public struct PreparedEvent: Sendable {
 }
 
 /// An append that passed validation; only the writer can still refuse it (expected version,
-/// reused event id).
+/// reused event id). Only `AppendRequest.prepare` makes one, so it holds at least one event
+/// (the writer indexes the events as one `streams` entry).
 public struct PreparedAppend: Sendable {
     public var stream: String
     public var expectedVersion: ExpectedVersion

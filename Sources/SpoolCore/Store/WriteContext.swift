@@ -34,7 +34,6 @@ public final class WriteContext {
     /// version, or `duplicate_event_id` when an id is reused for a different event. A retry
     /// whose ids are all present already returns the original positions and writes nothing.
     func append(_ request: PreparedAppend) throws -> AppendResult {
-        guard !request.events.isEmpty else { throw SpoolError.badRequest("events: at least one event is required") }
         if let earlier = try earlierAppend(of: request) { return earlier }
         let head = try streamHead(request.stream)
         guard request.expectedVersion.isSatisfied(byHead: head) else {
@@ -61,11 +60,11 @@ public final class WriteContext {
         return AppendResult(firstSeq: firstSeq, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts `event` (of `type`, encoded as `bytes`, its data parsed as `data`) into `events` and, for a
-    /// client id, `event_ids`; then moves the log's end (seq, hash, time) past it and queues it
-    /// for the projectors. The caller has checked that it continues the log, and indexes it
-    /// in `streams` (`putStreamEntry`). Consumes `event`: the queued copy takes it over
-    /// without retaining each of its fields again.
+    /// Puts `event` (of `type`, encoded as `bytes`, its data parsed as `data`) into `events`
+    /// and, for a client id, `event_ids`; then moves the log's end (seq, hash, time) past it
+    /// and queues it for the projectors. The caller has checked that it continues the log, and
+    /// indexes it in `streams` (`putStreamEntry`). Consumes `event`: the queued copy takes it
+    /// over without retaining each of its fields again.
     func write(_ event: consuming RecordedEvent, type: EventType, data: JSONObject, encoded bytes: [UInt8]) throws {
         let seqKey = BigEndian.bytes(event.seq)
         try txn.put(store.events, seqKey, bytes, flags: .append)
