@@ -32,7 +32,7 @@ final class PackedEntriesTests: XCTestCase {
     func testSortedIsLMDBOrderAndAppendsInOneBulkPut() throws {
         let keys = randomKeys(3000).filter { !$0.isEmpty }
         let entries = packed(keys.shuffled().map { ($0, Array(repeating: UInt8($0.count), count: $0.count % 5)) })
-        let sorted = PackedEntries.merged([(entries, entries.sortedOrder())]) { _, _ in [] }
+        let sorted = PackedEntries.merged([entries.sorted()]) { _, _ in [] }
         XCTAssertEqual(sorted.count, keys.count)
         XCTAssertEqual(pairs(sorted), pairs(entries), "sorting keeps each value with its key")
 
@@ -72,7 +72,7 @@ final class PackedEntriesTests: XCTestCase {
         let third = Array(randomKeys(500, salt: 4).union(shared))
         let runs = [(left, UInt8(1)), (right, 2), (third, 3)].map { keys, mark in
             let entries = packed(keys.map { ($0, [mark]) })
-            return (entries: entries, order: entries.sortedOrder())
+            return entries.sorted()
         }
         let merged = PackedEntries.merged(runs) { Array($0) + Array($1) }
 
@@ -83,7 +83,7 @@ final class PackedEntriesTests: XCTestCase {
         XCTAssertEqual(pairs(merged), expected)
         let keys = (0..<merged.count).map { Array(merged.key($0)) }
         XCTAssertEqual(keys, expected.keys.sorted { $0.lexicographicallyPrecedes($1) })
-        XCTAssertEqual(PackedEntries.merged([runs[0], (PackedEntries(), [])]) { _, _ in [] }.count, left.count)
+        XCTAssertEqual(PackedEntries.merged([runs[0], PackedEntries().sorted()]) { _, _ in [] }.count, left.count)
         XCTAssertEqual(pairs(PackedEntries.merged([runs[1]]) { _, _ in [] }), pairs(runs[1].entries), "one run: reordered only")
     }
 }

@@ -7,41 +7,55 @@ import LMDB
 public enum ViewChecksum {
     /// The checksum of `view`'s tables as `txn` sees them.
     static func stored(_ tables: [Database], in txn: Transaction) throws -> String {
-        var hasher = SHA256()
-        var framed: [UInt8] = []
+        var digest = Digest()
         for (index, table) in tables.enumerated() {
-            hasher.update(data: BigEndian.bytes(UInt64(index)))
+            digest.startTable(index)
             try txn.scanInPlace(table) { key, value in
-                add(key, value, to: &hasher, framed: &framed)
+                digest.add(key, value)
                 return true
             }
         }
-        return Hex.encode(Array(hasher.finalize()))
+        return digest.finish()
     }
 
     /// The checksum of a view held elsewhere: `entries(index)` gives table `index`'s entries
     /// in key order.
     static func of(tableCount: Int, entries: (Int) -> PackedEntries) -> String {
-        var hasher = SHA256()
-        var framed: [UInt8] = []
+        var digest = Digest()
         for index in 0..<tableCount {
-            hasher.update(data: BigEndian.bytes(UInt64(index)))
-            let table = entries(index)
-            for entry in 0..<table.count {
-                let (key, value) = (table.key(entry), table.value(entry))
-                add(key.span, value.span, to: &hasher, framed: &framed)
-            }
+            digest.startTable(index)
+            entries(index).forEachEntry { digest.add($0, $1) }
         }
-        return Hex.encode(Array(hasher.finalize()))
+        return digest.finish()
     }
 
-    /// Hashes one framed entry; `framed` is scratch space, reused from entry to entry.
-    private static func add(_ key: Span<UInt8>, _ value: Span<UInt8>, to hasher: inout SHA256, framed: inout [UInt8]) {
-        framed.removeAll(keepingCapacity: true)
-        BigEndian.append(UInt32(key.count), to: &framed)
-        framed.append(copying: key)
-        BigEndian.append(UInt32(value.count), to: &framed)
-        framed.append(copying: value)
-        hasher.update(data: framed)
+    /// The framed stream being hashed. Entries are framed into a buffer that is hashed when
+    /// it fills: a hash call per entry cost more than the hashing of most entries.
+    private struct Digest {
+        private var hasher = SHA256()
+        private var framed: [UInt8] = []
+        private static let flushSize = 1 << 16
+
+        init() { framed.reserveCapacity(Self.flushSize + 1024) }
+
+        mutating func startTable(_ index: Int) { BigEndian.append(UInt64(index), to: &framed) }
+
+        mutating func add(_ key: Span<UInt8>, _ value: Span<UInt8>) {
+            BigEndian.append(UInt32(key.count), to: &framed)
+            framed.append(copying: key)
+            BigEndian.append(UInt32(value.count), to: &framed)
+            framed.append(copying: value)
+            if framed.count >= Self.flushSize { flush() }
+        }
+
+        private mutating func flush() {
+            hasher.update(data: framed)
+            framed.removeAll(keepingCapacity: true)
+        }
+
+        mutating func finish() -> String {
+            flush()
+            return Hex.encode(Array(hasher.finalize()))
+        }
     }
 }

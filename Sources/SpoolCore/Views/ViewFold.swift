@@ -41,25 +41,28 @@ final class MemoryUserFold: ViewFold {
 
     func apply(_ decoded: DecodedEvent) {
         guard let userID = decoded.userID else { return }
-        let position = positions[userID] ?? users.count
-        if position == users.count {
-            positions[userID] = position
-            users.append(UserView(userID: userID, createdAt: decoded.time))
-        }
+        let position = Self.value(&positions[userID, default: users.count])  // one hash: finds or adds
+        if position == users.count { users.append(UserView(userID: userID, createdAt: decoded.time)) }
         users[position].fold(decoded)
     }
 
     /// Each user's JSON is written straight into the packed buffer.
     func entries(_ table: Int) -> PackedEntries {
         guard table == 0 else { return PackedEntries() }
+        let users = self.users
         var entries = PackedEntries(reservingCapacity: users.count, byteCount: users.count * 320)
-        for user in users {
-            entries.append(key: { $0 += user.userID.utf8 }, value: { bytes in JSONWriter.appending(to: &bytes) { user.write(to: &$0) } })
+        for index in users.indices {  // by index: `for user in users` copied (retained) every field of each
+            entries.append(
+                key: { $0 += users[index].userID.utf8 },
+                value: { bytes in JSONWriter.appending(to: &bytes) { users[index].write(to: &$0) } })
         }
         return entries
     }
 
     func entryCount(_ table: Int) -> Int { table == 0 ? users.count : 0 }
+
+    /// Reads a dictionary's `default:` subscript as an inout access, which stores the default.
+    private static func value(_ value: inout Int) -> Int { value }
 }
 
 /// A view's projector over tables held in memory.
@@ -84,6 +87,10 @@ final class MemorySegmentFold: ViewFold {
     private var members: [String: Memberships] = [:]
     /// Every join and leave, in log order.
     private var history: [(segment: String, user: String, seq: UInt64, joined: Bool)] = []
+    /// Members by segment, and users in at least one, kept as the folds go: counting them at
+    /// the end walked every user's segments while the other core waited.
+    private var counts: [String: UInt64] = [:]
+    private var usersInSegments = 0
 
     /// A user's segments, sorted by name as `user_segments` stores them, each with the seq it
     /// was joined at. The names are their own array: `SegmentProjection.changes` reads them
@@ -107,17 +114,22 @@ final class MemorySegmentFold: ViewFold {
 
     func apply(_ decoded: DecodedEvent) {
         guard SegmentProjection.canChange(decoded.type), let user = decoded.userID else { return }
-        Self.fold(decoded, of: user, into: &members[user, default: Memberships()], history: &history)
+        fold(decoded, of: user, into: &members[user, default: Memberships()])
     }
 
-    private static func fold(
-        _ decoded: DecodedEvent, of user: String, into segments: inout Memberships,
-        history: inout [(segment: String, user: String, seq: UInt64, joined: Bool)]
-    ) {
+    private func fold(_ decoded: DecodedEvent, of user: String, into segments: inout Memberships) {
+        let wasMember = !segments.names.isEmpty
         for change in SegmentProjection.changes(decoded, current: segments.names) {
-            if change.joined { segments.join(change.segment, at: decoded.seq) } else { segments.leave(change.segment) }
+            if change.joined {
+                segments.join(change.segment, at: decoded.seq)
+                counts[change.segment, default: 0] += 1
+            } else {
+                segments.leave(change.segment)
+                counts[change.segment, default: 0] -= 1
+            }
             history.append((change.segment, user, decoded.seq, change.joined))
         }
+        usersInSegments += (segments.names.isEmpty ? 0 : 1) - (wasMember ? 1 : 0)
     }
 
     func entries(_ table: Int) -> PackedEntries {
@@ -132,9 +144,7 @@ final class MemorySegmentFold: ViewFold {
                 }
             }
         case SegmentProjection.counts:
-            var counts: [String: UInt64] = [:]
-            for segments in members.values { for name in segments.names { counts[name, default: 0] += 1 } }
-            for (segment, count) in counts { entries.append(key: segment.utf8, value: BigEndian.bytes(count)) }
+            for (segment, count) in counts where count > 0 { entries.append(key: segment.utf8, value: BigEndian.bytes(count)) }
         case SegmentProjection.history:
             for change in history {
                 entries.append(
@@ -153,10 +163,10 @@ final class MemorySegmentFold: ViewFold {
 
     func entryCount(_ table: Int) -> Int {
         switch table {
-        case SegmentProjection.members: members.values.reduce(0) { $0 + $1.names.count }
-        case SegmentProjection.counts: Set(members.values.lazy.flatMap(\.names)).count
+        case SegmentProjection.members: Int(counts.values.reduce(0, +))
+        case SegmentProjection.counts: counts.count
         case SegmentProjection.history: history.count
-        case SegmentProjection.userSegments: members.values.count { !$0.names.isEmpty }
+        case SegmentProjection.userSegments: usersInSegments
         default: 0
         }
     }

@@ -104,7 +104,7 @@ struct ViewReplay: Sendable {
             let (index, part) = job.quotientAndRemainder(dividingBy: parts.count)
             let (kind, table, _) = tables[index]
             let entries = parts[part][kind]?.entries(table) ?? PackedEntries()
-            let run = (entries: entries, order: entries.sortedOrder())
+            let run = entries.sorted()
             let all: [SortedRun]? = runs.withLock { runs in
                 runs[index, default: [:]][part] = run
                 guard let done = runs[index], done.count == parts.count else { return nil }
@@ -115,8 +115,6 @@ struct ViewReplay: Sendable {
             deliver(SortedTable(kind: kind, table: table, entries: PackedEntries.merged(all) { kind.combine(table, Array($0), Array($1)) }))
         }
     }
-
-    private typealias SortedRun = (entries: PackedEntries, order: [Int])
 
     /// How many entries table `table` of `kind` holds once merged, or a little more (keys
     /// that two parts both hold count twice).
