@@ -78,13 +78,16 @@ public struct ViewRebuilder: Sendable {
     private func write(
         sortedBy replay: consuming ViewReplay, _ kinds: [ViewKind], total: UInt64, progress: @escaping @Sendable (Progress) -> Void
     ) async throws -> [ViewKind: String] {
-        let folded = replay
+        let handoff = Handoff(replay)
         let state = Mutex(WriteState())
         let (views, writer) = (self.views, self.writer)
         let pending = DispatchGroup()
         await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
-                folded.sortTables { sorted in
+                // The only owner of the fold from here on: it is freed on this thread when
+                // sorted, while the writer writes (~1M heap objects, ~0.08 s).
+                let folded = handoff.take()
+                folded?.sortTables { sorted in
                     let (kind, table, entries) = (sorted.kind, sorted.table, sorted.entries)
                     for start in stride(from: 0, to: entries.count, by: 50_000) {
                         let chunk = start..<min(entries.count, start + 50_000)
@@ -109,6 +112,13 @@ public struct ViewRebuilder: Sendable {
         if let failure { throw failure }
         progress(Progress(phase: .writing, done: written, total: written))
         return checksums
+    }
+
+    /// Holds a value until one thread takes it, so that thread's release is the last.
+    private final class Handoff<Value: Sendable>: Sendable {
+        private let value: Mutex<Value?>
+        init(_ value: consuming Value) { self.value = Mutex(value) }
+        func take() -> Value? { value.withLock { $0.take() } }
     }
 
     /// What `write` has done so far, shared by the sorting threads and the writer's callbacks.
