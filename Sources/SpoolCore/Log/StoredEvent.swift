@@ -57,22 +57,28 @@ public struct StoredEvent: Sendable {
     /// `data` parsed where it lies.
     public func parsedData() throws(JSONParseError) -> JSONValue { try JSONParser.parse(bytes, in: layout.metadataEnd..<layout.dataEnd) }
 
-    /// A record's type and which of `partCount` parts its stream falls in, read where the
-    /// record lies (a replay routes every record by these and copies only those it folds).
-    /// The part is from an FNV-1a hash of the stream name after its category (`user-42` and
-    /// `email-42` fall in the same part). Throws `Corrupt` as `init` does.
-    static func route(seq: UInt64, _ record: Span<UInt8>, partCount: Int) throws(EventRecord.Corrupt) -> (type: EventType?, part: Int) {
+    /// Which of `partCount` parts a record's stream falls in, and the record's type when
+    /// `wantsType(part)` (else nil), read where the record lies: a replay routes every record
+    /// by these and copies only those it folds. The part is from an FNV-1a hash of the stream
+    /// name after its category (`user-42` and `email-42` fall in the same part). Throws
+    /// `Corrupt` as `init` does.
+    static func route(
+        seq: UInt64, _ record: Span<UInt8>, partCount: Int, typeIf wantsType: (_ part: Int) -> Bool
+    ) throws(EventRecord.Corrupt) -> (type: EventType?, part: Int) {
         let layout = try Layout(seq: seq, record)
-        let type = EventType.named(utf8: record.extracting(layout.streamEnd..<layout.typeEnd))
-        guard partCount > 1 else { return (type, 0) }
-        var start = EventRecord.headerSize
-        for index in start..<layout.streamEnd where record[index] == UInt8(ascii: "-") {
-            start = index + 1
-            break
+        var part = 0
+        if partCount > 1 {
+            var start = EventRecord.headerSize
+            for index in start..<layout.streamEnd where record[index] == UInt8(ascii: "-") {
+                start = index + 1
+                break
+            }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for index in start..<layout.streamEnd { hash = (hash ^ UInt64(record[index])) &* 0x100_0000_01b3 }
+            part = Int(hash % UInt64(partCount))
         }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for index in start..<layout.streamEnd { hash = (hash ^ UInt64(record[index])) &* 0x100_0000_01b3 }
-        return (type, Int(hash % UInt64(partCount)))
+        guard wantsType(part) else { return (nil, part) }
+        return (EventType.named(utf8: record.extracting(layout.streamEnd..<layout.typeEnd)), part)
     }
 
     /// The event as values.

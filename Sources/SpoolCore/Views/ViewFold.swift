@@ -22,11 +22,11 @@ protocol ViewFold: AnyObject {
 }
 
 extension ViewKind {
-    /// An empty in-memory fold of this view.
-    func makeFold() -> any ViewFold {
+    /// An empty in-memory fold of this view, with room for about `users` users.
+    func makeFold(users: Int) -> any ViewFold {
         switch self {
-        case .usersByID: MemoryUserFold()
-        case .usersBySegment: MemorySegmentFold()
+        case .usersByID: MemoryUserFold(users: users)
+        case .usersBySegment: MemorySegmentFold(users: users)
         case .emailsByUser: TableFold(kind: self)
         }
     }
@@ -36,8 +36,13 @@ extension ViewKind {
 final class MemoryUserFold: ViewFold {
     /// Where each user is in `users`: the dictionary holds small entries, so looking a user up
     /// and growing the table move 24 bytes, not a whole `UserView`.
-    private var positions: [String: Int] = [:]
+    private var positions: [String: Int]
     private var users: [UserView] = []
+
+    init(users: Int) {
+        positions = Dictionary(minimumCapacity: users)
+        self.users.reserveCapacity(users)
+    }
 
     func apply(_ decoded: DecodedEvent) {
         guard let userID = decoded.userID else { return }
@@ -84,13 +89,15 @@ final class TableFold: ViewFold {
 /// every join and leave, from which the tables of `SegmentProjection` are made.
 final class MemorySegmentFold: ViewFold {
     /// By user id: the segments the user is in.
-    private var members: [String: Memberships] = [:]
+    private var members: [String: Memberships]
     /// Every join and leave, in log order.
     private var history: [(segment: String, user: String, seq: UInt64, joined: Bool)] = []
     /// Members by segment, and users in at least one, kept as the folds go: counting them at
     /// the end walked every user's segments while the other core waited.
     private var counts: [String: UInt64] = [:]
     private var usersInSegments = 0
+
+    init(users: Int) { members = Dictionary(minimumCapacity: users) }
 
     /// A user's segments, sorted by name as `user_segments` stores them, each with the seq it
     /// was joined at. The names are their own array: `SegmentProjection.changes` reads them

@@ -39,7 +39,7 @@ public struct ViewRebuilder: Sendable {
     public func rebuild(_ kinds: [ViewKind], progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> [ViewKind: String]
     {
         let head = try EventLog(store: store).head().seq
-        var replay = ViewReplay(store: store, kinds: kinds)
+        var replay = try ViewReplay(views: views, kinds: kinds)
         let kinds = replay.kinds  // each view once
         try replay.advance(to: head) { progress(Progress(phase: .replaying, done: $0, total: head)) }
 

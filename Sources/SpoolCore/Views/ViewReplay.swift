@@ -23,12 +23,16 @@ struct ViewReplay: Sendable {
     static let chunkSize = 20_000
     static let partitionCount = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
-    /// `kinds` may name a view twice; it is folded once.
-    init(store: Store, kinds: [ViewKind]) {
-        self.store = store
+    /// `kinds` may name a view twice; it is folded once. The folds are sized for as many
+    /// users as the live users-by-id holds (grown from empty, their tables rehashed every
+    /// user about twice).
+    init(views: ViewSet, kinds: [ViewKind]) throws {
+        store = views.store
         let kinds = ViewKind.allCases.filter(kinds.contains)
         self.kinds = kinds
-        parts = (0..<Self.partitionCount).map { _ in Part(kinds) }
+        let users = try store.environment.read { txn in try views.liveTables(.usersByID, in: txn).first.map { try txn.count($0) } ?? 0 }
+        let perPart = users / Self.partitionCount + 1
+        parts = (0..<Self.partitionCount).map { _ in Part(kinds, users: perPart) }
     }
 
     /// Folds events `through + 1 … last`, one read transaction per chunk and part, calling
@@ -63,7 +67,7 @@ struct ViewReplay: Sendable {
         /// hashed the view's name for every event.)
         private let folds: [(any ViewFold)?]
 
-        init(_ kinds: [ViewKind]) { folds = ViewKind.allCases.map { kinds.contains($0) ? $0.makeFold() : nil } }
+        init(_ kinds: [ViewKind], users: Int) { folds = ViewKind.allCases.map { kinds.contains($0) ? $0.makeFold(users: users) : nil } }
 
         subscript(kind: ViewKind) -> (any ViewFold)? { folds[kind.ordinal] }
 
@@ -130,9 +134,11 @@ struct ViewReplay: Sendable {
         apply: (ViewKind, DecodedEvent) throws -> Void
     ) throws {
         guard from <= to else { return }
+        // Part 0 also folds the views not split by user, from every part's events.
+        let foldsEveryPart = part.index == 0 && kinds.contains { !$0.isPartitionedByUser }
         try txn.scanInPlace(store.events, from: BigEndian.bytes(from)) { key, record in
             guard let seq = BigEndian.uint64(key, at: 0), seq <= to else { return false }
-            let (type, recordPart) = try StoredEvent.route(seq: seq, record, partCount: part.count)
+            let (type, recordPart) = try StoredEvent.route(seq: seq, record, partCount: part.count) { foldsEveryPart || $0 == part.index }
             let mine = recordPart == part.index
             var decoded: DecodedEvent? = nil
             for kind in kinds where kind.folds(type) && (kind.isPartitionedByUser ? mine : part.index == 0) {
@@ -149,7 +155,7 @@ extension ViewSet {
     /// per view with both checksums.
     public func check(_ kinds: [ViewKind], progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> [ViewCheck] {
         let head = try EventLog(store: store).head().seq
-        var replay = ViewReplay(store: store, kinds: kinds)
+        var replay = try ViewReplay(views: self, kinds: kinds)
         try replay.advance(to: head) { progress($0, head) }
         return try store.environment.read { txn in
             let now = try EventLog(store: store).headSeq(in: txn)
