@@ -21,17 +21,6 @@ protocol ViewFold: AnyObject {
     func entryCount(_ table: Int) -> Int
 }
 
-extension ViewKind {
-    /// An empty in-memory fold of this view, with room for about `users` users.
-    func makeFold(users: Int) -> any ViewFold {
-        switch self {
-        case .usersByID: MemoryUserFold(users: users)
-        case .usersBySegment: MemorySegmentFold(users: users)
-        case .emailsByUser: TableFold(kind: self)
-        }
-    }
-}
-
 /// users-by-id as `UserView` values by user id, each folded where it lies.
 final class MemoryUserFold: ViewFold {
     /// Where each user is in `users`: the dictionary holds small entries, so looking a user up
