@@ -6,10 +6,10 @@ import LMDB
 /// Three kinds: `TableFold` runs the view's projector over `MemoryViewTables` (the same code
 /// as the writer's inline fold; emails-by-user), `MemoryUserFold` keeps each user as a
 /// `UserView` folded in place and serializes it once at the end, and `MemorySegmentFold`
-/// keeps users-by-segment as each user's segments plus one list of every join and leave, so an
-/// event costs one lookup instead of the seven table reads and writes of the projector (a list
-/// of joins and leaves per user cost ~25% more replay time: 100,000 small arrays grown one
-/// element at a time, and walked again for the history table). The last two share their rules with the
+/// keeps users-by-segment as each user's segments plus the history table's entries, made as each
+/// join and leave is folded, so an event costs one lookup instead of the seven table reads and
+/// writes of the projector (a list of joins and leaves per user cost ~25% more replay time:
+/// 100,000 small arrays grown one element at a time, and walked again for the history table). The last two share their rules with the
 /// inline fold (`UserView.fold`, `SegmentProjection.changes`), and the view check of verify
 /// and the property tests compare a replay with the inline fold.
 /// Once folding is done, `entries` may be called from several threads at once.
@@ -74,19 +74,24 @@ final class TableFold: ViewFold {
     func entryCount(_ table: Int) -> Int { tables.count(table) }
 }
 
-/// users-by-segment as each user's segments (with the seq each was joined at) and one list of
-/// every join and leave, from which the tables of `SegmentProjection` are made.
+/// users-by-segment as each user's segments (with the seq each was joined at), from which the
+/// tables of `SegmentProjection` are made, and the history table itself.
 final class MemorySegmentFold: ViewFold {
     /// By user id: the segments the user is in.
     private var members: [String: Memberships]
-    /// Every join and leave, in log order.
-    private var history: [(segment: String, user: String, seq: UInt64, joined: Bool)] = []
+    /// The history table: every join and leave, in log order. Made as they are folded, while
+    /// both cores replay, rather than after, while the writer waits for the tables.
+    private var history: PackedEntries
     /// Members by segment, and users in at least one, kept as the folds go: counting them at
     /// the end walked every user's segments while the other core waited.
     private var counts: [String: UInt64] = [:]
     private var usersInSegments = 0
 
-    init(users: Int) { members = Dictionary(minimumCapacity: users) }
+    /// Sized for about `users` users and `changes` joins and leaves.
+    init(users: Int, changes: Int) {
+        members = Dictionary(minimumCapacity: users)
+        history = PackedEntries(reservingCapacity: changes, byteCount: changes * 26)
+    }
 
     /// A user's segments, sorted by name as `user_segments` stores them, each with the seq it
     /// was joined at. The names are their own array: `SegmentProjection.changes` reads them
@@ -123,13 +128,16 @@ final class MemorySegmentFold: ViewFold {
                 segments.leave(change.segment)
                 counts[change.segment, default: 0] -= 1
             }
-            history.append((change.segment, user, decoded.seq, change.joined))
+            history.append(
+                key: { SegmentProjection.appendHistoryKey(change.segment, user, decoded.seq, to: &$0) },
+                value: { $0.append(change.joined ? 1 : 0) })
         }
         usersInSegments += (segments.names.isEmpty ? 0 : 1) - (wasMember ? 1 : 0)
     }
 
     func entries(_ table: Int) -> PackedEntries {
-        var entries = PackedEntries()
+        let count = entryCount(table)
+        var entries = PackedEntries(reservingCapacity: count, byteCount: count * 24)
         switch table {
         case SegmentProjection.members:
             for (user, segments) in members {
@@ -142,14 +150,17 @@ final class MemorySegmentFold: ViewFold {
         case SegmentProjection.counts:
             for (segment, count) in counts where count > 0 { entries.append(key: segment.utf8, value: BigEndian.bytes(count)) }
         case SegmentProjection.history:
-            for change in history {
-                entries.append(
-                    key: { SegmentProjection.appendHistoryKey(change.segment, change.user, change.seq, to: &$0) },
-                    value: { $0.append(change.joined ? 1 : 0) })
-            }
+            return history
         case SegmentProjection.userSegments:
             for (user, segments) in members where !segments.names.isEmpty {
-                entries.append(key: user.utf8, value: segments.names.joined(separator: "\u{0}").utf8)
+                entries.append(
+                    key: { $0 += user.utf8 },
+                    value: { bytes in
+                        for (index, name) in segments.names.enumerated() {
+                            if index > 0 { bytes.append(0) }
+                            bytes += name.utf8
+                        }
+                    })
             }
         default:
             break

@@ -24,15 +24,21 @@ struct ViewReplay: Sendable {
     static let partitionCount = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     /// `kinds` may name a view twice; it is folded once. The folds are sized for as many
-    /// users as the live users-by-id holds (grown from empty, their tables rehashed every
-    /// user about twice).
+    /// users as the live users-by-id holds and as many joins and leaves as the live
+    /// users-by-segment's history (grown from empty, their tables rehashed every user about
+    /// twice).
     init(views: ViewSet, kinds: [ViewKind]) throws {
         store = views.store
         let kinds = ViewKind.allCases.filter(kinds.contains)
         self.kinds = kinds
-        let users = try store.environment.read { txn in try views.liveTables(.usersByID, in: txn).first.map { try txn.count($0) } ?? 0 }
-        let perPart = users / Self.partitionCount + 1
-        parts = (0..<Self.partitionCount).map { _ in Part(kinds, users: perPart) }
+        let (users, changes) = try store.environment.read { txn in
+            let count = { (kind: ViewKind, table: Int) in
+                try views.liveTables(kind, in: txn).dropFirst(table).first.map { try txn.count($0) } ?? 0
+            }
+            return (try count(.usersByID, 0), try count(.usersBySegment, SegmentProjection.history))
+        }
+        let (perPart, changesPerPart) = (users / Self.partitionCount + 1, changes / Self.partitionCount + 1)
+        parts = (0..<Self.partitionCount).map { _ in Part(kinds, users: perPart, changes: changesPerPart) }
     }
 
     /// Folds events `through + 1 … last`, one read transaction per chunk and part, calling
@@ -70,10 +76,10 @@ struct ViewReplay: Sendable {
         private let segments: MemorySegmentFold?
         private let emails: TableFold?
 
-        /// Sized for about `users` users.
-        init(_ kinds: [ViewKind], users: Int) {
+        /// Sized for about `users` users and `changes` segment joins and leaves.
+        init(_ kinds: [ViewKind], users: Int, changes: Int) {
             self.users = kinds.contains(.usersByID) ? MemoryUserFold(users: users) : nil
-            segments = kinds.contains(.usersBySegment) ? MemorySegmentFold(users: users) : nil
+            segments = kinds.contains(.usersBySegment) ? MemorySegmentFold(users: users, changes: changes) : nil
             emails = kinds.contains(.emailsByUser) ? TableFold(kind: .emailsByUser) : nil
         }
 
