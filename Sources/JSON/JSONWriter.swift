@@ -131,20 +131,22 @@ public struct JSONWriter: Sendable {
     /// A member name encoded once, for members written many times (the fields of every
     /// event in a response): `key(_:)` with it copies the bytes instead of escaping the name.
     public struct Key: Sendable {
-        /// The quoted, escaped name and its colon.
-        let bytes: [UInt8]
+        /// The quoted, escaped name and its colon. A `String`: up to 15 bytes it is held
+        /// inline, so writing it counts no references (threads writing the same key at once
+        /// contended for an array's reference count).
+        let text: String
 
         public init(_ name: String) {
             var writer = JSONWriter()
             writer.key(name)
-            bytes = writer.bytes
+            text = writer.string
         }
     }
 
     /// Writes a member name encoded beforehand; the member's value comes next.
     public mutating func key(_ name: Key) {
         if needsComma { bytes.append(0x2C) }
-        bytes.append(contentsOf: name.bytes)
+        bytes.append(contentsOf: name.text.utf8)
         needsComma = false
     }
 
