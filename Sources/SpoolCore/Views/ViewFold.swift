@@ -6,12 +6,13 @@ import LMDB
 /// Three kinds: `TableFold` runs the view's projector over `MemoryViewTables` (the same code
 /// as the writer's inline fold; emails-by-user), `MemoryUserFold` keeps each user as a
 /// `UserView` folded in place and serializes it once at the end, and `MemorySegmentFold`
-/// keeps users-by-segment as each user's segments plus the history table's entries, made as each
-/// join and leave is folded, so an event costs one lookup instead of the seven table reads and
-/// writes of the projector (a list of joins and leaves per user cost ~25% more replay time:
-/// 100,000 small arrays grown one element at a time, and walked again for the history table). The last two share their rules with the
-/// inline fold (`UserView.fold`, `SegmentProjection.changes`), and the view check of verify
-/// and the property tests compare a replay with the inline fold.
+/// keeps users-by-segment as each user's segments plus the history table's entries, made as
+/// each join and leave is folded, so an event costs one lookup instead of the seven table
+/// reads and writes of the projector (a list of joins and leaves per user cost ~25% more
+/// replay time: 100,000 small arrays grown one element at a time, and walked again for the
+/// history table). The last two share their rules with the inline fold (`UserView.fold`,
+/// `SegmentProjection.changes`), and the view check of verify and the property tests compare
+/// a replay with the inline fold.
 /// Once folding is done, `entries` may be called from several threads at once.
 protocol ViewFold: AnyObject {
     func apply(_ decoded: DecodedEvent) throws
@@ -43,12 +44,9 @@ final class MemoryUserFold: ViewFold {
     /// Each user's JSON is written straight into the packed buffer.
     func entries(_ table: Int) -> PackedEntries {
         guard table == 0 else { return PackedEntries() }
-        let users = self.users
         var entries = PackedEntries(reservingCapacity: users.count, byteCount: users.count * 320)
-        for index in users.indices {  // by index: `for user in users` copied (retained) every field of each
-            entries.append(
-                key: { $0 += users[index].userID.utf8 },
-                value: { bytes in JSONWriter.appending(to: &bytes) { users[index].write(to: &$0) } })
+        for user in users {
+            entries.append(key: { $0 += user.userID.utf8 }, value: { bytes in JSONWriter.appending(to: &bytes) { user.write(to: &$0) } })
         }
         return entries
     }
