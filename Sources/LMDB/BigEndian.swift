@@ -14,13 +14,13 @@ public enum BigEndian {
     /// Appends the 8 big-endian bytes of `value` to `buffer`.
     @inlinable
     public static func append(_ value: UInt64, to buffer: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }  // one append, not eight
     }
 
     /// Appends the 4 big-endian bytes of `value` to `buffer`.
     @inlinable
     public static func append(_ value: UInt32, to buffer: inout [UInt8]) {
-        for shift in stride(from: 24, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
     }
 
     @usableFromInline
