@@ -18,6 +18,8 @@ public struct PackedEntries: Sendable {
     }
 
     public var count: Int { bounds.count / 2 }
+    /// The keys' and values' bytes, all together.
+    public var byteCount: Int { bytes.count }
     public var isEmpty: Bool { bounds.count == 1 }
 
     @inlinable

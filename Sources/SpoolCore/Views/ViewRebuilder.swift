@@ -15,8 +15,8 @@ import Synchronization
 /// Rejected: replaying straight into LMDB (a random-key put per event; ~10× slower), and
 /// dropping databases (a reader could hold a handle being closed).
 /// The fold is held in memory: about the size of the views themselves. The checksums returned
-/// are of the tables in memory when nothing was caught up (they are then what went live),
-/// else read back from LMDB.
+/// are of the tables in memory, each table hashed as soon as it is sorted, when nothing was
+/// caught up (they are then what went live), else read back from LMDB.
 public struct ViewRebuilder: Sendable {
     let store: Store
     let views: ViewSet
@@ -73,8 +73,8 @@ public struct ViewRebuilder: Sendable {
     /// Writes the tables of `replay` into the spare slots, in writer transactions of bounded
     /// size, each table queued to the writer by the thread that sorted it, as soon as it is
     /// sorted (no task in between: with every core sorting, a task waits for a thread while
-    /// the writer idles). Returns each view's checksum, computed from its tables in memory
-    /// once it has them all. The fold is freed in the background.
+    /// the writer idles). Returns each view's checksum, made from its tables' digests, each
+    /// hashed in memory as soon as the table is sorted. The fold is freed in the background.
     private func write(
         sortedBy replay: consuming ViewReplay, _ kinds: [ViewKind], total: UInt64, progress: @escaping @Sendable (Progress) -> Void
     ) async throws -> [ViewKind: String] {
@@ -101,9 +101,8 @@ public struct ViewRebuilder: Sendable {
                             pending.leave()
                         }
                     }
-                    guard let all = state.withLock({ $0.add(entries, table: table, of: kind) }) else { return }
-                    let checksum = ViewChecksum.of(tableCount: all.count) { all[$0] ?? PackedEntries() }
-                    state.withLock { $0.checksums[kind] = checksum }
+                    let digest = ViewChecksum.table(entries)
+                    state.withLock { $0.add(digest, table: table, of: kind) }
                 }
                 pending.notify(queue: .global()) { finished.resume() }
             }
@@ -125,7 +124,8 @@ public struct ViewRebuilder: Sendable {
     private struct WriteState {
         var written: UInt64 = 0
         var failure: (any Error)?
-        var tables: [ViewKind: [Int: PackedEntries]] = [:]
+        /// Each view's tables' digests, until it has them all.
+        var digests: [ViewKind: [Int: [UInt8]]] = [:]
         var checksums: [ViewKind: String] = [:]
 
         /// Counts a chunk written, or keeps the first failure; returns the entries written.
@@ -137,12 +137,12 @@ public struct ViewRebuilder: Sendable {
             return written
         }
 
-        /// Keeps `entries` until `kind` has all its tables, then hands them over.
-        mutating func add(_ entries: PackedEntries, table: Int, of kind: ViewKind) -> [Int: PackedEntries]? {
-            tables[kind, default: [:]][table] = entries
-            guard let all = tables[kind], all.count == kind.tables.count else { return nil }
-            tables[kind] = nil
-            return all
+        /// Keeps the digest of `kind`'s table `table`; with the view's last, makes its checksum.
+        mutating func add(_ digest: [UInt8], table: Int, of kind: ViewKind) {
+            digests[kind, default: [:]][table] = digest
+            guard let all = digests[kind], all.count == kind.tables.count else { return }
+            digests[kind] = nil
+            checksums[kind] = ViewChecksum.combine(kind.tables.indices.map { all[$0] ?? [] })
         }
     }
 

@@ -119,13 +119,18 @@ struct ViewReplay: Sendable {
 
     /// Sorts every part's tables on all cores, and merges each table's parts (copying each
     /// entry once, into its place) as soon as its last part is sorted, then calls `deliver`
-    /// with it, from that thread. Returns when all are delivered. The largest tables go
-    /// first: a rebuild writes each table as it comes, and the writer, one thread, is then
-    /// busy while the rest are sorted.
+    /// with it, from that thread. Returns when all are delivered. The largest tables, in
+    /// bytes, go first: a rebuild writes each table as it comes, and the writer, one thread,
+    /// is then busy while the rest are sorted; and the last table's merge and checksum, on
+    /// one thread, are short. (By entries, users-by-id came after the segment tables, and its
+    /// merge then ran alone at the end, the other core idle.)
     func sortTables(deliver: @Sendable (SortedTable) -> Void) {
         let parts = self.parts
-        let tables = kinds.flatMap { kind in kind.tables.indices.map { (kind: kind, table: $0, size: entryCount(kind, table: $0)) } }
-            .sorted { $0.size > $1.size }
+        let tables = kinds.flatMap { kind in
+            kind.tables.indices.map { table in (kind: kind, table: table, size: parts.reduce(0) { $0 + ($1[kind]?.byteCount(table) ?? 0) })
+            }
+        }
+        .sorted { $0.size > $1.size }
         let runs = Mutex<[Int: [Int: SortedRun]]>([:])
         DispatchQueue.concurrentPerform(iterations: tables.count * parts.count) { job in
             let (index, part) = job.quotientAndRemainder(dividingBy: parts.count)
