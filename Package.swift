@@ -88,7 +88,8 @@ let package = Package(
         .target(name: "SpoolTestSupport", dependencies: ["JSON", "SpoolClient"], path: "Tests/SpoolTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),
-        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "LMDB", "SpoolTestSupport"]),
+        .testTarget(
+            name: "SpoolCoreTests", dependencies: ["SpoolCore", "LMDB", "SpoolTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SpoolProtocolTests", dependencies: ["JSON", "SpoolCore", "SpoolProtocol", "SpoolTestSupport"]),
         .testTarget(
             name: "SpoolServerTests",
