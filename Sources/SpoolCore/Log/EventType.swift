@@ -33,10 +33,9 @@ public enum EventType: String, CaseIterable, Sendable {
     /// The type whose wire name is `utf8`, when Spool knows it. Allocates nothing: a replay
     /// asks this of every record.
     static func named(utf8 name: Span<UInt8>) -> EventType? {
-        let names = utf8Names
-        candidates: for candidate in names.indices where names[candidate].name.count == name.count {
-            for index in 0..<name.count where names[candidate].name[index] != name[index] { continue candidates }
-            return names[candidate].type
+        candidates: for candidate in utf8Names where candidate.name.count == name.count {
+            for index in 0..<name.count where candidate.name[index] != name[index] { continue candidates }
+            return candidate.type
         }
         return nil
     }

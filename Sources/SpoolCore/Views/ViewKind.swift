@@ -13,15 +13,6 @@ public enum ViewKind: String, CaseIterable, Sendable {
     /// (user id, seq) → email with its delivery status.
     case emailsByUser = "emails-by-user"
 
-    /// The view's place in `allCases`, for arrays indexed by view.
-    var ordinal: Int {
-        switch self {
-        case .usersByID: 0
-        case .usersBySegment: 1
-        case .emailsByUser: 2
-        }
-    }
-
     /// The base names of the view's tables, indexed by the projector's table numbers.
     public var tables: [String] {
         switch self {
