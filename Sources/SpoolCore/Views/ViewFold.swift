@@ -15,7 +15,6 @@ import LMDB
 /// a replay with the inline fold.
 /// Once folding is done, `entries` may be called from several threads at once.
 protocol ViewFold: AnyObject {
-    func apply(_ decoded: DecodedEvent) throws
     /// Table `table`'s entries, in no set order.
     func entries(_ table: Int) -> PackedEntries
     /// How many entries `entries(table)` holds, without making them.
@@ -24,41 +23,68 @@ protocol ViewFold: AnyObject {
     func byteCount(_ table: Int) -> Int
 }
 
-/// users-by-id as `UserView` values by user id, each folded where it lies.
-final class MemoryUserFold: ViewFold {
-    /// Where each user is in `users`: the dictionary holds small entries, so looking a user up
-    /// and growing the table move 24 bytes, not a whole `UserView`.
+/// The users of one part of a replay, each at a position: the user folds keep their state in
+/// arrays by position, so an event costs one lookup of its user however many views fold it
+/// (a dictionary per view had cost each segment event two).
+final class UserPositions {
     private var positions: [String: Int]
-    private var users: [UserView] = []
+    /// The user at each position.
+    private(set) var ids: [String] = []
 
     init(users: Int) {
         positions = Dictionary(minimumCapacity: users)
+        ids.reserveCapacity(users)
+    }
+
+    /// `userID`'s position; a new user goes at the end.
+    func position(of userID: String) -> Int {
+        let position = Self.value(&positions[userID, default: ids.count])  // one hash: finds or adds
+        if position == ids.count { ids.append(userID) }
+        return position
+    }
+
+    /// Reads a dictionary's `default:` subscript as an inout access, which stores the default.
+    private static func value(_ value: inout Int) -> Int { value }
+}
+
+/// users-by-id as `UserView` values by user position, each folded where it lies.
+final class MemoryUserFold: ViewFold {
+    private let positions: UserPositions
+    /// `lastSeq` 0 for a user of the part this view has folded no event of.
+    private var users: [UserView] = []
+    private var count = 0
+
+    init(positions: UserPositions, users: Int) {
+        self.positions = positions
         self.users.reserveCapacity(users)
     }
 
-    func apply(_ decoded: DecodedEvent) {
-        guard let userID = decoded.userID else { return }
-        let position = Self.value(&positions[userID, default: users.count])  // one hash: finds or adds
-        if position == users.count { users.append(UserView(userID: userID, createdAt: decoded.time)) }
+    /// Folds `decoded` into the user at `position`.
+    func apply(_ decoded: DecodedEvent, at position: Int) {
+        if position >= users.count || users[position].lastSeq == 0 { start(at: position, time: decoded.time) }
         users[position].fold(decoded)
+    }
+
+    /// Starts the user at `position`, whose first event is at `time`.
+    private func start(at position: Int, time: Timestamp) {
+        while users.count <= position { users.append(UserView(userID: positions.ids[users.count], createdAt: time)) }
+        users[position] = UserView(userID: positions.ids[position], createdAt: time)
+        count += 1
     }
 
     /// Each user's JSON is written straight into the packed buffer.
     func entries(_ table: Int) -> PackedEntries {
         guard table == 0 else { return PackedEntries() }
-        var entries = PackedEntries(reservingCapacity: users.count, byteCount: byteCount(0))
-        for user in users {
+        var entries = PackedEntries(reservingCapacity: count, byteCount: byteCount(0))
+        for user in users where user.lastSeq > 0 {
             entries.append(key: { $0 += user.userID.utf8 }, value: { bytes in JSONWriter.appending(to: &bytes) { user.write(to: &$0) } })
         }
         return entries
     }
 
-    func entryCount(_ table: Int) -> Int { table == 0 ? users.count : 0 }
+    func entryCount(_ table: Int) -> Int { table == 0 ? count : 0 }
     /// A user's id and JSON take ~370–400 bytes in the benchmark's history.
     func byteCount(_ table: Int) -> Int { entryCount(table) * 400 }
-
-    /// Reads a dictionary's `default:` subscript as an inout access, which stores the default.
-    private static func value(_ value: inout Int) -> Int { value }
 }
 
 /// A view's projector over tables held in memory.
@@ -81,8 +107,9 @@ final class TableFold: ViewFold {
 /// users-by-segment as each user's segments (with the seq each was joined at), from which the
 /// tables of `SegmentProjection` are made, and the history table itself.
 final class MemorySegmentFold: ViewFold {
-    /// By user id: the segments the user is in.
-    private var members: [String: Memberships]
+    private let positions: UserPositions
+    /// By user position: the segments the user is in.
+    private var members: [Memberships] = []
     /// The history table: every join and leave, in log order. Made as they are folded, while
     /// both cores replay, rather than after, while the writer waits for the tables.
     private var history: PackedEntries
@@ -92,8 +119,9 @@ final class MemorySegmentFold: ViewFold {
     private var usersInSegments = 0
 
     /// Sized for about `users` users and `changes` joins and leaves.
-    init(users: Int, changes: Int) {
-        members = Dictionary(minimumCapacity: users)
+    init(positions: UserPositions, users: Int, changes: Int) {
+        self.positions = positions
+        members.reserveCapacity(users)
         history = PackedEntries(reservingCapacity: changes, byteCount: changes * 26)
     }
 
@@ -117,9 +145,11 @@ final class MemorySegmentFold: ViewFold {
         }
     }
 
-    func apply(_ decoded: DecodedEvent) {
-        guard SegmentProjection.canChange(decoded.type), let user = decoded.userID else { return }
-        fold(decoded, of: user, into: &members[user, default: Memberships()])
+    /// Folds `decoded` into the user at `position`, if it can change segments.
+    func apply(_ decoded: DecodedEvent, at position: Int) {
+        guard SegmentProjection.canChange(decoded.type) else { return }
+        while members.count <= position { members.append(Memberships()) }
+        fold(decoded, of: positions.ids[position], into: &members[position])
     }
 
     private func fold(_ decoded: DecodedEvent, of user: String, into segments: inout Memberships) {
@@ -143,7 +173,8 @@ final class MemorySegmentFold: ViewFold {
         var entries = PackedEntries(reservingCapacity: entryCount(table), byteCount: byteCount(table))
         switch table {
         case SegmentProjection.members:
-            for (user, segments) in members {
+            for (position, segments) in members.enumerated() {
+                let user = positions.ids[position]
                 for (name, joinedAt) in zip(segments.names, segments.joinedAt) {
                     entries.append(
                         key: { SegmentProjection.appendMemberKey(name, user, to: &$0) },
@@ -155,9 +186,9 @@ final class MemorySegmentFold: ViewFold {
         case SegmentProjection.history:
             return history
         case SegmentProjection.userSegments:
-            for (user, segments) in members where !segments.names.isEmpty {
+            for (position, segments) in members.enumerated() where !segments.names.isEmpty {
                 entries.append(
-                    key: { $0 += user.utf8 },
+                    key: { $0 += self.positions.ids[position].utf8 },
                     value: { bytes in
                         for (index, name) in segments.names.enumerated() {
                             if index > 0 { bytes.append(0) }

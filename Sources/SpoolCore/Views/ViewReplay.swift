@@ -75,11 +75,14 @@ struct ViewReplay: Sendable {
         private let users: MemoryUserFold?
         private let segments: MemorySegmentFold?
         private let emails: TableFold?
+        /// The users of this part, shared by the user folds.
+        private let positions: UserPositions
 
         /// Sized for about `users` users and `changes` segment joins and leaves.
         init(_ kinds: [ViewKind], users: Int, changes: Int) {
-            self.users = kinds.contains(.usersByID) ? MemoryUserFold(users: users) : nil
-            segments = kinds.contains(.usersBySegment) ? MemorySegmentFold(users: users, changes: changes) : nil
+            positions = UserPositions(users: users)
+            self.users = kinds.contains(.usersByID) ? MemoryUserFold(positions: positions, users: users) : nil
+            segments = kinds.contains(.usersBySegment) ? MemorySegmentFold(positions: positions, users: users, changes: changes) : nil
             emails = kinds.contains(.emailsByUser) ? TableFold(kind: .emailsByUser) : nil
         }
 
@@ -92,10 +95,16 @@ struct ViewReplay: Sendable {
         }
 
         func fold(_ kinds: [ViewKind], part: (index: Int, count: Int), from: UInt64, to: UInt64, in txn: Transaction, store: Store) throws {
+            // The user of the event being folded, looked up once for both user folds.
+            var user: (seq: UInt64, position: Int?) = (0, nil)
+            let position = { (decoded: DecodedEvent) -> Int? in
+                if user.seq != decoded.seq { user = (decoded.seq, decoded.userID.map(self.positions.position(of:))) }
+                return user.position
+            }
             try ViewReplay.fold(kinds, from: from, to: to, in: txn, store: store, part: part) { kind, decoded in
                 switch kind {
-                case .usersByID: users?.apply(decoded)
-                case .usersBySegment: segments?.apply(decoded)
+                case .usersByID: if let users, let position = position(decoded) { users.apply(decoded, at: position) }
+                case .usersBySegment: if let segments, let position = position(decoded) { segments.apply(decoded, at: position) }
                 case .emailsByUser: try emails?.apply(decoded)
                 }
             }
