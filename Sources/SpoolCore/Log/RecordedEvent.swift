@@ -117,40 +117,56 @@ public enum EventRecord {
 
     /// Encodes `event` (its `hash` is ignored) and returns the record bytes and the new hash.
     static func encode(_ event: RecordedEvent) -> (bytes: [UInt8], hash: [UInt8]) {
-        let stream = event.stream.utf8
-        let type = event.type.utf8
+        let bytes = encode(
+            seq: event.seq, id: event.id, hasClientID: event.hasClientID, time: event.time, version: event.version,
+            stream: event.stream, type: event.type, metadata: event.metadata, data: event.data, previousHash: event.previousHash[...])
+        return (bytes, Array(hash(of: bytes)))
+    }
+
+    /// The record of an event given by its parts, its hash (chained to `previousHash`) in
+    /// its last 32 bytes. The writer encodes every append so, without building the event.
+    static func encode(
+        seq: UInt64, id: UUID, hasClientID: Bool, time: Timestamp, version: UInt64, stream: String, type: String,
+        metadata: [UInt8], data: [UInt8], previousHash: ArraySlice<UInt8>
+    ) -> [UInt8] {
+        let stream = stream.utf8
+        let type = type.utf8
         var out = [UInt8]()
-        out.reserveCapacity(headerSize + stream.count + type.count + event.metadata.count + event.data.count + 2 * hashSize)
+        out.reserveCapacity(headerSize + stream.count + type.count + metadata.count + data.count + 2 * hashSize)
         out.append(formatVersion)
-        out.append(event.hasClientID ? 1 : 0)
-        event.id.appendBytes(to: &out)
-        BigEndian.append(UInt64(bitPattern: event.time.milliseconds), to: &out)
-        BigEndian.append(event.version, to: &out)
+        out.append(hasClientID ? 1 : 0)
+        id.appendBytes(to: &out)
+        BigEndian.append(UInt64(bitPattern: time.milliseconds), to: &out)
+        BigEndian.append(version, to: &out)
         out.append(UInt8(truncatingIfNeeded: stream.count >> 8))
         out.append(UInt8(truncatingIfNeeded: stream.count))
         out.append(UInt8(truncatingIfNeeded: type.count >> 8))
         out.append(UInt8(truncatingIfNeeded: type.count))
-        BigEndian.append(UInt32(event.metadata.count), to: &out)
-        BigEndian.append(UInt32(event.data.count), to: &out)
+        BigEndian.append(UInt32(metadata.count), to: &out)
+        BigEndian.append(UInt32(data.count), to: &out)
         out += stream
         out += type
-        out += event.metadata
-        out += event.data
-        let hash = chainHash(previous: event.previousHash, seq: event.seq, body: out[...])
-        out += event.previousHash
-        out += hash
-        return (out, hash)
+        out += metadata
+        out += data
+        let digest = chainDigest(previous: previousHash, seq: seq, body: out[...])
+        out += previousHash
+        out += digest
+        return out
     }
 
+    /// The hash a record ends with.
+    static func hash(of record: [UInt8]) -> ArraySlice<UInt8> { record[(record.count - hashSize)...] }
+
     static func chainHash(previous: [UInt8], seq: UInt64, body: ArraySlice<UInt8>) -> [UInt8] {
+        Array(chainDigest(previous: previous[...], seq: seq, body: body))
+    }
+
+    private static func chainDigest(previous: ArraySlice<UInt8>, seq: UInt64, body: ArraySlice<UInt8>) -> SHA256Digest {
         var hasher = SHA256()
         hasher.update(data: previous)
         hasher.update(data: BigEndian.bytes(seq))
         hasher.update(data: body)
-        var hash: [UInt8] = []
-        hash.reserveCapacity(hashSize)
-        hash.append(contentsOf: hasher.finalize())
-        return hash
+        return hasher.finalize()
     }
 
     /// Why a stored record could not be read.

@@ -40,7 +40,7 @@ extension WriteContext {
         }
         // Whether the id came from a client is not exported; the hash tells which it was.
         var restored = event
-        restored.previousHash = state.headHash
+        restored.previousHash = Array(state.headHash)
         var encoded: [UInt8]? = nil
         for hasClientID in [true, false] {
             restored.hasClientID = hasClientID
@@ -54,7 +54,9 @@ extension WriteContext {
             throw SpoolError.badRequest(
                 "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
         }
-        try write(restored, type: eventType, data: data.objectValue ?? [:], encoded: bytes)
+        try write(
+            seq: restored.seq, record: bytes, id: restored.id, hasClientID: restored.hasClientID, time: restored.time, type: eventType,
+            data: data.objectValue ?? [:])
         try putStreamEntry(event.stream, fromVersion: event.version, firstSeq: event.seq, count: 1)
         return true
     }

@@ -15,11 +15,19 @@ public final class WriteContext {
     private let committedHeads: StreamHeadCache
     /// Stream heads this batch moved; merged into the cache once the batch commits.
     private(set) var newHeads: [String: UInt64] = [:]
-    /// Events appended in this transaction, in seq order, with their data as parsed.
-    public private(set) var appended: [DecodedEvent] = []
+    /// Events appended in this transaction, in seq order, with their data as parsed; kept
+    /// only when `keepsAppended` (for the projectors).
+    private(set) var appended: [DecodedEvent] = []
+    private let keepsAppended: Bool
+    /// How many events this transaction appended.
+    public private(set) var appendedCount = 0
 
-    init(txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, clock: @escaping @Sendable () -> Timestamp) {
+    init(
+        txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, keepsAppended: Bool,
+        clock: @escaping @Sendable () -> Timestamp
+    ) {
         self.txn = txn
+        self.keepsAppended = keepsAppended
         self.committedHeads = heads
         self.store = store
         self.state = state
@@ -47,32 +55,32 @@ public final class WriteContext {
         for proposed in request.events {
             version += 1
             let seq = state.headSeq + 1
-            var event = RecordedEvent(
-                seq: seq, id: proposed.id ?? UUID.version7(at: time), stream: request.stream, version: version,
-                type: proposed.type, time: time, metadata: proposed.metadata, data: proposed.data,
-                hasClientID: proposed.id != nil, previousHash: state.headHash, hash: [])
-            let (bytes, hash) = EventRecord.encode(event)
-            event.hash = hash
-            try write(event, type: proposed.eventType, data: proposed.parsedData, encoded: bytes)
+            let id = proposed.id ?? UUID.version7(at: time)
+            let record = EventRecord.encode(
+                seq: seq, id: id, hasClientID: proposed.id != nil, time: time, version: version, stream: request.stream,
+                type: proposed.type, metadata: proposed.metadata, data: proposed.data, previousHash: state.headHash)
+            try write(
+                seq: seq, record: record, id: id, hasClientID: proposed.id != nil, time: time, type: proposed.eventType,
+                data: proposed.parsedData)
         }
         let firstSeq = state.headSeq - UInt64(request.events.count) + 1
         try putStreamEntry(request.stream, fromVersion: head + 1, firstSeq: firstSeq, count: request.events.count)
         return AppendResult(firstSeq: firstSeq, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts `event` (of `type`, encoded as `bytes`, its data parsed as `data`) into `events`
+    /// Puts the event `record` (at `seq`, of `type`, its data parsed as `data`) into `events`
     /// and, for a client id, `event_ids`; then moves the log's end (seq, hash, time) past it
-    /// and queues it for the projectors. The caller has checked that it continues the log, and
-    /// indexes it in `streams` (`putStreamEntry`). Consumes `event`: the queued copy takes it
-    /// over without retaining each of its fields again.
-    func write(_ event: consuming RecordedEvent, type: EventType, data: JSONObject, encoded bytes: [UInt8]) throws {
-        let seqKey = BigEndian.bytes(event.seq)
-        try txn.put(store.events, seqKey, bytes, flags: .append)
-        if event.hasClientID { try txn.put(store.eventIDs, event.id.bytes, seqKey, flags: .noOverwrite) }
-        state.headSeq = event.seq
-        state.headHash = event.hash
-        state.lastTime = event.time
-        appended.append(DecodedEvent(event, type: type, data: data))
+    /// and, when projectors fold this batch, queues it for them. The caller has checked that
+    /// it continues the log, and indexes it in `streams` (`putStreamEntry`).
+    func write(seq: UInt64, record: [UInt8], id: UUID, hasClientID: Bool, time: Timestamp, type: EventType, data: JSONObject) throws {
+        let seqKey = BigEndian.bytes(seq)
+        try txn.put(store.events, seqKey, record, flags: .append)
+        if hasClientID { try txn.put(store.eventIDs, id.bytes, seqKey, flags: .noOverwrite) }
+        state.headSeq = seq
+        state.headHash = EventRecord.hash(of: record)
+        state.lastTime = time
+        appendedCount += 1
+        if keepsAppended { appended.append(try DecodedEvent(StoredEvent(seq: seq, record), type: type, data: data)) }
     }
 
     /// Puts the `streams` entry of `count` events just written to `stream`, which took

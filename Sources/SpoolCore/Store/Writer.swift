@@ -129,7 +129,8 @@ public final class Writer: @unchecked Sendable {
         while true {
             do {
                 let context = try store.environment.write { txn in
-                    let context = WriteContext(txn: txn, store: store, state: state, heads: heads, clock: clock)
+                    let context = WriteContext(
+                        txn: txn, store: store, state: state, heads: heads, keepsAppended: !projectors.isEmpty, clock: clock)
                     for (index, item) in live.enumerated() {
                         do {
                             try item.run(context)
@@ -148,7 +149,7 @@ public final class Writer: @unchecked Sendable {
                 heads.versions.merge(context.newHeads) { _, new in new }
                 for item in live { item.complete() }
                 let summary = CommitSummary(
-                    headSeq: state.headSeq, events: context.appended.count, requests: live.count, duration: .now - started)
+                    headSeq: state.headSeq, events: context.appendedCount, requests: live.count, duration: .now - started)
                 for observer in condition.withLock({ observers }) { observer(summary) }
                 return
             } catch let dropped as DroppedItem {

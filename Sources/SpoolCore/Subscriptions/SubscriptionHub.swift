@@ -65,7 +65,7 @@ public final class SubscriptionHub: Sendable {
                 }
                 return nil
             }
-            let committed = context.headSeq - UInt64(context.appended.count)
+            let committed = context.headSeq - UInt64(context.appendedCount)
             let floor: UInt64
             switch config.start {
             case .beginning: floor = 0

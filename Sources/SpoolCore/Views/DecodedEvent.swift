@@ -39,12 +39,18 @@ public final class DecodedEvent: Sendable {
 
     /// Parses a stored record's data, where it lies, without building the whole event.
     /// `type` is the record's type, which the caller has read (`StoredEvent.route`).
-    init(_ stored: StoredEvent, type: EventType?) throws {
+    convenience init(_ stored: StoredEvent, type: EventType?) throws {
+        self.init(stored, type: type, data: try Self.object(stored.parsedData(), seq: stored.seq))
+    }
+
+    /// `stored`, of type `type`, with its data already parsed as `data` (the writer has both:
+    /// the record it encoded, the data from the request).
+    init(_ stored: StoredEvent, type: EventType?, data: JSONObject) {
         seq = stored.seq
         version = stored.version
         time = stored.time
         self.type = type
-        data = try Self.object(stored.parsedData(), seq: stored.seq)
+        self.data = data
         source = .stored(stored)
     }
 

@@ -151,7 +151,7 @@ public struct ViewRebuilder: Sendable {
     private func catchUp(_ kinds: [ViewKind], from: UInt64, in context: WriteContext) throws -> (UInt64, Bool, UInt64) {
         // Events appended earlier in this batch are folded by the inline projector after
         // this item, into whichever slot is live by then.
-        let committed = context.headSeq - UInt64(context.appended.count)
+        let committed = context.headSeq - UInt64(context.appendedCount)
         let end = min(committed, from + UInt64(ViewReplay.chunkSize))
         let spare = try Dictionary(uniqueKeysWithValues: kinds.map { ($0, 1 - (try views.liveSlot($0, in: context.txn))) })
         try ViewReplay.fold(kinds, from: from + 1, to: end, in: context.txn, store: store) { kind, decoded in
