@@ -46,22 +46,31 @@ public struct AppendRequest: Sendable {
         var seenIDs = Set<UUID>()
         var prepared: [PreparedEvent] = []
         prepared.reserveCapacity(events.count)
+        // The metadata of an event that brings none, encoded once per append.
+        var actorOnly: [UInt8]? = nil
         for (index, event) in events.enumerated() {
             if let id = event.id, !seenIDs.insert(id).inserted {
                 throw .badRequest("events[\(index)].id: \(id.lowercasedString) appears twice in this append")
             }
             let eventType = try EventValidator.validate(type: event.type, data: event.data, stream: stream, index: index)
-            var metadata = event.metadata
             for key in Self.stringMetadata {
-                if let value = metadata[key], value.stringValue == nil {
+                if let value = event.metadata[key], value.stringValue == nil {
                     throw .badRequest("events[\(index)].metadata.\(key): expected a string, got \(value.typeName)")
                 }
             }
-            metadata["actor"] = .string(actor)
+            let metadata: [UInt8]
+            if event.metadata.isEmpty {
+                metadata = actorOnly ?? JSONValue.object(["actor": .string(actor)]).jsonBytes
+                actorOnly = metadata
+            } else {
+                var members = event.metadata
+                members["actor"] = .string(actor)
+                metadata = JSONValue.object(members).jsonBytes
+            }
             prepared.append(
                 PreparedEvent(
-                    id: event.id, type: event.type, eventType: eventType, metadata: JSONValue.object(metadata).jsonBytes,
-                    data: event.data.jsonBytes, parsedData: event.data.objectValue ?? [:]))
+                    id: event.id, type: event.type, eventType: eventType, metadata: metadata, data: event.data.jsonBytes,
+                    parsedData: event.data.objectValue ?? [:]))
         }
         return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
     }
