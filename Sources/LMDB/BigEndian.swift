@@ -7,7 +7,7 @@ public enum BigEndian {
     @inlinable
     public static func bytes(_ value: UInt64) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 8)
-        append(value, to: &out, at: 0)
+        write(value, to: &out, at: 0)
         return out
     }
 
@@ -23,9 +23,11 @@ public enum BigEndian {
         withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
     }
 
-    @usableFromInline
-    static func append(_ value: UInt64, to buffer: inout [UInt8], at offset: Int) {
-        for i in 0..<8 { buffer[offset + i] = UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * i)) }
+    /// Writes the big-endian bytes of `value` over `buffer[offset...]`, which must hold them.
+    @inlinable
+    public static func write<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8], at offset: Int) {
+        let size = T.bitWidth / 8
+        for i in 0..<size { buffer[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * (size - 1 - i))) }
     }
 
     /// The big-endian UInt64 at `offset`, or nil when fewer than 8 bytes remain.

@@ -67,24 +67,24 @@ public struct AppendRequest: Sendable {
                 members["actor"] = .string(actor)
                 metadata = JSONValue.object(members).jsonBytes
             }
-            prepared.append(
-                PreparedEvent(
-                    id: event.id, type: event.type, eventType: eventType, metadata: metadata, data: event.data.jsonBytes,
-                    parsedData: event.data.objectValue ?? [:]))
+            let record = EventRecord.draft(stream: stream, type: event.type, metadata: metadata[...]) { bytes in
+                JSONWriter.appending(to: &bytes) { $0.write(event.data) }
+            }
+            prepared.append(PreparedEvent(id: event.id, eventType: eventType, record: record, parsedData: event.data.objectValue ?? [:]))
         }
         return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
     }
 }
 
-/// An event validated and encoded, ready for the writer.
+/// An event validated and drafted, ready for the writer.
 public struct PreparedEvent: Sendable {
     public var id: UUID?
-    public var type: String
-    /// `type` as validation found it, so the writer does not look the name up again.
+    /// The event's type as validation found it, so the writer does not look the name up again.
     public var eventType: EventType
-    public var metadata: [UInt8]
-    public var data: [UInt8]
-    /// `data` as the request parsed it (an object, as every type's schema requires): the
+    /// The event's record without its position (`EventRecord.draft`), encoded off the writer
+    /// thread; the writer seals it where it lies.
+    var record: [UInt8]
+    /// The data as the request parsed it (an object, as every type's schema requires): the
     /// views fold it without parsing the stored bytes again.
     public var parsedData: JSONObject
 }

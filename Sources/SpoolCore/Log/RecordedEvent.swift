@@ -117,41 +117,52 @@ public enum EventRecord {
 
     /// Encodes `event` (its `hash` is ignored) and returns the record bytes and the new hash.
     static func encode(_ event: RecordedEvent) -> (bytes: [UInt8], hash: [UInt8]) {
-        let bytes = encode(
-            seq: event.seq, id: event.id, hasClientID: event.hasClientID, time: event.time, version: event.version,
-            stream: event.stream, type: event.type, metadata: event.metadata, data: event.data, previousHash: event.previousHash[...])
-        return (bytes, Array(hash(of: bytes)))
+        var record = draft(stream: event.stream, type: event.type, metadata: event.metadata[...]) { $0 += event.data }
+        seal(
+            &record, seq: event.seq, id: event.id, hasClientID: event.hasClientID, time: event.time, version: event.version,
+            previousHash: event.previousHash[...])
+        return (record, Array(hash(of: record)))
     }
 
-    /// The record of an event given by its parts, its hash (chained to `previousHash`) in
-    /// its last 32 bytes. The writer encodes every append so, without building the event.
-    static func encode(
-        seq: UInt64, id: UUID, hasClientID: Bool, time: Timestamp, version: UInt64, stream: String, type: String,
-        metadata: [UInt8], data: [UInt8], previousHash: ArraySlice<UInt8>
-    ) -> [UInt8] {
+    /// A record without its position: the header's id, time and version and the two hashes
+    /// are zeros until `seal` fills them in. `prepare` drafts each event off the writer
+    /// thread, `writeData` appending the data's JSON in place, so the writer only seals it.
+    static func draft(stream: String, type: String, metadata: ArraySlice<UInt8>, writeData: (inout [UInt8]) -> Void) -> [UInt8] {
         let stream = stream.utf8
         let type = type.utf8
-        var out = [UInt8]()
-        out.reserveCapacity(headerSize + stream.count + type.count + metadata.count + data.count + 2 * hashSize)
+        let dataStart = headerSize + stream.count + type.count + metadata.count
+        var out: [UInt8] = []
+        out.reserveCapacity(dataStart + 384 + 2 * hashSize)  // one allocation for most events
         out.append(formatVersion)
-        out.append(hasClientID ? 1 : 0)
-        id.appendBytes(to: &out)
-        BigEndian.append(UInt64(bitPattern: time.milliseconds), to: &out)
-        BigEndian.append(version, to: &out)
-        out.append(UInt8(truncatingIfNeeded: stream.count >> 8))
-        out.append(UInt8(truncatingIfNeeded: stream.count))
-        out.append(UInt8(truncatingIfNeeded: type.count >> 8))
-        out.append(UInt8(truncatingIfNeeded: type.count))
-        BigEndian.append(UInt32(metadata.count), to: &out)
-        BigEndian.append(UInt32(data.count), to: &out)
+        out += repeatElement(0, count: headerSize - 1)  // not a shared array: both cores would retain it
+        BigEndian.write(UInt16(truncatingIfNeeded: stream.count), to: &out, at: 34)
+        BigEndian.write(UInt16(truncatingIfNeeded: type.count), to: &out, at: 36)
+        BigEndian.write(UInt32(metadata.count), to: &out, at: 38)
         out += stream
         out += type
         out += metadata
-        out += data
-        let digest = chainDigest(previous: previousHash, seq: seq, body: out[...])
-        out += previousHash
-        out += digest
+        writeData(&out)
+        BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
+        out += repeatElement(0, count: 2 * hashSize)
         return out
+    }
+
+    /// Fills in a drafted record's position: flags, id, time and version, then the previous
+    /// hash and the record's own, chained to it.
+    static func seal(
+        _ record: inout [UInt8], seq: UInt64, id: UUID, hasClientID: Bool, time: Timestamp, version: UInt64,
+        previousHash: ArraySlice<UInt8>
+    ) {
+        record[1] = hasClientID ? 1 : 0
+        let (high, low) = id.halves
+        BigEndian.write(high, to: &record, at: 2)
+        BigEndian.write(low, to: &record, at: 10)
+        BigEndian.write(UInt64(bitPattern: time.milliseconds), to: &record, at: 18)
+        BigEndian.write(version, to: &record, at: 26)
+        let bodyEnd = record.count - 2 * hashSize
+        let digest = chainDigest(previous: previousHash, seq: seq, body: record[..<bodyEnd])
+        record.replaceSubrange(bodyEnd..<bodyEnd + hashSize, with: previousHash)
+        for (offset, byte) in digest.enumerated() { record[bodyEnd + hashSize + offset] = byte }
     }
 
     /// The hash a record ends with.

@@ -37,11 +37,13 @@ public final class WriteContext {
     /// The last seq in the log, counting this batch's appends.
     public var headSeq: UInt64 { state.headSeq }
 
-    /// Appends `request` to its stream after checking its expected version and event ids.
-    /// Throws (having written nothing) `wrong_expected_version` with the stream's actual
-    /// version, or `duplicate_event_id` when an id is reused for a different event. A retry
-    /// whose ids are all present already returns the original positions and writes nothing.
-    func append(_ request: PreparedAppend) throws -> AppendResult {
+    /// Appends `request` to its stream after checking its expected version and event ids,
+    /// sealing its drafted records where they lie (so a request the caller no longer holds is
+    /// not copied). Throws (having written nothing) `wrong_expected_version` with the stream's
+    /// actual version, or `duplicate_event_id` when an id is reused for a different event. A
+    /// retry whose ids are all present already returns the original positions and writes
+    /// nothing. Run again (a batch's rerun), it seals the records afresh.
+    func append(_ request: inout PreparedAppend) throws -> AppendResult {
         if let earlier = try earlierAppend(of: request) { return earlier }
         let head = try streamHead(request.stream)
         guard request.expectedVersion.isSatisfied(byHead: head) else {
@@ -52,16 +54,17 @@ public final class WriteContext {
         }
         let time = max(clock(), state.lastTime)
         var version = head
-        for proposed in request.events {
+        for index in request.events.indices {
             version += 1
             let seq = state.headSeq + 1
-            let id = proposed.id ?? UUID.version7(at: time)
-            let record = EventRecord.encode(
-                seq: seq, id: id, hasClientID: proposed.id != nil, time: time, version: version, stream: request.stream,
-                type: proposed.type, metadata: proposed.metadata, data: proposed.data, previousHash: state.headHash)
+            let clientID = request.events[index].id
+            let id = clientID ?? UUID.version7(at: time)
+            EventRecord.seal(
+                &request.events[index].record, seq: seq, id: id, hasClientID: clientID != nil, time: time, version: version,
+                previousHash: state.headHash)
             try write(
-                seq: seq, record: record, id: id, hasClientID: proposed.id != nil, time: time, type: proposed.eventType,
-                data: proposed.parsedData)
+                seq: seq, record: request.events[index].record, id: id, hasClientID: clientID != nil, time: time,
+                type: request.events[index].eventType, data: request.events[index].parsedData)
         }
         let firstSeq = state.headSeq - UInt64(request.events.count) + 1
         try putStreamEntry(request.stream, fromVersion: head + 1, firstSeq: firstSeq, count: request.events.count)
@@ -94,13 +97,14 @@ public final class WriteContext {
     /// The result of an earlier append with the same event ids, or nil when none was seen.
     private func earlierAppend(of request: PreparedAppend) throws -> AppendResult? {
         guard request.events.contains(where: { $0.id != nil }) else { return nil }
-        var earlier: [RecordedEvent] = []
+        var earlier: [StoredEvent] = []
         for (index, proposed) in request.events.enumerated() {
             guard let id = proposed.id, let seqBytes = try txn.get(store.eventIDs, id.bytes),
                 let seq = BigEndian.uint64(seqBytes, at: 0), let record = try txn.get(store.events, seqBytes)
             else { continue }
-            let stored = try EventRecord.decode(seq: seq, record)
-            guard stored.stream == request.stream, stored.type == proposed.type, stored.data == proposed.data else {
+            let stored = try StoredEvent(seq: seq, record)
+            let drafted = try StoredEvent(seq: seq, proposed.record)
+            guard stored.stream == drafted.stream, stored.type == drafted.type, stored.data == drafted.data else {
                 throw SpoolError(
                     .duplicateEventID,
                     "events[\(index)].id \(id.lowercasedString) was already used for a different event (seq \(seq))",

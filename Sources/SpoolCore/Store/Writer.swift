@@ -77,13 +77,31 @@ public final class Writer: @unchecked Sendable {
     }
 
     /// Appends events to one stream. See `WriteContext.append` for what can fail.
-    public func append(_ request: PreparedAppend) async throws -> AppendResult {
-        try await submit(weight: request.events.count) { try $0.append(request) }
+    public func append(_ request: consuming PreparedAppend) async throws -> AppendResult {
+        let held = HeldAppend(request)
+        return try await submit(weight: held.weight) { try held.append(in: $0) }
     }
 
     /// `append` without a task; `completion` as for `submit`.
-    public func append(_ request: PreparedAppend, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
-        submit(weight: request.events.count, { try $0.append(request) }, completion: completion)
+    public func append(
+        _ request: consuming PreparedAppend, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
+    ) {
+        let held = HeldAppend(request)
+        submit(weight: held.weight, { try held.append(in: $0) }, completion: completion)
+    }
+
+    /// An append the writer holds alone once submitted, so it seals the records in place.
+    private final class HeldAppend: @unchecked Sendable {
+        private var request: PreparedAppend
+        let weight: Int
+
+        init(_ request: consuming PreparedAppend) {
+            weight = request.events.count
+            self.request = request
+        }
+
+        /// Writer thread only.
+        func append(in context: WriteContext) throws -> AppendResult { try context.append(&request) }
     }
 
     /// Finishes the work already submitted, refuses new work, and waits for the thread to end.
