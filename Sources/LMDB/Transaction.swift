@@ -86,6 +86,18 @@ public final class WriteTransaction: Transaction {
         try check(rc, "mdb_put")
     }
 
+    /// `put` under the 8 big-endian bytes of `key` (a seq), without building them as an array.
+    public func put(_ db: Database, key: UInt64, _ value: [UInt8], flags: PutFlags = []) throws(LMDBError) {
+        let rc = withUnsafeBytes(of: key.bigEndian) { keyBytes in
+            value.withUnsafeBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                return mdb_put(handle, db.dbi, &k, &v, flags.rawValue)
+            }
+        }
+        try check(rc, "mdb_put")
+    }
+
     /// Stores `entries` `range`, in order, reading each key and value where it lies; stops at
     /// the first failure, as `put` would throw it (with `.append`, a key out of order).
     /// Through one cursor: with `.append`, a cursor left at the last key appends the next

@@ -175,7 +175,9 @@ public enum EventRecord {
     private static func chainDigest(previous: ArraySlice<UInt8>, seq: UInt64, body: ArraySlice<UInt8>) -> SHA256Digest {
         var hasher = SHA256()
         hasher.update(data: previous)
-        hasher.update(data: BigEndian.bytes(seq))
+        var seqBytes = Data(count: 8)  // held inline: no allocation per event
+        for index in 0..<8 { seqBytes[index] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * index)) }
+        hasher.update(data: seqBytes)
         hasher.update(data: body)
         return hasher.finalize()
     }

@@ -76,9 +76,8 @@ public final class WriteContext {
     /// and, when projectors fold this batch, queues it for them. The caller has checked that
     /// it continues the log, and indexes it in `streams` (`putStreamEntry`).
     func write(seq: UInt64, record: [UInt8], id: UUID, hasClientID: Bool, time: Timestamp, type: EventType, data: JSONObject) throws {
-        let seqKey = BigEndian.bytes(seq)
-        try txn.put(store.events, seqKey, record, flags: .append)
-        if hasClientID { try txn.put(store.eventIDs, id.bytes, seqKey, flags: .noOverwrite) }
+        try txn.put(store.events, key: seq, record, flags: .append)
+        if hasClientID { try txn.put(store.eventIDs, id.bytes, BigEndian.bytes(seq), flags: .noOverwrite) }
         state.headSeq = seq
         state.headHash = EventRecord.hash(of: record)
         state.lastTime = time
