@@ -125,7 +125,6 @@ enum AppendBenchmark {
         let lanes = configuration.submitters * configuration.window
         let sampleID =
             configuration.streams == .own ? BenchEvents.ownUserID(submitter: 0, index: 0) : BenchEvents.sharedUserID(0)
-        let events = BenchEvents(sampleUserID: sampleID)
         let before = ProcessCounters.now(directory: directory.path)
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(Int(configuration.timeLimit * 1000))
@@ -133,7 +132,11 @@ enum AppendBenchmark {
             for lane in 0..<lanes {
                 let quota = configuration.events / lanes + (lane < configuration.events % lanes ? 1 : 0)
                 group.addTask {
-                    try await runLane(lane, quota: quota, configuration: configuration, events: events, target: target, deadline: deadline)
+                    // Each lane its own events: one filler string shared by all lanes had its reference
+                    // count bounced between the cores for every event encoded.
+                    let events = BenchEvents(sampleUserID: sampleID)
+                    return try await runLane(
+                        lane, quota: quota, configuration: configuration, events: events, target: target, deadline: deadline)
                 }
             }
             var total = 0
