@@ -246,12 +246,23 @@ public struct JSONWriter: Sendable {
         bytes.append(0x22)  // "
         let start = bytes.count
         bytes.append(contentsOf: utf8)
-        if let i = bytes[start...].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        if mayNeedEscaping(from: start), let i = bytes[start...].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             let tail = Array(bytes[i...])
             bytes.removeSubrange(i...)
             for byte in tail { appendEscaped(byte) }
         }
         bytes.append(0x22)  // "
+    }
+
+    /// Whether a byte from `start` on must be escaped: one pass without a branch per byte,
+    /// which the compiler vectorizes (most strings need no escaping; the scan that finds
+    /// where runs only for those that do).
+    private func mayNeedEscaping(from start: Int) -> Bool {
+        var found: UInt8 = 0
+        for byte in bytes[start...] {
+            found |= (byte < 0x20 ? 1 : 0) | (byte == 0x22 ? 1 : 0) | (byte == 0x5C ? 1 : 0)
+        }
+        return found != 0
     }
 
     private mutating func appendEscaped(_ byte: UInt8) {
