@@ -159,9 +159,12 @@ public enum EventRecord {
         BigEndian.write(low, to: &record, at: 10)
         BigEndian.write(UInt64(bitPattern: time.milliseconds), to: &record, at: 18)
         BigEndian.write(version, to: &record, at: 26)
+        // The previous hash goes to its place, and the seq for now where the hash will go, so
+        // that the hash's first input (previous hash ‖ seq) lies in the record, contiguous.
         let bodyEnd = record.count - 2 * hashSize
-        let digest = chainDigest(previous: previousHash, seq: seq, body: record[..<bodyEnd])
         record.replaceSubrange(bodyEnd..<bodyEnd + hashSize, with: previousHash)
+        BigEndian.write(seq, to: &record, at: bodyEnd + hashSize)
+        let digest = chainDigest(previousAndSeq: record[bodyEnd..<bodyEnd + hashSize + 8], body: record[..<bodyEnd])
         for (offset, byte) in digest.enumerated() { record[bodyEnd + hashSize + offset] = byte }
     }
 
@@ -169,15 +172,15 @@ public enum EventRecord {
     static func hash(of record: [UInt8]) -> ArraySlice<UInt8> { record[(record.count - hashSize)...] }
 
     static func chainHash(previous: [UInt8], seq: UInt64, body: ArraySlice<UInt8>) -> [UInt8] {
-        Array(chainDigest(previous: previous[...], seq: seq, body: body))
+        var previousAndSeq = previous
+        BigEndian.append(seq, to: &previousAndSeq)
+        return Array(chainDigest(previousAndSeq: previousAndSeq[...], body: body))
     }
 
-    private static func chainDigest(previous: ArraySlice<UInt8>, seq: UInt64, body: ArraySlice<UInt8>) -> SHA256Digest {
+    /// SHA-256(previous hash ‖ seq ‖ body), the first two given as one run of 40 bytes.
+    private static func chainDigest(previousAndSeq: ArraySlice<UInt8>, body: ArraySlice<UInt8>) -> SHA256Digest {
         var hasher = SHA256()
-        hasher.update(data: previous)
-        var seqBytes = Data(count: 8)  // held inline: no allocation per event
-        for index in 0..<8 { seqBytes[index] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * index)) }
-        hasher.update(data: seqBytes)
+        hasher.update(data: previousAndSeq)
         hasher.update(data: body)
         return hasher.finalize()
     }
