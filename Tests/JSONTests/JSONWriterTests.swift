@@ -13,6 +13,20 @@ final class JSONWriterTests: XCTestCase {
             #""plain ascii that is longer than fifteen bytes""#)
     }
 
+    /// Strings are checked for bytes to escape many bytes at a time: a special byte at any
+    /// place of a long string, first, last or between, is still escaped.
+    func testEscapingAtEveryPlaceOfALongString() {
+        let specials: [(byte: Character, escaped: String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#)]
+        for (byte, escaped) in specials {
+            for place in 0..<70 {
+                let before = String(repeating: "a", count: place)
+                let after = String(repeating: "b", count: 69 - place)
+                XCTAssertEqual(
+                    JSONValue.string(before + String(byte) + after).jsonString, "\"" + before + escaped + after + "\"", "at \(place)")
+            }
+        }
+    }
+
     func testIntegers() {
         var writer = JSONWriter()
         writer.beginArray()
