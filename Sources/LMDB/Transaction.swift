@@ -76,26 +76,21 @@ public final class WriteTransaction: Transaction {
     /// (`.noOverwrite` on an existing key, `.append` on a key out of order), `isMapFull`
     /// (handled by `Environment.write`), or another `LMDBError`.
     public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], flags: PutFlags = []) throws(LMDBError) {
-        let rc = key.withUnsafeBytes { keyBytes in
-            value.withUnsafeBytes { valueBytes in
-                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                return mdb_put(handle, db.dbi, &k, &v, flags.rawValue)
-            }
-        }
-        try check(rc, "mdb_put")
+        try check(key.withUnsafeBytes { put(db, $0, value, flags: flags) }, "mdb_put")
     }
 
     /// `put` under the 8 big-endian bytes of `key` (a seq), without building them as an array.
     public func put(_ db: Database, key: UInt64, _ value: [UInt8], flags: PutFlags = []) throws(LMDBError) {
-        let rc = withUnsafeBytes(of: key.bigEndian) { keyBytes in
-            value.withUnsafeBytes { valueBytes in
-                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                return mdb_put(handle, db.dbi, &k, &v, flags.rawValue)
-            }
+        try check(withUnsafeBytes(of: key.bigEndian) { put(db, $0, value, flags: flags) }, "mdb_put")
+    }
+
+    /// `mdb_put` of `key` and `value`; returns its code.
+    private func put(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: [UInt8], flags: PutFlags) -> Int32 {
+        value.withUnsafeBytes { valueBytes in
+            var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+            var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+            return mdb_put(handle, db.dbi, &k, &v, flags.rawValue)
         }
-        try check(rc, "mdb_put")
     }
 
     /// Stores `entries` `range`, in order, reading each key and value where it lies; stops at

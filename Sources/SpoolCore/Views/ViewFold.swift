@@ -65,10 +65,11 @@ final class MemoryUserFold: ViewFold {
         users[position].fold(decoded)
     }
 
-    /// Starts the user at `position`, whose first event is at `time`.
+    /// Starts the user at `position`, whose first event is at `time`. Users added before it
+    /// (positions only the other user fold met) stay unfolded until their first event.
     private func start(at position: Int, time: Timestamp) {
+        if position < users.count { users[position] = UserView(userID: positions.ids[position], createdAt: time) }
         while users.count <= position { users.append(UserView(userID: positions.ids[users.count], createdAt: time)) }
-        users[position] = UserView(userID: positions.ids[position], createdAt: time)
         count += 1
     }
 
