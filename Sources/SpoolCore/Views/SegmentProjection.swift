@@ -1,3 +1,4 @@
+import JSON
 import LMDB
 
 /// users-by-segment: who is in which segment, now and at any seq.
@@ -74,9 +75,9 @@ enum SegmentProjection {
     }
 
     static func appendMemberKey(_ segment: String, _ user: String, to key: inout [UInt8]) {
-        key += segment.utf8
+        key.appendUTF8(segment)
         key.append(0)
-        key += user.utf8
+        key.appendUTF8(user)
     }
 
     static func appendHistoryKey(_ segment: String, _ user: String, _ seq: UInt64, to key: inout [UInt8]) {
