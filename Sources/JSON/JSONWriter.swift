@@ -238,8 +238,8 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Quotes and escapes. The UTF-8 is copied in one pass (`appendUTF8`), then scanned in
-    /// place; only a string that needs escaping is rewritten from its first special byte on.
+    /// Quotes and escapes. The UTF-8 is copied (`appendUTF8`), then scanned in place; only a
+    /// string that needs escaping is rewritten from its first special byte on.
     private mutating func appendString(_ string: String) {
         bytes.append(0x22)  // "
         let start = bytes.count

@@ -136,6 +136,34 @@ final class EventValidatorTests: XCTestCase {
         assertInvalid(type: "usercreated", data: [:], stream: "user-42", messageContains: ["unknown event type"])
     }
 
+    /// The email and user id rules at their edges, for ASCII text (checked byte by byte) and
+    /// for other text (checked scalar by scalar).
+    func testEmailAndUserIDEdges() throws {
+        let emails: [(String, Bool)] = [
+            ("a@b", true), ("zoë@例え.jp", true), ("a@b.c-d_e+f", true), (String(repeating: "a", count: 318) + "@b", true),
+            (String(repeating: "a", count: 319) + "@b", false), (String(repeating: "é", count: 318) + "@b", true),
+            ("@b", false), ("a@", false), ("ab", false), ("a@@b", false), ("a@b@c", false), ("", false),
+            ("a b@c", false), ("a@b\tc", false), ("a@b\n", false), ("a@b\u{0B}", false), ("a@b\u{A0}c", false), ("é@b\u{2028}", false),
+        ]
+        for (email, valid) in emails {
+            let outcome = Result {
+                try EventValidator.validate(
+                    type: "UserCreated", data: ["user_id": "1", "email": .string(email)], stream: "user-1", index: 0)
+            }
+            XCTAssertEqual((try? outcome.get()) != nil, valid, "\(email.debugDescription)")
+        }
+        let userIDs: [(String, Bool)] = [
+            ("a", true), ("A-z_0.9:x@y", true), (String(repeating: "x", count: 128), true), (String(repeating: "x", count: 129), false),
+            ("a b", false), ("é", false), ("a/b", false), ("a\u{0}", false),
+        ]
+        for (userID, valid) in userIDs {
+            let outcome = Result {
+                try EventValidator.validate(type: "UserDeleted", data: ["user_id": .string(userID)], stream: "user-" + userID, index: 0)
+            }
+            XCTAssertEqual((try? outcome.get()) != nil, valid, "\(userID.debugDescription)")
+        }
+    }
+
     func testLengthsCountCharactersNotBytes() throws {
         let name = JSONValue.string(String(repeating: "é", count: 256))  // 512 UTF-8 bytes
         XCTAssertEqual(

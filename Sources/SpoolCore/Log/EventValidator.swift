@@ -185,23 +185,43 @@ public enum EventValidator {
         /// 1-128 bytes, each one of A-Z a-z 0-9 . _ : - (and @ when `allowingAt`). All ASCII, so
         /// bytes and characters count the same.
         private static func isName(_ string: String, allowingAt: Bool) -> Bool {
-            let bytes = string.utf8
+            let bytes = string.utf8.span
             guard (1...128).contains(bytes.count) else { return false }
-            return bytes.allSatisfy { byte in
-                switch byte {
+            for index in bytes.indices {
+                switch bytes[index] {
                 case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"),
                     UInt8(ascii: ":"), UInt8(ascii: "-"):
-                    true
-                case UInt8(ascii: "@"): allowingAt
-                default: false
+                    continue
+                case UInt8(ascii: "@") where allowingAt: continue
+                default: return false
                 }
             }
+            return true
         }
 
         /// Exactly one `@`, something before and after it, no whitespace (Unicode White_Space, as
-        /// the schema's `\s`), at most 320 characters.
+        /// the schema's `\s`), at most 320 characters. ASCII text is checked byte by byte, read
+        /// where it lies; other text scalar by scalar (`isEmailScalars`).
         private static func isEmail(_ string: String) -> Bool {
+            let bytes = string.utf8.span
+            var at: Int? = nil
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte >= 0x80 { return isEmailScalars(string) }
+                if byte == UInt8(ascii: "@") {
+                    guard at == nil else { return false }
+                    at = index
+                } else if byte == UInt8(ascii: " ") || (0x09...0x0D).contains(byte) {
+                    return false
+                }
+            }
+            guard let at else { return false }
+            return at > 0 && at < bytes.count - 1 && bytes.count <= 320
+        }
+
+        /// `isEmail` of text that is not all ASCII.
+        private static func isEmailScalars(_ string: String) -> Bool {
             guard fits(string, maxLength: 320) else { return false }
             var atCount = 0
             var localCount = 0
