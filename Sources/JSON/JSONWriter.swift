@@ -146,7 +146,7 @@ public struct JSONWriter: Sendable {
     /// Writes a member name encoded beforehand; the member's value comes next.
     public mutating func key(_ name: Key) {
         if needsComma { bytes.append(0x2C) }
-        bytes.appendUTF8(name.text)
+        bytes.append(contentsOf: name.text.utf8)
         needsComma = false
     }
 
@@ -238,31 +238,20 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Quotes and escapes. The UTF-8 is copied (`appendUTF8`), then scanned in place; only a
+    /// Quotes and escapes. The UTF-8 is copied in one call, then scanned in place; only a
     /// string that needs escaping is rewritten from its first special byte on.
-    private mutating func appendString(_ string: String) {
-        bytes.append(0x22)  // "
-        let start = bytes.count
-        bytes.appendUTF8(string)
-        escape(from: start)
-        bytes.append(0x22)  // "
-    }
+    private mutating func appendString(_ string: String) { appendQuoted(string.utf8) }
 
     private mutating func appendQuoted(_ utf8: some Collection<UInt8>) {
         bytes.append(0x22)  // "
         let start = bytes.count
         bytes.append(contentsOf: utf8)
-        escape(from: start)
-        bytes.append(0x22)  // "
-    }
-
-    /// Rewrites the bytes from `start` on with the escapes they need.
-    private mutating func escape(from start: Int) {
         if mayNeedEscaping(from: start), let i = bytes[start...].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             let tail = Array(bytes[i...])
             bytes.removeSubrange(i...)
             for byte in tail { appendEscaped(byte) }
         }
+        bytes.append(0x22)  // "
     }
 
     /// Whether a byte from `start` on must be escaped: one pass without a branch per byte,

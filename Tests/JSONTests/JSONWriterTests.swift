@@ -1,4 +1,3 @@
-import Foundation
 import XCTest
 
 @testable import JSON
@@ -26,22 +25,6 @@ final class JSONWriterTests: XCTestCase {
                     JSONValue.string(before + String(byte) + after).jsonString, "\"" + before + escaped + after + "\"", "at \(place)")
             }
         }
-    }
-
-    /// `appendUTF8` copies exactly the string's UTF-8, whatever its storage: empty, small
-    /// (held inline), native and long, multi-byte, a substring's copy, bridged from `NSString`.
-    func testAppendUTF8CopiesEveryKindOfString() {
-        let long = String(repeating: "é中😀x", count: 40)
-        let strings = [
-            "", "a", "fifteen bytes!!", "sixteen bytes!!!", "é 中 😀", long, String(long.dropFirst(3).prefix(50)),
-            NSString(string: "bridged ünïcode").description,
-        ]
-        for string in strings {
-            var bytes: [UInt8] = [0x7B]
-            bytes.appendUTF8(string)
-            XCTAssertEqual(bytes, [0x7B] + Array(string.utf8), string)
-        }
-        XCTAssertEqual(JSONValue.object(["clé": .string(long)]).jsonString, "{\"clé\":\"" + long + "\"}")
     }
 
     func testIntegers() {

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import JSON
 import LMDB
 
 /// An event as stored in the log, with its position and its link in the hash chain.
@@ -129,18 +128,18 @@ public enum EventRecord {
     /// are zeros until `seal` fills them in. `prepare` drafts each event off the writer
     /// thread, `writeData` appending the data's JSON in place, so the writer only seals it.
     static func draft(stream: String, type: String, metadata: ArraySlice<UInt8>, writeData: (inout [UInt8]) -> Void) -> [UInt8] {
-        let streamCount = stream.utf8.count
-        let typeCount = type.utf8.count
-        let dataStart = headerSize + streamCount + typeCount + metadata.count
+        let stream = stream.utf8
+        let type = type.utf8
+        let dataStart = headerSize + stream.count + type.count + metadata.count
         var out: [UInt8] = []
         out.reserveCapacity(dataStart + 384 + 2 * hashSize)  // one allocation for most events
         out.append(formatVersion)
         out += repeatElement(0, count: headerSize - 1)  // not a shared array: both cores would retain it
-        BigEndian.write(UInt16(truncatingIfNeeded: streamCount), to: &out, at: 34)
-        BigEndian.write(UInt16(truncatingIfNeeded: typeCount), to: &out, at: 36)
+        BigEndian.write(UInt16(truncatingIfNeeded: stream.count), to: &out, at: 34)
+        BigEndian.write(UInt16(truncatingIfNeeded: type.count), to: &out, at: 36)
         BigEndian.write(UInt32(metadata.count), to: &out, at: 38)
-        out.appendUTF8(stream)
-        out.appendUTF8(type)
+        out += stream
+        out += type
         out += metadata
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)

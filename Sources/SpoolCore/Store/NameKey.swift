@@ -1,4 +1,3 @@
-import JSON
 import LMDB
 
 /// Keys of a name and a number: `name ‖ 0x00 ‖ number (u64 BE)`. Names hold no 0x00, so one
@@ -9,7 +8,7 @@ enum NameKey {
     static func key(_ name: String, _ number: UInt64) -> [UInt8] {
         var key: [UInt8] = []
         key.reserveCapacity(name.utf8.count + 9)
-        key.appendUTF8(name)
+        key += name.utf8
         key.append(0)
         BigEndian.append(number, to: &key)
         return key

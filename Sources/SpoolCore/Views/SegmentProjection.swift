@@ -1,4 +1,3 @@
-import JSON
 import LMDB
 
 /// users-by-segment: who is in which segment, now and at any seq.
@@ -75,9 +74,9 @@ enum SegmentProjection {
     }
 
     static func appendMemberKey(_ segment: String, _ user: String, to key: inout [UInt8]) {
-        key.appendUTF8(segment)
+        key += segment.utf8
         key.append(0)
-        key.appendUTF8(user)
+        key += user.utf8
     }
 
     static func appendHistoryKey(_ segment: String, _ user: String, _ seq: UInt64, to key: inout [UInt8]) {

@@ -189,11 +189,11 @@ final class MemorySegmentFold: ViewFold {
         case SegmentProjection.userSegments:
             for (position, segments) in members.enumerated() where !segments.names.isEmpty {
                 entries.append(
-                    key: { $0.appendUTF8(self.positions.ids[position]) },
+                    key: { $0 += self.positions.ids[position].utf8 },
                     value: { bytes in
                         for (index, name) in segments.names.enumerated() {
                             if index > 0 { bytes.append(0) }
-                            bytes.appendUTF8(name)
+                            bytes += name.utf8
                         }
                     })
             }
