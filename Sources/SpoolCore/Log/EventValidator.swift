@@ -212,7 +212,7 @@ public enum EventValidator {
                 if byte == UInt8(ascii: "@") {
                     guard at == nil else { return false }
                     at = index
-                } else if byte == UInt8(ascii: " ") || (0x09...0x0D).contains(byte) {
+                } else if isASCIIWhitespace(Unicode.Scalar(byte)) {
                     return false
                 }
             }
