@@ -122,9 +122,7 @@ public struct JSONWriter: Sendable {
 
     /// Writes the member name `name` and its colon; the member's value comes next.
     public mutating func key(_ name: String) {
-        if needsComma { bytes.append(0x2C) }
-        appendString(name)
-        bytes.append(0x3A)  // :
+        appendString(name, lead: needsComma ? 0x2C : 0, trail: 0x3A)  // [,]"name":
         needsComma = false
     }
 
@@ -192,13 +190,13 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Each member name goes out with the `{` or `,` before it and the `:` after it in one step.
     private mutating func append(_ object: JSONObject) {
-        bytes.append(0x7B)  // {
-        for i in object.members.indices {
-            if i > 0 { bytes.append(0x2C) }
-            appendString(object.members[i].key)
-            bytes.append(0x3A)  // :
-            append(object.members[i].value)
+        let members = object.members
+        guard !members.isEmpty else { return bytes.append(contentsOf: [0x7B, 0x7D]) }  // {}
+        for i in members.indices {
+            appendString(members[i].key, lead: i == 0 ? 0x7B : 0x2C, trail: 0x3A)  // { or , then "key":
+            append(members[i].value)
         }
         bytes.append(0x7D)  // }
     }
@@ -228,7 +226,7 @@ public struct JSONWriter: Sendable {
             digitCount += 1
             rest /= 10
         }
-        bytes.append(contentsOf: repeatElement(0x30, count: digitCount))
+        bytes.append(repeating: 0x30, count: digitCount)
         var position = bytes.count - 1
         rest = magnitude
         while rest > 0 {
@@ -238,31 +236,46 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Quotes and escapes. The UTF-8 is copied in one call, then scanned in place; only a
-    /// string that needs escaping is rewritten from its first special byte on.
-    private mutating func appendString(_ string: String) { appendQuoted(string.utf8) }
+    /// Quotes and escapes `string`, with `lead` before it and `trail` after it when not 0 (a
+    /// member name's `,` and `:`). Its UTF-8 is copied through its span and checked for bytes to
+    /// escape in the same pass, into room reserved once (no check per byte); only a string that
+    /// needs escaping is rewritten, from its first special byte on.
+    private mutating func appendString(_ string: String, lead: UInt8 = 0, trail: UInt8 = 0) {
+        let utf8 = string.utf8.span
+        var special: UInt8 = 0
+        bytes.append(addingCapacity: utf8.count + 4) { out in
+            if lead != 0 { out.append(lead) }
+            out.append(0x22)  // "
+            var found: UInt8 = 0  // a local, not the captured `special`: kept in a register
+            for index in utf8.indices {
+                let byte = utf8[index]
+                found |= (byte < 0x20 ? 1 : 0) | (byte == 0x22 ? 1 : 0) | (byte == 0x5C ? 1 : 0)
+                out.append(byte)
+            }
+            out.append(0x22)
+            if trail != 0 { out.append(trail) }
+            special = found
+        }
+        guard special != 0 else { return }
+        let end = bytes.count - (trail != 0 ? 2 : 1)  // the closing quote
+        escape(from: end - utf8.count, to: end)
+    }
 
     private mutating func appendQuoted(_ utf8: some Collection<UInt8>) {
         bytes.append(0x22)  // "
         let start = bytes.count
         bytes.append(contentsOf: utf8)
-        if mayNeedEscaping(from: start), let i = bytes[start...].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            let tail = Array(bytes[i...])
-            bytes.removeSubrange(i...)
-            for byte in tail { appendEscaped(byte) }
-        }
-        bytes.append(0x22)  // "
+        escape(from: start, to: bytes.count)
+        bytes.append(0x22)
     }
 
-    /// Whether a byte from `start` on must be escaped: one pass without a branch per byte,
-    /// which the compiler vectorizes (most strings need no escaping; the scan that finds
-    /// where runs only for those that do).
-    private func mayNeedEscaping(from start: Int) -> Bool {
-        var found: UInt8 = 0
-        for byte in bytes[start...] {
-            found |= (byte < 0x20 ? 1 : 0) | (byte == 0x22 ? 1 : 0) | (byte == 0x5C ? 1 : 0)
-        }
-        return found != 0
+    /// Rewrites the text at `start..<end` with the escapes it needs, keeping what follows it.
+    private mutating func escape(from start: Int, to end: Int) {
+        guard let i = bytes[start..<end].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return }
+        let rest = Array(bytes[i...])
+        bytes.removeSubrange(i...)
+        for byte in rest[..<(end - i)] { appendEscaped(byte) }
+        bytes.append(contentsOf: rest[(end - i)...])
     }
 
     private mutating func appendEscaped(_ byte: UInt8) {

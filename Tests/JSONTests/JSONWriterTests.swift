@@ -27,6 +27,27 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
+    /// A member name goes out with the `{` or `,` before it and the `:` after it in one step;
+    /// a name that needs escaping keeps both in place, first or later, short or long.
+    func testMemberNamesThatNeedEscaping() throws {
+        let long = String(repeating: "k", count: 40)
+        let object = JSONValue.object(
+            JSONObject([
+                JSONMember("a\"", 1), JSONMember("", "v\n"),
+                JSONMember(long + "\\", [.object(JSONObject([JSONMember("\u{1}", nil)]))]),
+            ]))
+        XCTAssertEqual(object.jsonString, #"{"a\"":1,"":"v\n","# + "\"" + long + #"\\":[{"\u0001":null}]}"#)
+        XCTAssertEqual(try JSONParser.parse(object.jsonBytes), object)
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("x\ty")
+        writer.writeString(utf8: Array("q\"r".utf8)[...])
+        writer.key("z")
+        writer.writeInt(2)
+        writer.endObject()
+        XCTAssertEqual(writer.string, #"{"x\ty":"q\"r","z":2}"#)
+    }
+
     func testIntegers() {
         var writer = JSONWriter()
         writer.beginArray()

@@ -125,8 +125,15 @@ final class EventValidatorTests: XCTestCase {
             try EventValidator.validate(
                 type: "EmailClicked", data: ["email_id": "e", "user_id": "u@x"], stream: "email-u@x", index: 0),
             .emailClicked)
-        XCTAssertEqual(EventType.userCreated.stream(userID: "42"), "user-42")
-        XCTAssertEqual(EventType.emailGenerated.stream(userID: "42"), "email-42")
+        XCTAssertTrue(EventType.userCreated.isStream("user-42", of: "42"))
+        XCTAssertTrue(EventType.emailGenerated.isStream("email-42", of: "42"))
+        XCTAssertTrue(EventType.userDeleted.isStream("user-é-ü", of: "é-ü"))
+        for (type, stream) in [
+            (EventType.userCreated, "email-42"), (.emailGenerated, "user-42"), (.userCreated, "user-421"),
+            (.userCreated, "user-4"), (.userCreated, "user_42"), (.userCreated, "uber-42"), (.userCreated, "42"),
+        ] {
+            XCTAssertFalse(type.isStream(stream, of: "42"), "\(type) \(stream)")
+        }
     }
 
     func testUnknownTypeIsRefused() {

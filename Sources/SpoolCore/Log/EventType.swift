@@ -57,6 +57,17 @@ public enum EventType: String, CaseIterable, Sendable {
     /// The category of the stream the event must be appended to: `"user"` or `"email"`.
     public var streamCategory: String { isUserEvent ? "user" : "email" }
 
-    /// The stream an event of this type about `userID` must be appended to, e.g. `user-42`.
-    public func stream(userID: String) -> String { "\(streamCategory)-\(userID)" }
+    /// Whether `stream` is the one an event of this type about `userID` must be appended to,
+    /// `<category>-<userID>` (e.g. `user-42`): compared byte by byte, without building the name
+    /// (validation asks this of every event).
+    public func isStream(_ stream: String, of userID: String) -> Bool {
+        let category = isUserEvent ? "user-" : "email-"
+        let name = stream.utf8.span
+        let head = category.utf8.span
+        let tail = userID.utf8.span
+        guard name.count == head.count + tail.count else { return false }
+        for index in head.indices where name[index] != head[index] { return false }
+        for index in tail.indices where name[head.count + index] != tail[index] { return false }
+        return true
+    }
 }

@@ -49,7 +49,7 @@ public enum EventValidator {
         guard let userID = object["user_id"]?.stringValue else {
             throw .invalidEvent("\(event): field 'user_id' is required")
         }
-        guard stream == eventType.stream(userID: userID) else {
+        guard eventType.isStream(stream, of: userID) else {
             throw .invalidEvent("\(event): data.user_id '\(userID)' does not match stream '\(stream)'")
         }
         return eventType

@@ -134,7 +134,7 @@ public enum EventRecord {
         var out: [UInt8] = []
         out.reserveCapacity(dataStart + 384 + 2 * hashSize)  // one allocation for most events
         out.append(formatVersion)
-        out += repeatElement(0, count: headerSize - 1)  // not a shared array: both cores would retain it
+        out.append(repeating: 0, count: headerSize - 1)  // not a shared array: both cores would retain it
         BigEndian.write(UInt16(truncatingIfNeeded: stream.count), to: &out, at: 34)
         BigEndian.write(UInt16(truncatingIfNeeded: type.count), to: &out, at: 36)
         BigEndian.write(UInt32(metadata.count), to: &out, at: 38)
@@ -143,7 +143,7 @@ public enum EventRecord {
         out += metadata
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
-        out += repeatElement(0, count: 2 * hashSize)
+        out.append(repeating: 0, count: 2 * hashSize)
         return out
     }
 

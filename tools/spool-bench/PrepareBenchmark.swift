@@ -1,0 +1,56 @@
+import BenchSupport
+import JSON
+import SpoolCore
+
+/// `spool-bench prepare`: the CPU an append costs before the writer sees it, on one thread
+/// with no disk: `AppendRequest.prepare` (each event's schema check and record encoding) and,
+/// beside it, the encoding of the events' data alone (`JSONValue.jsonBytes`).
+///
+/// Design: the append benchmark's figures move with the disk and the other core; these repeat
+/// within a few percent, so a change to validation or to the JSON writer is measured here.
+/// Each round times the same appends on the thread's CPU clock; the best round is reported
+/// (the one the fewest interruptions reached), with the median beside it.
+enum PrepareBenchmark {
+    static let options: Set<String> = ["events", "per-append", "rounds"]
+
+    static func run(_ arguments: Arguments) throws {
+        try arguments.check(known: options)
+        let events = try arguments.integer("events", default: 1_000_000)
+        let perAppend = try arguments.integer("per-append", default: 64)
+        let rounds = try arguments.integer("rounds", default: 5)
+        let sample = BenchEvents(sampleUserID: BenchEvents.ownUserID(submitter: 0, index: 0))
+        let appends = (0..<10).map { sequence in
+            sample.append(userID: BenchEvents.ownUserID(submitter: 0, index: sequence % 4), sequence: sequence, count: perAppend)
+        }
+        let appendCount = max(1, events / perAppend)
+        print("prepare: \(Format.grouped(Double(appendCount * perAppend))) events in appends of \(perAppend), one thread, \(rounds) rounds")
+        let report = ReportTable(columns: [("step", 8), ("events", 10), ("best us/ev", 10), ("median us/ev", 12), ("bytes/ev", 8)])
+        report.header()
+        let steps: [(String, (AppendRequest) throws -> Int)] = [
+            ("prepare", { append in try append.prepare(actor: "bench").events.count }),
+            ("encode", { append in append.events.reduce(0) { $0 + $1.data.jsonBytes.count } }),
+        ]
+        for (name, step) in steps {
+            var times: [Double] = []
+            var produced = 0
+            for _ in 0..<rounds {
+                let start = ThreadCPU.current()
+                for index in 0..<appendCount { produced &+= try step(appends[index % appends.count]) }
+                times.append((ThreadCPU.current() - start) * 1e6 / Double(appendCount * perAppend))
+            }
+            times.sort()
+            let best = times[0]
+            let median = times[times.count / 2]
+            // `produced` keeps the work observable; for `encode` it is the bytes written.
+            let bytes = name == "encode" ? Format.fixed(Double(produced) / Double(rounds * appendCount * perAppend), 0) : "-"
+            report.row(
+                [name, Format.grouped(Double(appendCount * perAppend)), Format.fixed(best, 3), Format.fixed(median, 3), bytes],
+                json: [
+                    "bench": "prepare", "step": .string(name), "events_per_append": .int(Int64(perAppend)),
+                    "events": .int(Int64(appendCount * perAppend)), "best_us_per_event": .double(rounded(best, 3)),
+                    "median_us_per_event": .double(rounded(median, 3)),
+                ])
+        }
+        report.finish()
+    }
+}
