@@ -46,9 +46,9 @@ public struct JSONObject: Sendable, Equatable {
     /// The value for `key`, or nil when absent. Setting nil removes the key; setting a new key
     /// appends it at the end.
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { Self.same($0.key, key) })?.value }
+        get { members.first(where: { $0.key == key })?.value }
         set {
-            let index = members.firstIndex(where: { Self.same($0.key, key) })
+            let index = members.firstIndex(where: { $0.key == key })
             switch (index, newValue) {
             case (let i?, let value?): members[i].value = value
             case (let i?, nil): members.remove(at: i)
@@ -57,13 +57,6 @@ public struct JSONObject: Sendable, Equatable {
             }
         }
     }
-}
-
-extension JSONObject {
-    /// `a == b`, with the UTF-8 lengths (stored in both strings) compared first: most keys
-    /// a lookup passes differ in length, and `==` on unequal strings takes its slow path.
-    @inline(__always)
-    static func same(_ a: String, _ b: String) -> Bool { a.utf8.count == b.utf8.count && a == b }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {

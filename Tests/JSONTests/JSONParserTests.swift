@@ -209,6 +209,10 @@ final class JSONParserTests: XCTestCase {
         expectError("{\(members),\"k3\":0}", #"duplicate key "k3""#, at: members.utf8.count + 2)
         // Keys Swift compares equal (canonically equivalent) are duplicates: lookup stays unambiguous.
         expectError(#"{"\u00e9":1,"e\u0301":2}"#, #"duplicate key "é""#, at: 12)
+        // An ASCII key and a longer non-ASCII one can be equal too (U+212A KELVIN SIGN is "K").
+        expectError(#"{"K":1,"\u212a":2}"#, "duplicate key \"\u{212A}\"", at: 7)
+        XCTAssertEqual(JSONObject([JSONMember("\u{212A}", 1)])["K"], 1)
+        XCTAssertNil(JSONObject([JSONMember("KK", 1), JSONMember("k", 2)])["K"])
         let long = String(repeating: "x", count: 100)
         expectError("{\"\(long)\":1,\"\(long)\":2}", "duplicate key \"\(String(repeating: "x", count: 64))…\"", at: 106)
     }

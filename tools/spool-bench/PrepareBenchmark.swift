@@ -3,8 +3,9 @@ import JSON
 import SpoolCore
 
 /// `spool-bench prepare`: the CPU an append costs before the writer sees it, on one thread
-/// with no disk: `AppendRequest.prepare` (each event's schema check and record encoding) and,
-/// beside it, the encoding of the events' data alone (`JSONValue.jsonBytes`).
+/// with no disk: parsing its request line as a client sends it (`JSONParser.parse`),
+/// `AppendRequest.prepare` (each event's schema check and record encoding) and the encoding of
+/// the events' data alone (`JSONValue.jsonBytes`).
 ///
 /// Design: the append benchmark's figures move with the disk and the other core; these repeat
 /// within a few percent, so a change to validation or to the JSON writer is measured here.
@@ -26,16 +27,18 @@ enum PrepareBenchmark {
         print("prepare: \(Format.grouped(Double(appendCount * perAppend))) events in appends of \(perAppend), one thread, \(rounds) rounds")
         let report = ReportTable(columns: [("step", 8), ("events", 10), ("best us/ev", 10), ("median us/ev", 12), ("bytes/ev", 8)])
         report.header()
-        let steps: [(String, (AppendRequest) throws -> Int)] = [
-            ("prepare", { append in try append.prepare(actor: "bench").events.count }),
-            ("encode", { append in append.events.reduce(0) { $0 + $1.data.jsonBytes.count } }),
+        let lines = appends.map(requestLine)
+        let steps: [(String, (Int) throws -> Int)] = [
+            ("parse", { index in try JSONParser.parse(lines[index]).arrayValue?.count ?? 1 }),
+            ("prepare", { index in try appends[index].prepare(actor: "bench").events.count }),
+            ("encode", { index in appends[index].events.reduce(0) { $0 + $1.data.jsonBytes.count } }),
         ]
         for (name, step) in steps {
             var times: [Double] = []
             var produced = 0
             for _ in 0..<rounds {
                 let start = ThreadCPU.current()
-                for index in 0..<appendCount { produced &+= try step(appends[index % appends.count]) }
+                for index in 0..<appendCount { produced &+= try step(index % appends.count) }
                 times.append((ThreadCPU.current() - start) * 1e6 / Double(appendCount * perAppend))
             }
             times.sort()
@@ -52,5 +55,11 @@ enum PrepareBenchmark {
                 ])
         }
         report.finish()
+    }
+
+    /// The `append` request line a client sends for `append`.
+    private static func requestLine(_ append: AppendRequest) -> [UInt8] {
+        let events = append.events.map { event -> JSONValue in ["type": .string(event.type), "data": event.data] }
+        return JSONValue.object(["op": "append", "stream": .string(append.stream), "events": .array(events)]).jsonBytes
     }
 }
