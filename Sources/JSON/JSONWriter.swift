@@ -238,8 +238,9 @@ public struct JSONWriter: Sendable {
 
     /// Quotes and escapes `string`, with `lead` before it and `trail` after it when not 0 (a
     /// member name's `,` and `:`). Its UTF-8 is copied through its span and checked for bytes to
-    /// escape in the same pass, into room reserved once (no check per byte); only a string that
-    /// needs escaping is rewritten, from its first special byte on.
+    /// escape in the same pass, into room reserved once (no uniqueness check per byte; the
+    /// compiler vectorizes the loop for long strings); only a string that needs escaping is
+    /// rewritten, from its first special byte on.
     private mutating func appendString(_ string: String, lead: UInt8 = 0, trail: UInt8 = 0) {
         let utf8 = string.utf8.span
         var special: UInt8 = 0

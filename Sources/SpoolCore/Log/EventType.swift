@@ -61,13 +61,13 @@ public enum EventType: String, CaseIterable, Sendable {
     /// `<category>-<userID>` (e.g. `user-42`): compared byte by byte, without building the name
     /// (validation asks this of every event).
     public func isStream(_ stream: String, of userID: String) -> Bool {
-        let category = isUserEvent ? "user-" : "email-"
+        let category = streamCategory
         let name = stream.utf8.span
         let head = category.utf8.span
         let tail = userID.utf8.span
-        guard name.count == head.count + tail.count else { return false }
+        guard name.count == head.count + 1 + tail.count, name[head.count] == UInt8(ascii: "-") else { return false }
         for index in head.indices where name[index] != head[index] { return false }
-        for index in tail.indices where name[head.count + index] != tail[index] { return false }
+        for index in tail.indices where name[head.count + 1 + index] != tail[index] { return false }
         return true
     }
 }
