@@ -6,8 +6,7 @@
 /// they are scanned; other numbers take Clinger's exact fast path when they can and the
 /// standard library's correctly rounded conversion otherwise (`JSONParser+Number.swift`).
 /// Recursion is bounded by `maxDepth`. Rejected: a separate tokenizer (a second pass and an
-/// allocation per token), Foundation's `JSONSerialization` (7 µs a line), and `Span` (its
-/// `Array.span` needs macOS 26; the package supports macOS 15; indexed access is fast enough).
+/// allocation per token) and Foundation's `JSONSerialization` (7 µs a line).
 public enum JSONParser {
     /// Parses exactly one JSON value surrounded by optional whitespace.
     ///
