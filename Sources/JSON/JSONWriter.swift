@@ -66,7 +66,7 @@ public struct JSONWriter: Sendable {
     /// Writes the UTF-8 text `utf8` quoted and escaped, as `writeString` writes a `String`.
     public mutating func writeString(utf8: ArraySlice<UInt8>) {
         separate()
-        appendQuoted(utf8)
+        appendQuoted(utf8.span)
     }
 
     public mutating func writeInt(_ value: Int64) {
@@ -236,13 +236,17 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Quotes and escapes `string`, with `lead` before it and `trail` after it when not 0 (a
-    /// member name's `,` and `:`). Its UTF-8 is copied through its span and checked for bytes to
-    /// escape in the same pass, into room reserved once (no uniqueness check per byte; the
-    /// compiler vectorizes the loop for long strings); only a string that needs escaping is
-    /// rewritten, from its first special byte on.
+    /// Quotes and escapes `string` (see `appendQuoted`).
     private mutating func appendString(_ string: String, lead: UInt8 = 0, trail: UInt8 = 0) {
-        let utf8 = string.utf8.span
+        appendQuoted(string.utf8.span, lead: lead, trail: trail)
+    }
+
+    /// Quotes and escapes the UTF-8 text `utf8`, with `lead` before it and `trail` after it when
+    /// not 0 (a member name's `,` and `:`). The text is copied and checked for bytes to escape
+    /// in the same pass, into room reserved once (no uniqueness check per byte; the compiler
+    /// vectorizes the loop for long strings); only text that needs escaping is rewritten, from
+    /// its first special byte on.
+    private mutating func appendQuoted(_ utf8: Span<UInt8>, lead: UInt8 = 0, trail: UInt8 = 0) {
         var special: UInt8 = 0
         bytes.append(addingCapacity: utf8.count + 4) { out in
             if lead != 0 { out.append(lead) }
@@ -260,14 +264,6 @@ public struct JSONWriter: Sendable {
         guard special != 0 else { return }
         let end = bytes.count - (trail != 0 ? 2 : 1)  // the closing quote
         escape(from: end - utf8.count, to: end)
-    }
-
-    private mutating func appendQuoted(_ utf8: some Collection<UInt8>) {
-        bytes.append(0x22)  // "
-        let start = bytes.count
-        bytes.append(contentsOf: utf8)
-        escape(from: start, to: bytes.count)
-        bytes.append(0x22)
     }
 
     /// Rewrites the text at `start..<end` with the escapes it needs, keeping what follows it.
