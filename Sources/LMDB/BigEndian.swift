@@ -1,3 +1,5 @@
+import Foundation
+
 /// Big-endian integer encoding for keys: LMDB compares keys as bytes, so big-endian integers
 /// sort in numeric order and keys that grow arrive in order (cheap `MDB_APPEND` puts).
 /// Inlinable, so every module that reads records gets copies specialized for its collection
@@ -6,7 +8,8 @@ public enum BigEndian {
     /// The 8 bytes of `value`, most significant first.
     @inlinable
     public static func bytes(_ value: UInt64) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 8)
+        // A literal: `Array(repeating:count:)` looked the array's type up at run time, each call.
+        var out: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0]
         write(value, to: &out, at: 0)
         return out
     }
@@ -23,11 +26,12 @@ public enum BigEndian {
         withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
     }
 
-    /// Writes the big-endian bytes of `value` over `buffer[offset...]`, which must hold them.
+    /// Writes the big-endian bytes of `value` over `buffer[offset...]`, which must hold them
+    /// (traps otherwise, as a subscript would). One store, not one per byte.
     @inlinable
     public static func write<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8], at offset: Int) {
-        let size = T.bitWidth / 8
-        for i in 0..<size { buffer[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * (size - 1 - i))) }
+        precondition(offset >= 0 && offset <= buffer.count - T.bitWidth / 8, "BigEndian.write out of bounds")
+        buffer.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self) }
     }
 
     /// The big-endian UInt64 at `offset`, or nil when fewer than 8 bytes remain.
@@ -41,6 +45,16 @@ public enum BigEndian {
     @inlinable
     public static func uint64(_ bytes: Span<UInt8>, at offset: Int) -> UInt64? {
         integer(at: offset, in: 0..<bytes.count) { bytes[$0] }
+    }
+
+    /// The big-endian UInt64 at `offset` of `value`'s bytes (a digest, say), or nil when fewer than 8
+    /// bytes remain.
+    @inlinable
+    public static func uint64(bytesOf value: some ContiguousBytes, at offset: Int) -> UInt64? {
+        value.withUnsafeBytes { raw in
+            guard offset >= 0, offset <= raw.count - 8 else { return nil }
+            return UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
     }
 
     /// The big-endian UInt32 at `offset`, or nil when fewer than 4 bytes remain.

@@ -1,11 +1,10 @@
 import CLMDB
 
 /// A named database inside an environment. A plain handle: valid for the environment's
-/// lifetime once the transaction that opened it has committed.
+/// lifetime once the transaction that opened it has committed. Only the handle's number,
+/// so passing it on costs nothing.
 public struct Database: Sendable, Hashable {
     let dbi: MDB_dbi
-    /// The name it was opened with.
-    public let name: String
 }
 
 /// Flags for `put`.

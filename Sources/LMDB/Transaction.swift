@@ -10,7 +10,7 @@ public class Transaction {
     func openDatabase(_ name: String, flags: UInt32) throws(LMDBError) -> Database {
         var dbi: MDB_dbi = 0
         try check(mdb_dbi_open(handle, name, flags, &dbi), "mdb_dbi_open")
-        return Database(dbi: dbi, name: name)
+        return Database(dbi: dbi)
     }
 
     /// The value stored under `key`, or nil when there is none.

@@ -194,6 +194,13 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertEqual(BigEndian.uint64(BigEndian.bytes(.max), at: 0), .max)
         XCTAssertNil(BigEndian.uint64([1, 2, 3], at: 0))
         XCTAssertLessThan(BigEndian.bytes(255).lexicographicallyPrecedes(BigEndian.bytes(256)) ? 0 : 1, 1)
+        var buffer: [UInt8] = [9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]
+        BigEndian.write(UInt16(0x0A0B), to: &buffer, at: 1)
+        BigEndian.write(UInt64(0x0102_0304_0506_0708), to: &buffer, at: 3)
+        XCTAssertEqual(buffer, [9, 0x0A, 0x0B, 1, 2, 3, 4, 5, 6, 7, 8])
+        XCTAssertEqual(BigEndian.uint64(bytesOf: Data(buffer), at: 3), 0x0102_0304_0506_0708)
+        XCTAssertNil(BigEndian.uint64(bytesOf: Data(buffer), at: 4))
+        XCTAssertNil(BigEndian.uint64(bytesOf: Data(buffer), at: -1))
     }
 }
 

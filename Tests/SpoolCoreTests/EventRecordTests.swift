@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import XCTest
 
@@ -18,15 +19,22 @@ final class EventRecordTests: XCTestCase {
     /// A sealed draft is the record `encode` makes of the same event, field for field, and its
     /// hash chains to the previous one as verify checks it.
     func testASealedDraftIsTheEncodedEvent() throws {
+        let previousHash = try XCTUnwrap(RecordHash(previous))
+        XCTAssertEqual(previousHash.bytes, previous)
         var record = draft()
-        EventRecord.seal(&record, seq: 9, id: id, hasClientID: true, time: time, version: 3, previousHash: previous[...])
+        let hash = EventRecord.seal(&record, seq: 9, id: id, hasClientID: true, time: time, version: 3, previousHash: previousHash)
         let event = RecordedEvent(
             seq: 9, id: id, stream: "user-42", version: 3, type: "UserProfileUpdated", time: time,
             metadata: Array(#"{"actor":"ops"}"#.utf8), data: Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8),
-            hasClientID: true, previousHash: previous, hash: [])
-        let (encoded, hash) = EventRecord.encode(event)
-        XCTAssertEqual(record, encoded)
-        XCTAssertEqual(Array(EventRecord.hash(of: record)), hash)
+            hasClientID: true, previousHash: [], hash: [])
+        let encoded = EventRecord.encode(event, after: previousHash)
+        XCTAssertEqual(record, encoded.bytes)
+        XCTAssertEqual(encoded.hash, hash)
+        // The hash is SHA-256(previous hash ‖ seq ‖ body), the record's last 32 bytes.
+        let body = record[..<(record.count - 64)]
+        let expected = Array(SHA256.hash(data: previous + [0, 0, 0, 0, 0, 0, 0, 9] + body))
+        XCTAssertEqual(hash.bytes, expected)
+        XCTAssertEqual(Array(record.suffix(32)), expected)
         XCTAssertTrue(EventRecord.verifyHash(seq: 9, record, previous: previous))
         let decoded = try EventRecord.decode(seq: 9, record)
         XCTAssertEqual(decoded.stream, "user-42")
@@ -39,15 +47,24 @@ final class EventRecordTests: XCTestCase {
 
     /// A batch run again seals its records again, maybe at other positions: the second seal
     /// leaves nothing of the first.
-    func testSealingAgainReplacesTheFirstSeal() {
+    func testSealingAgainReplacesTheFirstSeal() throws {
+        let previousHash = try XCTUnwrap(RecordHash(previous))
         var once = draft()
-        EventRecord.seal(&once, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previous[...])
+        _ = EventRecord.seal(&once, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash)
         var twice = draft()
-        EventRecord.seal(
-            &twice, seq: 11, id: UUID(), hasClientID: true, time: Timestamp(milliseconds: 5), version: 4,
-            previousHash: EventRecord.zeroHash[...])
-        EventRecord.seal(&twice, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previous[...])
+        _ = EventRecord.seal(
+            &twice, seq: 11, id: UUID(), hasClientID: true, time: Timestamp(milliseconds: 5), version: 4, previousHash: .zero)
+        _ = EventRecord.seal(&twice, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash)
         XCTAssertEqual(twice, once)
         XCTAssertFalse(EventRecord.verifyHash(seq: 11, once, previous: previous))
+    }
+
+    /// A hash is 32 bytes: other counts are refused, not padded or cut.
+    func testARecordHashIsThirtyTwoBytes() {
+        XCTAssertNil(RecordHash([UInt8](repeating: 1, count: 31)))
+        XCTAssertNil(RecordHash([UInt8](repeating: 1, count: 33)))
+        XCTAssertNil(RecordHash([UInt8]()))
+        XCTAssertEqual(RecordHash(([9] + previous).dropFirst())?.bytes, previous)  // a slice not from 0
+        XCTAssertEqual(RecordHash.zero.bytes, EventRecord.zeroHash)
     }
 }

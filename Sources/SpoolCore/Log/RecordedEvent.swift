@@ -115,13 +115,14 @@ public enum EventRecord {
     static let hashSize = 32
     public static let zeroHash = [UInt8](repeating: 0, count: 32)
 
-    /// Encodes `event` (its `hash` is ignored) and returns the record bytes and the new hash.
-    static func encode(_ event: RecordedEvent) -> (bytes: [UInt8], hash: [UInt8]) {
+    /// Encodes `event` chained to `previousHash` (its own two hashes are ignored) and returns
+    /// the record bytes and the new hash.
+    static func encode(_ event: RecordedEvent, after previousHash: RecordHash) -> (bytes: [UInt8], hash: RecordHash) {
         var record = draft(stream: event.stream, type: event.type, metadata: event.metadata[...]) { $0 += event.data }
-        seal(
+        let hash = seal(
             &record, seq: event.seq, id: event.id, hasClientID: event.hasClientID, time: event.time, version: event.version,
-            previousHash: event.previousHash[...])
-        return (record, Array(hash(of: record)))
+            previousHash: previousHash)
+        return (record, hash)
     }
 
     /// A record without its position: the header's id, time and version and the two hashes
@@ -148,11 +149,11 @@ public enum EventRecord {
     }
 
     /// Fills in a drafted record's position: flags, id, time and version, then the previous
-    /// hash and the record's own, chained to it.
+    /// hash and the record's own, chained to it, which it returns.
     static func seal(
         _ record: inout [UInt8], seq: UInt64, id: UUID, hasClientID: Bool, time: Timestamp, version: UInt64,
-        previousHash: ArraySlice<UInt8>
-    ) {
+        previousHash: RecordHash
+    ) -> RecordHash {
         record[1] = hasClientID ? 1 : 0
         let (high, low) = id.halves
         BigEndian.write(high, to: &record, at: 2)
@@ -162,19 +163,17 @@ public enum EventRecord {
         // The previous hash goes to its place, and the seq for now where the hash will go, so
         // that the hash's first input (previous hash ‖ seq) lies in the record, contiguous.
         let bodyEnd = record.count - 2 * hashSize
-        record.replaceSubrange(bodyEnd..<bodyEnd + hashSize, with: previousHash)
+        previousHash.write(to: &record, at: bodyEnd)
         BigEndian.write(seq, to: &record, at: bodyEnd + hashSize)
-        let digest = chainDigest(previousAndSeq: record[bodyEnd..<bodyEnd + hashSize + 8], body: record[..<bodyEnd])
-        for (offset, byte) in digest.enumerated() { record[bodyEnd + hashSize + offset] = byte }
+        let hash = RecordHash(chainDigest(previousAndSeq: record[bodyEnd..<bodyEnd + hashSize + 8], body: record[..<bodyEnd]))
+        hash.write(to: &record, at: bodyEnd + hashSize)
+        return hash
     }
-
-    /// The hash a record ends with.
-    static func hash(of record: [UInt8]) -> ArraySlice<UInt8> { record[(record.count - hashSize)...] }
 
     static func chainHash(previous: [UInt8], seq: UInt64, body: ArraySlice<UInt8>) -> [UInt8] {
         var previousAndSeq = previous
         BigEndian.append(seq, to: &previousAndSeq)
-        return Array(chainDigest(previousAndSeq: previousAndSeq[...], body: body))
+        return RecordHash(chainDigest(previousAndSeq: previousAndSeq[...], body: body)).bytes
     }
 
     /// SHA-256(previous hash ‖ seq ‖ body), the first two given as one run of 40 bytes.

@@ -4,18 +4,18 @@ import LMDB
 /// Loaded once at start from the last record, then carried from commit to commit.
 struct LogState: Sendable {
     var headSeq: UInt64
-    /// The last record's hash (a slice of that record as the writer encoded it).
-    var headHash: ArraySlice<UInt8>
+    /// The last record's hash.
+    var headHash: RecordHash
     var lastTime: Timestamp
 
     static func load(from store: Store) throws -> LogState {
         try store.environment.read { txn in
             guard let (key, value) = try txn.withCursor(store.events, { try $0.last() }) else {
-                return LogState(headSeq: 0, headHash: EventRecord.zeroHash[...], lastTime: Timestamp(milliseconds: 0))
+                return LogState(headSeq: 0, headHash: .zero, lastTime: Timestamp(milliseconds: 0))
             }
             let seq = BigEndian.uint64(key, at: 0) ?? 0
             let last = try EventRecord.decode(seq: seq, value)
-            return LogState(headSeq: seq, headHash: last.hash[...], lastTime: last.time)
+            return LogState(headSeq: seq, headHash: RecordHash(last.hash) ?? .zero, lastTime: last.time)
         }
     }
 }

@@ -40,22 +40,22 @@ extension WriteContext {
         }
         // Whether the id came from a client is not exported; the hash tells which it was.
         var restored = event
-        restored.previousHash = Array(state.headHash)
-        var encoded: [UInt8]? = nil
+        var encoded: (bytes: [UInt8], hash: RecordHash)? = nil
         for hasClientID in [true, false] {
             restored.hasClientID = hasClientID
-            let (bytes, hash) = EventRecord.encode(restored)
-            if hash == event.hash {
-                encoded = bytes
+            let record = EventRecord.encode(restored, after: state.headHash)
+            if record.hash == RecordHash(event.hash) {
+                encoded = record
                 break
             }
         }
-        guard let bytes = encoded else {
+        guard let encoded else {
             throw SpoolError.badRequest(
                 "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
         }
         try write(
-            seq: restored.seq, record: bytes, id: restored.id, hasClientID: restored.hasClientID, time: restored.time, type: eventType,
+            seq: restored.seq, record: encoded.bytes, hash: encoded.hash, id: restored.id, hasClientID: restored.hasClientID,
+            time: restored.time, type: eventType,
             data: data.objectValue ?? [:])
         try putStreamEntry(event.stream, fromVersion: event.version, firstSeq: event.seq, count: 1)
         return true

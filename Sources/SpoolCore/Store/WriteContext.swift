@@ -59,11 +59,11 @@ public final class WriteContext {
             let seq = state.headSeq + 1
             let clientID = request.events[index].id
             let id = clientID ?? UUID.version7(at: time)
-            EventRecord.seal(
+            let hash = EventRecord.seal(
                 &request.events[index].record, seq: seq, id: id, hasClientID: clientID != nil, time: time, version: version,
                 previousHash: state.headHash)
             try write(
-                seq: seq, record: request.events[index].record, id: id, hasClientID: clientID != nil, time: time,
+                seq: seq, record: request.events[index].record, hash: hash, id: id, hasClientID: clientID != nil, time: time,
                 type: request.events[index].eventType, data: request.events[index].parsedData)
         }
         let firstSeq = state.headSeq - UInt64(request.events.count) + 1
@@ -71,15 +71,17 @@ public final class WriteContext {
         return AppendResult(firstSeq: firstSeq, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts the event `record` (at `seq`, of `type`, its data parsed as `data`) into `events`
+    /// Puts the event `record` (at `seq`, ending in `hash`, of `type`, its data parsed as `data`) into `events`
     /// and, for a client id, `event_ids`; then moves the log's end (seq, hash, time) past it
     /// and, when projectors fold this batch, queues it for them. The caller has checked that
     /// it continues the log, and indexes it in `streams` (`putStreamEntry`).
-    func write(seq: UInt64, record: [UInt8], id: UUID, hasClientID: Bool, time: Timestamp, type: EventType, data: JSONObject) throws {
+    func write(
+        seq: UInt64, record: [UInt8], hash: RecordHash, id: UUID, hasClientID: Bool, time: Timestamp, type: EventType, data: JSONObject
+    ) throws {
         try txn.put(store.events, key: seq, record, flags: .append)
         if hasClientID { try txn.put(store.eventIDs, id.bytes, BigEndian.bytes(seq), flags: .noOverwrite) }
         state.headSeq = seq
-        state.headHash = EventRecord.hash(of: record)
+        state.headHash = hash
         state.lastTime = time
         appendedCount += 1
         if keepsAppended { appended.append(try DecodedEvent(StoredEvent(seq: seq, record), type: type, data: data)) }

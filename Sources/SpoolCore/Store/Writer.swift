@@ -64,7 +64,28 @@ public final class Writer: @unchecked Sendable {
         weight: Int = 1, _ work: @escaping @Sendable (WriteContext) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        let item = TypedWriteItem(weight: weight, work: work, completion: completion)
+        enqueue(TypedWriteItem(weight: weight, work: work, completion: completion))
+    }
+
+    /// Appends events to one stream. See `WriteContext.append` for what can fail.
+    public func append(_ request: consuming PreparedAppend) async throws -> AppendResult {
+        let item = AppendWriteItem(request)
+        return try await withCheckedThrowingContinuation { continuation in
+            item.completion = { continuation.resume(with: $0) }
+            enqueue(item)
+        }
+    }
+
+    /// `append` without a task; `completion` as for `submit`.
+    public func append(
+        _ request: consuming PreparedAppend, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
+    ) {
+        let item = AppendWriteItem(request)
+        item.completion = completion
+        enqueue(item)
+    }
+
+    private func enqueue(_ item: WriteItem) {
         condition.lock()
         if stopping {
             condition.unlock()
@@ -74,34 +95,6 @@ public final class Writer: @unchecked Sendable {
         queue.append(item)
         condition.signal()
         condition.unlock()
-    }
-
-    /// Appends events to one stream. See `WriteContext.append` for what can fail.
-    public func append(_ request: consuming PreparedAppend) async throws -> AppendResult {
-        let held = HeldAppend(request)
-        return try await submit(weight: held.weight) { try held.append(in: $0) }
-    }
-
-    /// `append` without a task; `completion` as for `submit`.
-    public func append(
-        _ request: consuming PreparedAppend, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
-    ) {
-        let held = HeldAppend(request)
-        submit(weight: held.weight, { try held.append(in: $0) }, completion: completion)
-    }
-
-    /// An append the writer holds alone once submitted, so it seals the records in place.
-    private final class HeldAppend: @unchecked Sendable {
-        private var request: PreparedAppend
-        let weight: Int
-
-        init(_ request: consuming PreparedAppend) {
-            weight = request.events.count
-            self.request = request
-        }
-
-        /// Writer thread only.
-        func append(in context: WriteContext) throws -> AppendResult { try context.append(&request) }
     }
 
     /// Finishes the work already submitted, refuses new work, and waits for the thread to end.
