@@ -1,9 +1,9 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
     name: "Spool",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v26)],
     products: [
         .executable(name: "spoold", targets: ["spoold"]),
         .executable(name: "spool", targets: ["spool"]),
