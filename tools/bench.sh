@@ -7,7 +7,8 @@
 # collected in $OUT/<section>.jsonl.
 #
 # Environment (all optional):
-#   SECTIONS             sections to run, in order            (default: "storage server views consume emails")
+#   SECTIONS             sections to run, in order            (default: "storage server views consume emails";
+#                        also "target": issue 2's target, raw and log alternated TARGET_ROUNDS (5) times)
 #   SPOOL_BENCH          the spool-bench binary               (default: .build/release/spool-bench)
 #   BENCH_DIR            where data directories are created   (default: $TMPDIR or /tmp)
 #   BENCH_EVENTS         events per append configuration      (default: 1000000)
@@ -124,6 +125,31 @@ for r in rows:
         print(f"  {r['layer']:6} {r['streams']:6} streams, window {r['window']:2}, {per_append:2} per append: {r['events_per_s']:>9,}   {share:5.1f}%   {shaped_share}")
 EOF
     warn_if_busy "$OUT/storage.jsonl"
+}
+
+# Issue 2's target, pair by pair: raw MDB_APPEND (commits of 1,000) and the log at 64
+# submitters x window 4, 64 events per append, alternated TARGET_ROUNDS times (5), each pair's
+# share and the median. On a machine whose speed moves within minutes, a pair run back to back
+# is a fairer verdict than the best raw run of a section against a later append run.
+section_target() {
+    title "storage: issue 2's target, raw and log alternated ${TARGET_ROUNDS:-5} times"
+    local round
+    for round in $(seq "${TARGET_ROUNDS:-5}"); do
+        bench raw --events 1000000 --batch 1000
+        bench append --events "$BENCH_EVENTS" --seconds "$BENCH_SECONDS" --submitters 64 --window 4 --per-append 64 --streams own --layer log
+    done
+    python3 - "$OUT/target.jsonl" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+raws = [r["events_per_s"] for r in rows if r["bench"] == "raw"]
+logs = [r["events_per_s"] for r in rows if r["bench"] == "append"]
+shares = [100 * log / raw for raw, log in zip(raws, logs)]
+for raw, log, share in zip(raws, logs, shares):
+    print(f"raw {raw:>9,}   log {log:>9,}   {share:5.1f}%")
+if shares:
+    print(f"median share {statistics.median(shares):.1f}% (target: at least 50%); met in {sum(s >= 50 for s in shares)} of {len(shares)} pairs")
+EOF
+    warn_if_busy "$OUT/target.jsonl"
 }
 
 # Server: spoold over TCP, with the same loads against Redis 7 in the same run (issues 4 and 5).
