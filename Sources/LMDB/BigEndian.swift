@@ -47,8 +47,8 @@ public enum BigEndian {
         integer(at: offset, in: 0..<bytes.count) { bytes[$0] }
     }
 
-    /// The big-endian UInt64 at `offset` of `value`'s bytes (a digest, say), or nil when fewer than 8
-    /// bytes remain.
+    /// The big-endian UInt64 at `offset` of `value`'s bytes (a digest, say), or nil when fewer
+    /// than 8 bytes remain.
     @inlinable
     public static func uint64(bytesOf value: some ContiguousBytes, at offset: Int) -> UInt64? {
         value.withUnsafeBytes { raw in

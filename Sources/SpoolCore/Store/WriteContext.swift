@@ -71,10 +71,10 @@ public final class WriteContext {
         return AppendResult(firstSeq: firstSeq, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts the event `record` (at `seq`, ending in `hash`, of `type`, its data parsed as `data`) into `events`
-    /// and, for a client id, `event_ids`; then moves the log's end (seq, hash, time) past it
-    /// and, when projectors fold this batch, queues it for them. The caller has checked that
-    /// it continues the log, and indexes it in `streams` (`putStreamEntry`).
+    /// Puts the event `record` (at `seq`, ending in `hash`, of `type`, its data parsed as
+    /// `data`) into `events` and, for a client id, `event_ids`; then moves the log's end (seq,
+    /// hash, time) past it and, when projectors fold this batch, queues it for them. The caller
+    /// has checked that it continues the log, and indexes it in `streams` (`putStreamEntry`).
     func write(
         seq: UInt64, record: [UInt8], hash: RecordHash, id: UUID, hasClientID: Bool, time: Timestamp, type: EventType, data: JSONObject
     ) throws {
