@@ -46,8 +46,9 @@ public struct ServerConfiguration: Sendable {
     public var maxReadLimit = 10_000
     /// The most records one `read_all` examines before it returns with `next_seq`.
     public var readAllScanLimit = 100_000
-    /// Event loop threads (parsing and answering); default: one per core.
-    public var eventLoopThreads = System.coreCount
+    /// Event loop threads (parsing and answering); default: one per core but one, which the
+    /// writer thread, the one every append waits for, keeps to itself (one on a single core).
+    public var eventLoopThreads = max(1, System.coreCount - 1)
     /// Threads for blocking engine calls (reads, `verify`), so they never stall an event loop.
     public var blockingThreads = 2
     /// How long a graceful shutdown lets connections finish their requests before closing them.
