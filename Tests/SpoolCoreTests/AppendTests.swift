@@ -225,6 +225,30 @@ final class AppendTests: XCTestCase {
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
         s.close()
     }
+
+    /// Once the writer stops, an append fails with `shutting_down` (through `async` and through
+    /// a completion; a second call of it would resume the checked continuation twice and trap)
+    /// and writes nothing.
+    func testAppendsAfterStopAreRefused() async throws {
+        let s = try OpenStore()
+        defer { s.directory.remove() }
+        try await s.appendUser("1")
+        s.close()
+        let refused = await spoolError { try await s.appendUser("2") }
+        XCTAssertEqual(refused?.code, .shuttingDown)
+        let prepared = try AppendRequest(stream: "user-3", expectedVersion: .any, events: [userCreated("3")]).prepare(actor: "test")
+        let completed: SpoolError? = await withCheckedContinuation { continuation in
+            s.writer.append(prepared) { result in
+                if case .failure(let error) = result {
+                    continuation.resume(returning: error as? SpoolError)
+                } else {
+                    continuation.resume(returning: nil)
+                }
+            }
+        }
+        XCTAssertEqual(completed?.code, .shuttingDown)
+        XCTAssertEqual(try s.log.head().seq, 1)
+    }
 }
 
 /// A clock tests move by hand.
