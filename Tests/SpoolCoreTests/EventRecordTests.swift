@@ -65,6 +65,7 @@ final class EventRecordTests: XCTestCase {
         XCTAssertNil(RecordHash([UInt8](repeating: 1, count: 33)))
         XCTAssertNil(RecordHash([UInt8]()))
         XCTAssertEqual(RecordHash(([9] + previous).dropFirst())?.bytes, previous)  // a slice not from 0
-        XCTAssertEqual(RecordHash.zero.bytes, EventRecord.zeroHash)
+        XCTAssertEqual(RecordHash.zero.bytes, [UInt8](repeating: 0, count: 32))
+        XCTAssertEqual(EventRecord.zeroHash, RecordHash.zero.bytes)
     }
 }

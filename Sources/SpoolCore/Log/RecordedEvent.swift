@@ -113,7 +113,8 @@ public enum EventRecord {
     public static let formatVersion: UInt8 = 1
     static let headerSize = 46
     static let hashSize = 32
-    public static let zeroHash = [UInt8](repeating: 0, count: 32)
+    /// The previous hash of seq 1 (and the head hash of an empty log): 32 zero bytes.
+    public static let zeroHash = RecordHash.zero.bytes
 
     /// Encodes `event` chained to `previousHash` (its own two hashes are ignored) and returns
     /// the record bytes and the new hash.
