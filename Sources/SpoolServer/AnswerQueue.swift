@@ -73,9 +73,9 @@ final class AnswerQueue: Sendable {
         }
     }
 
-    /// A slot at the tail when there is room; nil when full. After a failure every request
-    /// gets slot -1, which nothing fills.
-    private func tryReserve() -> Int? {
+    /// Reader: a slot at the tail when there is room, without waiting; nil when full. After a
+    /// failure every request gets slot -1, which nothing fills.
+    func tryReserve() -> Int? {
         state.withLock { state in
             if state.failed { return -1 }
             guard state.slots.count < capacity else { return nil }

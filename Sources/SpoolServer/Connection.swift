@@ -30,7 +30,7 @@ import SpoolProtocol
 /// every answer: the loop ends when input ends, the last answer is flushed, then the
 /// connection closes.
 struct Connection {
-    let channel: NIOAsyncChannel<Frame, ByteBuffer>
+    let channel: NIOAsyncChannel<[Frame], ByteBuffer>
     let dispatcher: Dispatcher
     let configuration: ServerConfiguration
     let logger: Logger
@@ -75,7 +75,7 @@ struct Connection {
     }
 
     /// Starts every request in arrival order and has each fill its answer slot.
-    private func read(_ inbound: NIOAsyncChannelInboundStream<Frame>, into answers: AnswerQueue, executor: EventLoopTaskExecutor)
+    private func read(_ inbound: NIOAsyncChannelInboundStream<[Frame]>, into answers: AnswerQueue, executor: EventLoopTaskExecutor)
         async throws
     {
         let pushes = PushSubscriptions(consumer: "connection-\(ObjectIdentifier(channel.channel).hashValue)") { line in
@@ -88,35 +88,39 @@ struct Connection {
         var limiter = RequestRateLimiter(
             perSecond: configuration.requestsPerSecond, burst: configuration.requestBurst, nowMilliseconds: Self.milliseconds())
         let pipelined = InFlightRequests()
-        for try await frame in inbound {
-            let slot = await answers.reserve()
-            let decoded: Dispatcher.Decoded
-            switch frame {
-            case .tooLong: decoded = .response(dispatcher.lineTooLong())
-            case .line(let line): decoded = dispatcher.decode(Array(line.readableBytesView), session: session)
-            }
-            if case .refused(let retryAfter) = limiter.take(nowMilliseconds: Self.milliseconds()) {
-                answers.fill(slot, with: Response.failure(id: decoded.requestID, Self.rateLimited(retryAfter, configuration)))
-                continue
-            }
-            switch decoded {
-            case .response(let response):
-                answers.fill(slot, with: response)
-            case .request(let request, let operation) where operation.scheduling == .immediate:
-                // Its effect is in place once `start` returns; the answer slot bounds how many run.
-                dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
-            case .request(let request, let operation) where operation.scheduling == .pipelined:
-                pipelined.begin()
-                dispatcher.start(request, operation, on: executor) {
-                    answers.fill(slot, with: $0)
-                    pipelined.end()
+        for try await frames in inbound {
+            for frame in frames {
+                // Without a suspension point while there is room.
+                let slot: Int
+                if let room = answers.tryReserve() { slot = room } else { slot = await answers.reserve() }
+                let decoded: Dispatcher.Decoded
+                switch frame {
+                case .tooLong: decoded = .response(dispatcher.lineTooLong())
+                case .line(let line): decoded = dispatcher.decode(Array(line.readableBytesView), session: session)
                 }
-            case .request(let request, let operation):
-                await pipelined.idle()
-                answers.fill(slot, with: await dispatcher.execute(request, operation, updating: &session))
-                if session.isAuthenticated, let pending = deadline {
-                    pending.cancel()
-                    deadline = nil
+                if case .refused(let retryAfter) = limiter.take(nowMilliseconds: Self.milliseconds()) {
+                    answers.fill(slot, with: Response.failure(id: decoded.requestID, Self.rateLimited(retryAfter, configuration)))
+                    continue
+                }
+                switch decoded {
+                case .response(let response):
+                    answers.fill(slot, with: response)
+                case .request(let request, let operation) where operation.scheduling == .immediate:
+                    // Its effect is in place once `start` returns; the answer slot bounds how many run.
+                    dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
+                case .request(let request, let operation) where operation.scheduling == .pipelined:
+                    pipelined.begin()
+                    dispatcher.start(request, operation, on: executor) {
+                        answers.fill(slot, with: $0)
+                        pipelined.end()
+                    }
+                case .request(let request, let operation):
+                    await pipelined.idle()
+                    answers.fill(slot, with: await dispatcher.execute(request, operation, updating: &session))
+                    if session.isAuthenticated, let pending = deadline {
+                        pending.cancel()
+                        deadline = nil
+                    }
                 }
             }
         }

@@ -7,9 +7,10 @@ import SpoolProtocol
 
 /// Spool's TCP server: the line protocol on one listening socket, run as a `Service`.
 ///
-/// Design: SwiftNIO event loops frame lines (`LineFrameDecoder`); each connection is a task
-/// (`Connection`) that hands lines to the `Dispatcher`, which runs blocking engine reads on a
-/// thread pool and awaits the writer for appends. Graceful shutdown stops accepting, lets
+/// Design: SwiftNIO event loops frame lines (`LineFrameDecoder`) and pass each read's lines on
+/// together (`FrameBatcher`); each connection is a task (`Connection`) that hands lines to the
+/// `Dispatcher`, which runs blocking engine reads on a thread pool and queues appends in the
+/// writer. Graceful shutdown stops accepting, lets
 /// every connection finish the requests it has read (closing its input), and force-closes
 /// what is left after `shutdownGracePeriod`; `run` returns once every connection is gone,
 /// so an `EngineService` placed before this one in the group closes the engine after it.
@@ -64,8 +65,9 @@ public final class Server: Service, Sendable {
             .bind(host: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port) {
                 channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)))
-                    return try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)), FrameBatcher())
+                    return try NIOAsyncChannel<[Frame], ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let address = listener.channel.localAddress
@@ -95,7 +97,7 @@ public final class Server: Service, Sendable {
     }
 
     /// Serves one accepted connection, or turns it away when there are too many.
-    private func accept(_ connection: NIOAsyncChannel<Frame, ByteBuffer>) async {
+    private func accept(_ connection: NIOAsyncChannel<[Frame], ByteBuffer>) async {
         if let error = registry.register(connection.channel) {
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(bytes: Response.failure(id: nil, error)))
