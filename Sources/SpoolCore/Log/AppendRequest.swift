@@ -60,7 +60,7 @@ public struct AppendRequest: Sendable {
             }
             let metadata: [UInt8]
             if event.metadata.isEmpty {
-                metadata = actorOnly ?? JSONValue.object(["actor": .string(actor)]).jsonBytes
+                metadata = actorOnly ?? Self.actorOnlyMetadata(actor)
                 actorOnly = metadata
             } else {
                 var members = event.metadata
@@ -74,6 +74,19 @@ public struct AppendRequest: Sendable {
         }
         return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
     }
+
+    /// `{"actor":"<actor>"}`, written without building a tree (most events bring no metadata,
+    /// and at one event per append this is per event).
+    private static func actorOnlyMetadata(_ actor: String) -> [UInt8] {
+        var writer = JSONWriter(reserveCapacity: actor.utf8.count + 16)
+        writer.beginObject()
+        writer.key(actorKey)
+        writer.writeString(actor)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private static let actorKey = JSONWriter.Key("actor")
 }
 
 /// An event validated and drafted, ready for the writer.

@@ -6,15 +6,19 @@ public enum StreamName {
     public static let maxLength = 256
 
     /// Nil when `name` is acceptable, else the reason it is not.
+    /// Reads the bytes through the string's span: iterating a short string's `utf8` view
+    /// decodes it byte by byte.
     public static func problem(with name: String) -> String? {
-        let bytes = name.utf8
+        let bytes = name.utf8.span
         guard !bytes.isEmpty else { return "stream name is empty" }
         guard bytes.count <= maxLength else { return "stream name is longer than \(maxLength) bytes" }
-        guard !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
-            return "stream name contains a space or control character"
+        var dash: Int? = nil
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if byte <= 0x20 || byte == 0x7F { return "stream name contains a space or control character" }
+            if byte == UInt8(ascii: "-"), dash == nil { dash = index }
         }
-        guard let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash != bytes.startIndex, bytes.index(after: dash) != bytes.endIndex
-        else {
+        guard let dash, dash != 0, dash != bytes.count - 1 else {
             return "stream name must look like <category>-<id>, e.g. user-42"
         }
         return nil
