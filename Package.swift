@@ -59,7 +59,8 @@ let package = Package(
         .executableTarget(
             name: "spoold",
             dependencies: [
-                "CJemalloc", "SpoolCore", "SpoolProtocol", "SpoolServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CJemalloc", "SpoolCore", "SpoolProtocol", "SpoolServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
@@ -68,13 +69,17 @@ let package = Package(
         .executableTarget(
             name: "spool",
             dependencies: [
-                "CJemalloc", "JSON", "SpoolCore", "SpoolProtocol", "SpoolClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CJemalloc", "JSON", "SpoolCore", "SpoolProtocol", "SpoolClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "BenchSupport", dependencies: ["JSON"], path: "tools/BenchSupport"),
         .executableTarget(
             name: "spool-bench",
-            dependencies: ["BenchSupport", "CJemalloc", "SpoolCore", "LMDB", "JSON", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: [
+                "BenchSupport", "CJemalloc", "SpoolCore", "SpoolProtocol", "LMDB", "JSON",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             path: "tools/spool-bench"
         ),
         .executableTarget(
@@ -89,7 +94,8 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),
         .testTarget(
-            name: "SpoolCoreTests", dependencies: ["SpoolCore", "LMDB", "SpoolTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            name: "SpoolCoreTests",
+            dependencies: ["SpoolCore", "LMDB", "SpoolTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SpoolProtocolTests", dependencies: ["JSON", "SpoolCore", "SpoolProtocol", "SpoolTestSupport"]),
         .testTarget(
             name: "SpoolServerTests",

@@ -19,12 +19,12 @@ extension AppendRequest {
         }
         var proposed: [ProposedEvent] = []
         proposed.reserveCapacity(events.count)
+        let eventsPath = fields.path(of: "events")
         for (index, value) in events.enumerated() {
-            let path = fields.path(of: "events[\(index)]")
             guard case .object(let object) = value else {
-                throw .badRequest("\(path): expected an object, got \(value.typeName)")
+                throw .badRequest("\(eventsPath)[\(index)]: expected an object, got \(value.typeName)")
             }
-            var event = FieldReader(object, path: path)
+            var event = FieldReader(object, element: index, of: eventsPath)
             proposed.append(try ProposedEvent(fields: &event))
         }
         try fields.finish()

@@ -9,8 +9,10 @@ import SpoolCore
 /// typo such as `limt` is an error, not a silently ignored option.
 public struct FieldReader: Sendable {
     public let object: JSONObject
-    /// The path of this object inside the request (`""` for the request itself).
-    public let path: String
+    /// Where this object sits: at `parent`, or, with an `index`, element `index` of the array
+    /// at `parent`. `path` is made from them only for a message.
+    private let parent: String
+    private let index: Int?
     /// A handful of names: an array is cheaper to fill and search than a set.
     private var read: [String]
 
@@ -18,11 +20,24 @@ public struct FieldReader: Sendable {
     /// (the request's `id` and `op`).
     public init(_ object: JSONObject, path: String = "", alreadyRead: [String] = []) {
         self.object = object
-        self.path = path
+        self.parent = path
+        self.index = nil
         self.read = []
         read.reserveCapacity(8)  // one allocation for a request's or an event's fields
         read += alreadyRead
     }
+
+    /// A reader over `object`, element `index` of the array at `arrayPath` (`events[3]`).
+    public init(_ object: JSONObject, element index: Int, of arrayPath: String) {
+        self.object = object
+        self.parent = arrayPath
+        self.index = index
+        self.read = []
+        read.reserveCapacity(8)
+    }
+
+    /// The path of this object inside the request (`""` for the request itself).
+    public var path: String { index.map { "\(parent)[\($0)]" } ?? parent }
 
     /// The full path of `name`, for messages.
     public func path(of name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }

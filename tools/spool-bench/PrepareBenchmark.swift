@@ -1,6 +1,7 @@
 import BenchSupport
 import JSON
 import SpoolCore
+import SpoolProtocol
 
 /// `spool-bench prepare`: the CPU an append costs before the writer sees it, on one thread
 /// with no disk: parsing its request line as a client sends it (`JSONParser.parse`),
@@ -32,6 +33,7 @@ enum PrepareBenchmark {
         let steps: [(String, (Int) throws -> Int)] = [
             ("parse", { index in try JSONParser.parse(lines[index]).objectValue?.count ?? 0 }),
             ("prepare", { index in try appends[index].prepare(actor: "bench").events.count }),
+            ("request", { index in try request(lines[index]).events.count }),
             ("encode", { index in appends[index].events.reduce(0) { $0 + $1.data.jsonBytes.count } }),
         ]
         for (name, step) in steps {
@@ -59,6 +61,13 @@ enum PrepareBenchmark {
     }
 
     /// The `append` request line a client sends for `append`.
+    /// What an event loop does with an `append` line before queuing it in the writer: parse
+    /// it, read its fields, validate and draft its events.
+    private static func request(_ line: [UInt8]) throws -> PreparedAppend {
+        var fields = FieldReader(try JSONParser.parse(line).objectValue ?? JSONObject(), alreadyRead: ["op"])
+        return try AppendRequest(fields: &fields).prepare(actor: "bench")
+    }
+
     private static func requestLine(_ append: AppendRequest) -> [UInt8] {
         let events = append.events.map { event -> JSONValue in ["type": .string(event.type), "data": event.data] }
         return JSONValue.object(["op": "append", "stream": .string(append.stream), "events": .array(events)]).jsonBytes

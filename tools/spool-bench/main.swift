@@ -31,8 +31,9 @@ let usage = """
                    --per-append 4  --submitters 64  --window 16  --lag-users 3000 (per rate)
                    --rate 500,1000,2000 (users/s)  --dir BASE
       prepare      one thread's CPU per event to parse append request lines, for
-                   AppendRequest.prepare (schema checks, record encoding) and for encoding
-                   the data alone; no disk  --events N (1000000)
+                   AppendRequest.prepare (schema checks, record encoding), for a whole
+                   request line as an event loop handles it (parse, fields, prepare) and for
+                   encoding the data alone; no disk  --events N (1000000)
                    --per-append 64  --rounds 5 (the best is reported, the median beside it)
       append-loop  append forever to --dir D, printing "<seq> <stream> <version>" per durable
                    append (the crash-safety test's child)  --stream-count 8  --tasks 4
