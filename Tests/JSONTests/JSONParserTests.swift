@@ -112,6 +112,15 @@ final class JSONParserTests: XCTestCase {
     func testRawMultibyteUTF8() throws {
         let text = "Zoë Müller 中文 😀 \u{10FFFF}"
         XCTAssertEqual(try JSONParser.parse("\"\(text)\""), .string(text))
+        // Strings are made without a second validation: their lengths must still be right,
+        // short (held inline) and long, ASCII or not.
+        for sample in ["é", "abc", "e\u{301}", String(repeating: "ü", count: 40), String(repeating: "a", count: 40)] {
+            guard case .string(let parsed) = try JSONParser.parse("\"\(sample)\"") else { return XCTFail(sample) }
+            XCTAssertEqual(parsed, sample)
+            XCTAssertEqual(parsed.count, sample.count, sample)
+            XCTAssertEqual(parsed.utf8.count, sample.utf8.count, sample)
+            XCTAssertEqual(parsed.unicodeScalars.count, sample.unicodeScalars.count, sample)
+        }
         XCTAssertEqual(try JSONParser.parse("{\"\(text)\":\"\(text)\"}"), .object([text: .string(text)]))
     }
 
