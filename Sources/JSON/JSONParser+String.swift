@@ -9,23 +9,39 @@ extension JSONParser.Scanner {
     /// or a missing closing quote.
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index + 1
-        var i = start
-        var highBits: UInt8 = 0  // any non-ASCII byte sets 0x80
-        while i < endIndex {
-            let byte = bytes[i]
-            if byte == 0x22 {  // closing "
-                if highBits >= 0x80, let bad = firstInvalidUTF8(from: start, to: i) {
-                    throw JSONParseError(offset: bad, reason: "invalid UTF-8 in string")
-                }
-                index = i + 1
-                return decode(from: start, to: i, isASCII: highBits < 0x80)
+        let (i, highBits) = scanPlainText(from: start)
+        guard i < endIndex else { throw unexpected(at: i) }
+        switch bytes[i] {
+        case 0x22:  // closing "
+            if highBits >= 0x80, let bad = firstInvalidUTF8(from: start, to: i) {
+                throw JSONParseError(offset: bad, reason: "invalid UTF-8 in string")
             }
-            if byte == 0x5C { return try parseEscapedString(start: start, firstEscape: i) }  // \
-            if byte < 0x20 { throw controlCharacter(at: i) }
+            index = i + 1
+            return decode(from: start, to: i, isASCII: highBits < 0x80)
+        case 0x5C:  // \
+            return try parseEscapedString(start: start, firstEscape: i)
+        default:
+            throw controlCharacter(at: i)
+        }
+    }
+
+    /// The offset of the first `"`, `\` or control byte from `start` on (`endIndex` when there
+    /// is none), and the bits of the bytes before it OR-ed together (0x80 set: not all ASCII).
+    /// Read through a span, whose count is a local: `i < endIndex <= bytes.count` (the
+    /// scanner's invariant), so no byte read checks the array again.
+    private func scanPlainText(from start: Int) -> (stop: Int, highBits: UInt8) {
+        let span = bytes.span
+        let end = endIndex
+        precondition(end <= span.count, "the scanner's end lies within its bytes")
+        var i = start
+        var highBits: UInt8 = 0
+        while i < end {
+            let byte = span[unchecked: i]
+            if byte == 0x22 || byte == 0x5C || byte < 0x20 { break }
             highBits |= byte
             i += 1
         }
-        throw unexpected(at: i)
+        return (i, highBits)
     }
 
     /// The bytes in `start..<end` as a string; the caller has validated them (and says whether
