@@ -112,8 +112,7 @@ final class JSONParserTests: XCTestCase {
     func testRawMultibyteUTF8() throws {
         let text = "Zoë Müller 中文 😀 \u{10FFFF}"
         XCTAssertEqual(try JSONParser.parse("\"\(text)\""), .string(text))
-        // Strings are made without a second validation: their lengths must still be right,
-        // short (held inline) and long, ASCII or not.
+        // Short (held inline) and long, ASCII or not: the scanned range is the whole string.
         for sample in ["é", "abc", "e\u{301}", String(repeating: "ü", count: 40), String(repeating: "a", count: 40)] {
             guard case .string(let parsed) = try JSONParser.parse("\"\(sample)\"") else { return XCTFail(sample) }
             XCTAssertEqual(parsed, sample)
