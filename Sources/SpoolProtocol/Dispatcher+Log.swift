@@ -26,13 +26,13 @@ extension Dispatcher {
             done(
                 outcome.map { result in
                     { writer in
-                        writer.key("first_seq")
+                        writer.key(AppendKeys.firstSeq)
                         writer.writeUInt(result.firstSeq)
-                        writer.key("last_seq")
+                        writer.key(AppendKeys.lastSeq)
                         writer.writeUInt(result.lastSeq)
-                        writer.key("version")
+                        writer.key(EventKeys.version)
                         writer.writeUInt(result.version)
-                        writer.key("duplicate")
+                        writer.key(AppendKeys.duplicate)
                         writer.writeBool(result.duplicate)
                     }
                 })
@@ -83,4 +83,11 @@ extension Dispatcher {
     func readLimit(_ fields: inout FieldReader) throws(SpoolError) -> Int {
         try fields.int("limit", in: 1...limits.maxReadLimit, default: limits.defaultReadLimit)
     }
+}
+
+/// The member names of an `append` answer, encoded once (one answer per append).
+private enum AppendKeys {
+    static let firstSeq = JSONWriter.Key("first_seq")
+    static let lastSeq = JSONWriter.Key("last_seq")
+    static let duplicate = JSONWriter.Key("duplicate")
 }

@@ -10,13 +10,17 @@ public enum Response {
         var writer = JSONWriter(reserveCapacity: 256)
         writer.beginObject()
         if let id {
-            writer.key("id")
+            writer.key(idKey)
             writer.write(id)
         }
-        writer.key("ok")
+        writer.key(okKey)
         writer.writeBool(true)
         return writer
     }
+
+    /// Encoded once: every response starts with them.
+    private static let idKey = JSONWriter.Key("id")
+    private static let okKey = JSONWriter.Key("ok")
 
     /// Closes the object and returns the line with its `\n`.
     public static func finish(_ writer: inout JSONWriter) -> [UInt8] {
