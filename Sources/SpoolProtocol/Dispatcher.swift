@@ -128,7 +128,7 @@ public final class Dispatcher: Sendable {
             session = request.session
             return Response.finish(&writer)
         } catch {
-            return failure(of: request, error)
+            return failure(id: request.id, op: request.op, error)
         }
     }
 
@@ -141,40 +141,44 @@ public final class Dispatcher: Sendable {
     /// from nonisolated code: from an actor, the first call into the engine would hop
     /// executors and the order would be lost.
     public func start(
-        _ request: Request, _ operation: Operation, on executor: (any TaskExecutor)? = nil,
+        _ request: consuming Request, _ operation: Operation, on executor: (any TaskExecutor)? = nil,
         answer: @escaping @Sendable ([UInt8]) -> Void
     ) {
         guard let submit = operation.submit else {
-            Task.immediate(executorPreference: executor) { answer(await self.execute(request, operation)) }
+            Task.immediate(executorPreference: executor) { [request] in answer(await self.execute(request, operation)) }
             return
         }
-        var submitted = request  // `submit` reads its fields; the answer echoes the request's id
+        // The answer needs the id and the op only: the parsed request is not copied into the
+        // completion, and is freed here once `submit` has read it.
+        let id = request.id
+        let op = operation.name
+        var submitted = request
         do {
-            try submit(self, &submitted) { outcome in answer(self.response(to: request, operation, outcome)) }
+            try submit(self, &submitted) { outcome in answer(self.response(id: id, op: op, outcome)) }
         } catch {
-            answer(response(to: request, operation, .failure(error)))
+            answer(response(id: id, op: op, .failure(error)))
         }
     }
 
-    /// The response line of a request `submit` ran, counted in the metrics.
-    private func response(to request: Request, _ operation: Operation, _ outcome: Result<Operation.Members, any Error>) -> [UInt8] {
+    /// The response line of request `id` of `op`, run by `submit`, counted in the metrics.
+    private func response(id: JSONValue?, op: String, _ outcome: Result<Operation.Members, any Error>) -> [UInt8] {
         switch outcome {
         case .success(let members):
-            requestMetrics.count(operation.name, failure: nil)
-            var writer = Response.beginSuccess(id: request.id)
+            requestMetrics.count(op, failure: nil)
+            var writer = Response.beginSuccess(id: id)
             members(&writer)
             return Response.finish(&writer)
         case .failure(let error):
-            requestMetrics.count(operation.name, failure: error)
-            return failure(of: request, error)
+            requestMetrics.count(op, failure: error)
+            return failure(id: id, op: op, error)
         }
     }
 
-    /// The error line for `request`: a `SpoolError` as it is; an `internal` one, or any other
-    /// error, logged and answered with a generic message.
-    private func failure(of request: Request, _ error: any Error) -> [UInt8] {
-        if let error = error as? SpoolError, error.code != .internal { return Response.failure(id: request.id, error) }
-        return Response.failure(id: request.id, internalError(error, op: request.op))
+    /// The error line of request `id` of `op`: a `SpoolError` as it is; an `internal` one, or
+    /// any other error, logged and answered with a generic message.
+    private func failure(id: JSONValue?, op: String, _ error: any Error) -> [UInt8] {
+        if let error = error as? SpoolError, error.code != .internal { return Response.failure(id: id, error) }
+        return Response.failure(id: id, internalError(error, op: op))
     }
 
     /// The response to a line longer than the limit (whose bytes were discarded unread).

@@ -102,7 +102,7 @@ struct Connection {
                     answers.fill(slot, with: Response.failure(id: decoded.requestID, Self.rateLimited(retryAfter, configuration)))
                     continue
                 }
-                switch decoded {
+                switch consume decoded {
                 case .response(let response):
                     answers.fill(slot, with: response)
                 case .request(let request, let operation) where operation.scheduling == .immediate:
