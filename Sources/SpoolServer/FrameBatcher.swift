@@ -41,8 +41,8 @@ final class FrameBatcher: ChannelInboundHandler {
     /// Fires the held frames, if any, as one array.
     private func passOn(_ context: ChannelHandlerContext) {
         guard !held.isEmpty else { return }
-        let frames = held
-        held.removeAll(keepingCapacity: true)
+        var frames: [Frame] = []
+        swap(&frames, &held)  // handed on whole; `held` starts afresh
         context.fireChannelRead(wrapInboundOut(frames))
     }
 }

@@ -10,10 +10,10 @@ import SpoolProtocol
 /// Design: SwiftNIO event loops frame lines (`LineFrameDecoder`) and pass each read's lines on
 /// together (`FrameBatcher`); each connection is a task (`Connection`) that hands lines to the
 /// `Dispatcher`, which runs blocking engine reads on a thread pool and queues appends in the
-/// writer. Graceful shutdown stops accepting, lets
-/// every connection finish the requests it has read (closing its input), and force-closes
-/// what is left after `shutdownGracePeriod`; `run` returns once every connection is gone,
-/// so an `EngineService` placed before this one in the group closes the engine after it.
+/// writer. Graceful shutdown stops accepting, lets every connection finish the requests it has
+/// read (closing its input), and force-closes what is left after `shutdownGracePeriod`; `run`
+/// returns once every connection is gone, so an `EngineService` placed before this one in the
+/// group closes the engine after it.
 public final class Server: Service, Sendable {
     public let configuration: ServerConfiguration
     public let dispatcher: Dispatcher

@@ -5,8 +5,9 @@ import SpoolProtocol
 
 /// `spool-bench prepare`: the CPU an append costs before the writer sees it, on one thread
 /// with no disk: parsing its request line as a client sends it (`JSONParser.parse`),
-/// `AppendRequest.prepare` (each event's schema check and record encoding) and the encoding of
-/// the events' data alone (`JSONValue.jsonBytes`).
+/// `AppendRequest.prepare` (each event's schema check and record encoding), the whole line as
+/// an event loop handles it (`request`: parse, `AppendRequest(fields:)`, `prepare`) and the
+/// encoding of the events' data alone (`JSONValue.jsonBytes`).
 ///
 /// Design: the append benchmark's figures move with the disk and the other core; these move
 /// only with the machine's speed, so a change to validation or to the JSON codec is measured
@@ -60,7 +61,6 @@ enum PrepareBenchmark {
         report.finish()
     }
 
-    /// The `append` request line a client sends for `append`.
     /// What an event loop does with an `append` line before queuing it in the writer: parse
     /// it, read its fields, validate and draft its events.
     private static func request(_ line: [UInt8]) throws -> PreparedAppend {
@@ -68,6 +68,7 @@ enum PrepareBenchmark {
         return try AppendRequest(fields: &fields).prepare(actor: "bench")
     }
 
+    /// The `append` request line a client sends for `append`.
     private static func requestLine(_ append: AppendRequest) -> [UInt8] {
         let events = append.events.map { event -> JSONValue in ["type": .string(event.type), "data": event.data] }
         return JSONValue.object(["op": "append", "stream": .string(append.stream), "events": .array(events)]).jsonBytes
