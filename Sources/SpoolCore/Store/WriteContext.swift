@@ -21,6 +21,8 @@ public final class WriteContext {
     private let keepsAppended: Bool
     /// How many events this transaction appended.
     public private(set) var appendedCount = 0
+    /// The projectors folded this transaction's events (`project`).
+    private(set) var projected = false
 
     init(
         txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, keepsAppended: Bool,
@@ -135,5 +137,6 @@ public final class WriteContext {
     func project(with projectors: [any Projector]) throws {
         guard !appended.isEmpty else { return }
         for projector in projectors { try projector.apply(appended, in: self) }
+        projected = true
     }
 }

@@ -156,6 +156,7 @@ public final class Writer: @unchecked Sendable {
                     try context.project(with: projectors)
                     return context
                 }
+                if context.projected { for projector in projectors { projector.didCommit() } }
                 state = context.state
                 heads.versions.merge(context.newHeads) { _, new in new }
                 for item in live { item.complete() }

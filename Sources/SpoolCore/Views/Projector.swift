@@ -7,4 +7,7 @@
 public protocol Projector: Sendable {
     /// Writer thread only.
     func apply(_ events: [DecodedEvent], in context: WriteContext) throws
+    /// Writer thread only: the transaction of the last `apply` has committed. Called only
+    /// for a transaction that ran `apply`; one that fails or is run again gets no call.
+    func didCommit()
 }

@@ -60,16 +60,23 @@ public enum ViewKind: String, CaseIterable, Sendable {
 enum UsersByIDProjection {
     /// Each user that `events` touch is read once, folded in place and written once: a batch
     /// of a commit often holds several events of one user, and reading and writing the row's
-    /// JSON costs more than the fold.
-    static func apply(_ events: [DecodedEvent], to tables: some ViewTables) throws {
+    /// JSON costs more than the fold. A user starts from `known(userID)` when it has the row
+    /// (`RecentUsers`), else from the stored row. Returns the users as written.
+    @discardableResult
+    static func apply(
+        _ events: [DecodedEvent], to tables: some ViewTables, known: (String) -> UserView? = { _ in nil }
+    ) throws -> [String: UserView] {
         var users: [String: UserView] = [:]
         for event in events {
             guard let userID = event.userID else { continue }
-            if users[userID] == nil, let stored = try tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:)) {
-                users[userID] = stored
+            if users[userID] == nil,
+                let current = try known(userID) ?? tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:))
+            {
+                users[userID] = current
             }
             users[userID, default: UserView(userID: userID, createdAt: event.time)].fold(event)
         }
         for (userID, user) in users { try tables.put(0, Array(userID.utf8), user.jsonBytes) }
+        return users
     }
 }

@@ -8,6 +8,8 @@ public final class ViewSet: Projector {
     let store: Store
     /// view → slot (0, 1) → its tables, in `ViewKind.tables` order.
     private let databases: [ViewKind: [[Database]]]
+    /// users-by-id rows the writer folded lately, as committed.
+    let recentUsers = RecentUsers()
 
     init(store: Store) throws {
         self.store = store
@@ -42,9 +44,18 @@ public final class ViewSet: Projector {
     public func apply(_ events: [DecodedEvent], in context: WriteContext) throws {
         guard let last = events.last else { return }
         for view in ViewKind.allCases {
-            let tables = StoredViewTables(txn: context.txn, databases: try liveTables(view, in: context.txn))
-            try view.apply(events.filter { view.folds($0.type) }, to: tables)
+            let slot = try liveSlot(view, in: context.txn)
+            let tables = StoredViewTables(txn: context.txn, databases: tables(view, slot: slot))
+            let folded = events.filter { view.folds($0.type) }
+            if view == .usersByID {
+                try recentUsers.fold(folded, into: tables, slot: slot)
+            } else {
+                try view.apply(folded, to: tables)
+            }
             try context.txn.put(store.checkpoints, view.checkpointKey, BigEndian.bytes(last.seq))
         }
     }
+
+    /// Writer thread only.
+    public func didCommit() { recentUsers.commit() }
 }
