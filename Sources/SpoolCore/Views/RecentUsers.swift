@@ -24,12 +24,13 @@ final class RecentUsers: Sendable {
     init(capacity: Int = 10_000) { self.capacity = capacity }
 
     /// Folds `events` into users-by-id `tables` (the live slot `slot`), starting each user from
-    /// its held row, else its stored one.
+    /// its held row, else its stored one. A held row is moved out, not copied (a copy retained
+    /// each of its fields), and comes back with the commit; should the transaction fail, the
+    /// user is simply not held.
     func fold(_ events: [DecodedEvent], into tables: some ViewTables, slot: Int) throws {
         try state.withLock { state in
             if slot != state.slot { state = State(slot: slot) }
-            let committed = state.committed
-            state.pending = try UsersByIDProjection.apply(events, to: tables) { committed[$0] }
+            state.pending = try UsersByIDProjection.apply(events, to: tables) { state.committed.removeValue(forKey: $0) }
         }
     }
 
