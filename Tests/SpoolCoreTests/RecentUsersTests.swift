@@ -39,6 +39,8 @@ final class RecentUsersTests: XCTestCase {
         store("1", email: "stored@example.com", in: tables)
         try recent.fold([event(.userProfileUpdated, "1", ["last_name": "Lovelace"])], into: tables, slot: 0)
         XCTAssertEqual(email(of: "1", in: tables), "a@example.com", "the held row, not the stored one")
+        XCTAssertEqual(recent.count, 0, "moved into the transaction's folds")
+        recent.commit()
         XCTAssertEqual(recent.count, 1)
     }
 
@@ -52,13 +54,13 @@ final class RecentUsersTests: XCTestCase {
         store("1", email: "a@example.com", in: tables)
         try recent.fold([event(.userProfileUpdated, "1", ["last_name": "Lovelace"])], into: tables, slot: 0)
         XCTAssertEqual(email(of: "1", in: tables), "a@example.com")
-        // A failed transaction followed by a commit with no user events leaves the held rows as they were.
+        // A failed transaction, then a commit with no user events: the user is not held any more.
         try recent.fold([event(.userProfileUpdated, "1", ["email": "c@example.com"])], into: tables, slot: 0)
         try recent.fold([], into: tables, slot: 0)
         recent.commit()
         store("1", email: "stored@example.com", in: tables)
         try recent.fold([event(.userProfileUpdated, "1", ["first_name": "Ada"])], into: tables, slot: 0)
-        XCTAssertEqual(email(of: "1", in: tables), "a@example.com", "the last committed row, not the failed fold's")
+        XCTAssertEqual(email(of: "1", in: tables), "stored@example.com", "the stored row, not the failed fold's")
     }
 
     func testANewLiveSlotOrAClearDropsTheHeldRows() throws {
