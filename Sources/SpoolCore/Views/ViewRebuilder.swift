@@ -164,7 +164,7 @@ public struct ViewRebuilder: Sendable {
             try context.txn.put(store.checkpoints, kind.checkpointKey, BigEndian.bytes(committed))
             for table in views.tables(kind, slot: 1 - newSlot) { try context.txn.clear(table) }
         }
-        views.recentUsers.clear()
+        if kinds.contains(.usersByID) { views.recentUsers.clear() }
         return (end, true, committed)
     }
 }

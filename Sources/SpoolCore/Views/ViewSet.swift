@@ -46,11 +46,11 @@ public final class ViewSet: Projector {
         for view in ViewKind.allCases {
             let slot = try liveSlot(view, in: context.txn)
             let tables = StoredViewTables(txn: context.txn, databases: tables(view, slot: slot))
-            let folded = events.filter { view.folds($0.type) }
+            let concerned = events.filter { view.folds($0.type) }
             if view == .usersByID {
-                try recentUsers.fold(folded, into: tables, slot: slot)
+                try recentUsers.fold(concerned, into: tables, slot: slot)
             } else {
-                try view.apply(folded, to: tables)
+                try view.apply(concerned, to: tables)
             }
             try context.txn.put(store.checkpoints, view.checkpointKey, BigEndian.bytes(last.seq))
         }
