@@ -55,6 +55,7 @@ extension JSONParser.Scanner {
 
     /// The slow path from the first backslash on: decodes into a buffer, then validates.
     private mutating func parseEscapedString(start: Int, firstEscape: Int) throws(JSONParseError) -> String {
+        canonical = false  // the writer may escape differently (`\u0041` is written `A`)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(firstEscape - start + 32)
         buffer.append(contentsOf: bytes[start..<firstEscape])

@@ -60,6 +60,9 @@ extension JSONParser {
         let endIndex: Int
         let maxDepth: Int
         var index: Int
+        /// Whether everything read since the innermost open object began is canonical text
+        /// (see `JSONObject.canonicalText(in:)`): no whitespace, no escapes, no doubles, no `-0`.
+        var canonical = true
 
         init(bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int) {
             self.bytes = bytes
@@ -86,7 +89,12 @@ extension JSONParser {
             case 0x22: return .string(try parseString())  // "
             case 0x7B: return try parseObject(depth: depth + 1)  // {
             case 0x5B: return try parseArray(depth: depth + 1)  // [
-            case 0x2D, 0x30...0x39: return try parseNumber()  // - 0-9
+            case 0x2D, 0x30...0x39:  // - 0-9
+                let negative = bytes[index] == 0x2D
+                let number = try parseNumber()
+                if case .int(let int) = number, !(negative && int == 0) { return number }
+                canonical = false  // written back, a double or -0 may read differently
+                return number
             case 0x74:  // true
                 index += 1
                 try consume(0x72)
@@ -140,11 +148,14 @@ extension JSONParser {
 
         mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth <= maxDepth else { throw tooDeep() }
+            let start = index
+            let enclosing = canonical
+            canonical = true
             index += 1  // {
             skipWhitespace()
             if index < endIndex, bytes[index] == 0x7D {  // }
                 index += 1
-                return .object(JSONObject())
+                return object([], from: start, enclosing: enclosing)
             }
             var members: [JSONMember] = []
             members.reserveCapacity(8)  // one allocation for most objects instead of four
@@ -172,18 +183,33 @@ extension JSONParser {
                     skipWhitespace()
                 case 0x7D:  // }
                     index += 1
-                    return .object(JSONObject(members))
+                    return object(members, from: start, enclosing: enclosing)
                 default:
                     throw unexpected(at: index)
                 }
             }
         }
 
+        /// The object just closed at `index`, opened at `start`, noting where it lies when its
+        /// text is canonical; the enclosing object's text is canonical only if it was so far
+        /// (`enclosing`) and this one is.
+        private mutating func object(_ members: [JSONMember], from start: Int, enclosing: Bool) -> JSONValue {
+            var object = JSONObject(members)
+            if canonical, index <= Int(UInt32.max) {
+                object.canonicalStart = UInt32(start)
+                object.canonicalEnd = UInt32(index)
+            }
+            canonical = canonical && enclosing
+            return .object(object)
+        }
+
         /// Skips the four RFC 8259 whitespace bytes: space, tab, LF, CR.
         mutating func skipWhitespace() {
             while index < endIndex {
                 switch bytes[index] {
-                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                case 0x20, 0x09, 0x0A, 0x0D:
+                    index += 1
+                    canonical = false
                 default: return
                 }
             }

@@ -34,10 +34,29 @@ public struct JSONMember: Sendable, Equatable {
 /// duplicates). Lookup is linear: the objects Spool handles are small.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var members: [JSONMember]
+    /// Where the parser read this object (`canonicalStart..<canonicalEnd` in its input), when
+    /// the text there is exactly what `JSONWriter` writes for it; both 0 otherwise, and once
+    /// the object is changed. See `canonicalText(in:)`.
+    var canonicalStart: UInt32 = 0
+    var canonicalEnd: UInt32 = 0
 
     public init() { members = [] }
 
     public init(_ members: [JSONMember]) { self.members = members }
+
+    /// Equal members; where the objects were read does not matter.
+    public static func == (a: JSONObject, b: JSONObject) -> Bool { a.members == b.members }
+
+    /// The object's text as the parser read it from `source`, when that text is canonical
+    /// (byte for byte what `JSONWriter` writes for the object: no whitespace, no escapes, no
+    /// numbers but integers), so it can be copied instead of written again. nil otherwise, and
+    /// once the object was changed. `source` must be the bytes the object was parsed from.
+    public func canonicalText(in source: [UInt8]) -> ArraySlice<UInt8>? {
+        let start = Int(canonicalStart)
+        let end = Int(canonicalEnd)
+        guard start < end, end <= source.count, source[start] == 0x7B, source[end - 1] == 0x7D else { return nil }  // { }
+        return source[start..<end]
+    }
 
     public var isEmpty: Bool { members.isEmpty }
     public var count: Int { members.count }
@@ -48,6 +67,7 @@ public struct JSONObject: Sendable, Equatable {
     public subscript(key: String) -> JSONValue? {
         get { members.first(where: { $0.key == key })?.value }
         set {
+            (canonicalStart, canonicalEnd) = (0, 0)
             let index = members.firstIndex(where: { $0.key == key })
             switch (index, newValue) {
             case (let i?, let value?): members[i].value = value

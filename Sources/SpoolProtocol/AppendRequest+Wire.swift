@@ -24,7 +24,7 @@ extension AppendRequest {
             guard case .object(let object) = value else {
                 throw .badRequest("\(eventsPath)[\(index)]: expected an object, got \(value.typeName)")
             }
-            var event = FieldReader(object, element: index, of: eventsPath)
+            var event = FieldReader(object, element: index, of: eventsPath, source: fields.source)
             proposed.append(try ProposedEvent(fields: &event))
         }
         try fields.finish()
@@ -47,7 +47,7 @@ extension ProposedEvent {
         guard let data = fields.value("data") else { throw fields.problem("data", "required") }
         let metadata = try fields.optionalRawObject("metadata") ?? [:]
         try fields.finish()
-        self.init(id: id, type: type, data: data, metadata: metadata)
+        self.init(id: id, type: type, data: data, metadata: metadata, canonicalData: fields.canonicalText(of: data))
     }
 }
 

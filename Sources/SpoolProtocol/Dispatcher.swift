@@ -105,7 +105,7 @@ public final class Dispatcher: Sendable {
             return .response(Response.failure(id: id, SpoolError(.unknownOp, message)))
         }
         guard session.allows(operation.access) else { return .response(Response.failure(id: id, refusal(of: operation, for: session))) }
-        let fields = FieldReader(object, alreadyRead: Self.envelopeFields)
+        let fields = FieldReader(object, alreadyRead: Self.envelopeFields, source: line)
         return .request(Request(id: id, op: op, fields: fields, session: session), operation)
     }
 

@@ -9,6 +9,9 @@ import SpoolCore
 /// typo such as `limt` is an error, not a silently ignored option.
 public struct FieldReader: Sendable {
     public let object: JSONObject
+    /// The bytes `object` was parsed from (the request line), for `canonicalText(of:)`; empty
+    /// when it was not parsed.
+    public let source: [UInt8]
     /// Where this object sits: at `parent`, or, with an `index`, element `index` of the array
     /// at `parent`. `path` is made from them only for a message.
     private let parent: String
@@ -16,10 +19,11 @@ public struct FieldReader: Sendable {
     /// A handful of names: an array is cheaper to fill and search than a set.
     private var read: [String]
 
-    /// A reader over `object` at `path`; `alreadyRead` are fields handled elsewhere
-    /// (the request's `id` and `op`).
-    public init(_ object: JSONObject, path: String = "", alreadyRead: [String] = []) {
+    /// A reader over `object` at `path`, parsed from `source`; `alreadyRead` are fields
+    /// handled elsewhere (the request's `id` and `op`).
+    public init(_ object: JSONObject, path: String = "", alreadyRead: [String] = [], source: [UInt8] = []) {
         self.object = object
+        self.source = source
         self.parent = path
         self.index = nil
         self.read = []
@@ -27,9 +31,11 @@ public struct FieldReader: Sendable {
         read += alreadyRead
     }
 
-    /// A reader over `object`, element `index` of the array at `arrayPath` (`events[3]`).
-    public init(_ object: JSONObject, element index: Int, of arrayPath: String) {
+    /// A reader over `object`, element `index` of the array at `arrayPath` (`events[3]`),
+    /// parsed from `source`.
+    public init(_ object: JSONObject, element index: Int, of arrayPath: String, source: [UInt8] = []) {
         self.object = object
+        self.source = source
         self.parent = arrayPath
         self.index = index
         self.read = []
@@ -97,12 +103,19 @@ public struct FieldReader: Sendable {
     public mutating func optionalObject(_ name: String) throws(SpoolError) -> FieldReader? {
         guard let value = value(name) else { return nil }
         guard case .object(let object) = value else { throw wrongType(name, expected: "an object", got: value) }
-        return FieldReader(object, path: path(of: name))
+        return FieldReader(object, path: path(of: name), source: source)
     }
 
     /// A nested object's members as a plain value, or nil when absent.
     public mutating func optionalRawObject(_ name: String) throws(SpoolError) -> JSONObject? {
         try optionalObject(name)?.object
+    }
+
+    /// The text of object `value` (a field's value) as the request sent it, when that text is
+    /// already canonical JSON (`JSONObject.canonicalText(in:)`); nil otherwise.
+    public func canonicalText(of value: JSONValue) -> ArraySlice<UInt8>? {
+        guard case .object(let object) = value else { return nil }
+        return object.canonicalText(in: source)
     }
 
     public mutating func optionalArray(_ name: String) throws(SpoolError) -> [JSONValue]? {

@@ -94,6 +94,17 @@ final class JSONFuzzTests: XCTestCase {
             let again = try JSONParser.parse(encoded)
             XCTAssertEqual(again, value, String(decoding: encoded, as: UTF8.self))
             XCTAssertEqual(again.jsonBytes, encoded)
+            // Written by the writer, every object's text is canonical but those with doubles or
+            // escapes (which the parser does not try to match).
+            forEachObject(in: again) { object in
+                let written = JSONValue.object(object).jsonBytes
+                guard let text = object.canonicalText(in: encoded) else {
+                    let excused = Self.holdsADouble(.object(object)) || written.contains(0x5C)  // \
+                    XCTAssertTrue(excused, String(decoding: written, as: UTF8.self))
+                    return
+                }
+                XCTAssertEqual(Array(text), written)
+            }
         }
     }
 
@@ -140,6 +151,12 @@ final class JSONFuzzTests: XCTestCase {
             }
             return
         }
+        // Where the parser calls an object's input canonical, the writer writes exactly that.
+        forEachObject(in: value) { object in
+            if let text = object.canonicalText(in: input), Array(text) != JSONValue.object(object).jsonBytes {
+                XCTFail("canonical text \(Array(text)) of \(input) is not what the writer writes")
+            }
+        }
         let encoded = value.jsonBytes
         do {
             let again = try JSONParser.parse(encoded)
@@ -148,6 +165,25 @@ final class JSONFuzzTests: XCTestCase {
             }
         } catch {
             XCTFail("could not re-parse \(String(decoding: encoded, as: UTF8.self)): \(error)")
+        }
+    }
+
+    private func forEachObject(in value: JSONValue, _ body: (JSONObject) -> Void) {
+        switch value {
+        case .object(let object):
+            body(object)
+            for member in object.members { forEachObject(in: member.value, body) }
+        case .array(let elements): for element in elements { forEachObject(in: element, body) }
+        default: break
+        }
+    }
+
+    private static func holdsADouble(_ value: JSONValue) -> Bool {
+        switch value {
+        case .double: true
+        case .object(let object): object.members.contains { holdsADouble($0.value) }
+        case .array(let elements): elements.contains(where: holdsADouble)
+        default: false
         }
     }
 

@@ -209,6 +209,41 @@ final class JSONParserTests: XCTestCase {
         expectError("1e99999999999999999999", "number out of range", at: 0)
     }
 
+    /// Every object's canonical text, in document order (nil where it has none).
+    private func canonicalTexts(_ json: String) throws -> [String?] {
+        let bytes = Array(json.utf8)
+        var texts: [String?] = []
+        func walk(_ value: JSONValue) {
+            switch value {
+            case .object(let object):
+                texts.append(object.canonicalText(in: bytes).map { String(decoding: $0, as: UTF8.self) })
+                for member in object.members { walk(member.value) }
+            case .array(let elements): for element in elements { walk(element) }
+            default: break
+            }
+        }
+        walk(try JSONParser.parse(bytes))
+        return texts
+    }
+
+    func testAnObjectsCanonicalTextIsItsInputWhereTheWriterWouldWriteTheSame() throws {
+        let compact = #"{"a":1,"b":{"c":[true,null,"x",-7]},"d":{},"é":"ü"}"#
+        XCTAssertEqual(try canonicalTexts(compact), [compact, #"{"c":[true,null,"x",-7]}"#, "{}"])
+        XCTAssertEqual(try canonicalTexts(" " + compact + "\n"), [compact, #"{"c":[true,null,"x",-7]}"#, "{}"], "outside it")
+        // Whitespace, an escape, a double or -0 inside an object: that object and the ones
+        // around it have none, its siblings and the objects inside it keep theirs.
+        XCTAssertEqual(try canonicalTexts(#"{"a":{"b":1}, "c":{"d":2}}"#), [nil, #"{"b":1}"#, #"{"d":2}"#])
+        XCTAssertEqual(try canonicalTexts(#"{"a":{"b":"\u0041"},"c":{"d":2}}"#), [nil, nil, #"{"d":2}"#])
+        XCTAssertEqual(try canonicalTexts(#"{"a":{"b":1.5},"c":{"d":-0},"e":{"f":1e2}}"#), [nil, nil, nil, nil])
+        XCTAssertEqual(try canonicalTexts(#"{"a":[{"b":1}, 2]}"#), [nil, #"{"b":1}"#])
+        // Changed, an object has none; equality ignores it.
+        var object = try XCTUnwrap(JSONParser.parse(compact).objectValue)
+        XCTAssertEqual(object, JSONObject(object.members))
+        object["a"] = 2
+        XCTAssertNil(object.canonicalText(in: Array(compact.utf8)))
+        XCTAssertNil(JSONObject(object.members).canonicalText(in: Array(compact.utf8)))
+    }
+
     func testDuplicateKeys() {
         expectError(#"{"a":1,"a":2}"#, #"duplicate key "a""#, at: 7)
         expectError(#"{"a":{"b":1,"b":1}}"#, #"duplicate key "b""#, at: 12)

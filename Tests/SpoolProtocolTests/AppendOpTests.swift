@@ -116,6 +116,27 @@ final class AppendOpTests: XCTestCase {
         XCTAssertEqual(try fixture.engine.log.head().seq, 0)
     }
 
+    func testDataIsStoredInCanonicalJSONHoweverItWasSent() async throws {
+        let sent = [
+            #"{"user_id":"5","first_name":"Ada","attributes":{"n":1,"city":"Zürich"}}"#,  // copied as sent
+            #"{ "user_id" : "5", "first_name":"\u0041da", "attributes":{"n":1.50,"m":-0}}"#,  // written again
+            #"{"user_id":"5","attributes":{"n":1.5e1}}"#,
+        ]
+        let stored = [
+            #"{"user_id":"5","first_name":"Ada","attributes":{"n":1,"city":"Zürich"}}"#,
+            #"{"user_id":"5","first_name":"Ada","attributes":{"n":1.5,"m":0}}"#,
+            #"{"user_id":"5","attributes":{"n":15.0}}"#,
+        ]
+        for (index, data) in sent.enumerated() {
+            let response = try await fixture.call(
+                #"{"op":"append","stream":"user-5","events":[{"type":"UserProfileUpdated","data":\#(data)}]}"#)
+            XCTAssertEqual(response["ok"], true, response.jsonString)
+            let event = try XCTUnwrap(fixture.engine.log.event(at: UInt64(index + 1)))
+            XCTAssertEqual(String(decoding: event.data, as: UTF8.self), stored[index])
+        }
+        XCTAssertTrue(try fixture.engine.verify().isValid)
+    }
+
     func testReusedIDForAnotherEventIsDuplicateEventID() async throws {
         let id = "0190a5c4-7d3e-7b2a-9c1f-2b3c4d5e6f71"
         _ = try await fixture.appendUser("1", id: id)

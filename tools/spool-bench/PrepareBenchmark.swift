@@ -64,7 +64,7 @@ enum PrepareBenchmark {
     /// What an event loop does with an `append` line before queuing it in the writer: parse
     /// it, read its fields, validate and draft its events.
     private static func request(_ line: [UInt8]) throws -> PreparedAppend {
-        var fields = FieldReader(try JSONParser.parse(line).objectValue ?? JSONObject(), alreadyRead: ["op"])
+        var fields = FieldReader(try JSONParser.parse(line).objectValue ?? JSONObject(), alreadyRead: ["op"], source: line)
         return try AppendRequest(fields: &fields).prepare(actor: "bench")
     }
 

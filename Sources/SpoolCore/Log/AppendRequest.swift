@@ -6,14 +6,20 @@ public struct ProposedEvent: Sendable {
     /// The client's id for the event; a retry with the same id is idempotent.
     public var id: UUID?
     public var type: String
-    public var data: JSONValue
+    public private(set) var data: JSONValue
     public var metadata: JSONObject
+    /// `data` in canonical JSON as the client sent it, when it was so already: the record
+    /// copies it instead of writing `data` again.
+    public private(set) var canonicalData: ArraySlice<UInt8>?
 
-    public init(id: UUID? = nil, type: String, data: JSONValue, metadata: JSONObject = [:]) {
+    /// `canonicalData`, when given, must be the canonical text of `data`
+    /// (`JSONObject.canonicalText(in:)` of the bytes `data` was parsed from).
+    public init(id: UUID? = nil, type: String, data: JSONValue, metadata: JSONObject = [:], canonicalData: ArraySlice<UInt8>? = nil) {
         self.id = id
         self.type = type
         self.data = data
         self.metadata = metadata
+        self.canonicalData = canonicalData
     }
 }
 
@@ -68,7 +74,11 @@ public struct AppendRequest: Sendable {
                 metadata = JSONValue.object(members).jsonBytes
             }
             let record = EventRecord.draft(stream: stream, type: event.type, metadata: metadata[...]) { bytes in
-                JSONWriter.appending(to: &bytes) { $0.write(event.data) }
+                if let text = event.canonicalData {
+                    bytes += text
+                } else {
+                    JSONWriter.appending(to: &bytes) { $0.write(event.data) }
+                }
             }
             prepared.append(PreparedEvent(id: event.id, eventType: eventType, record: record, parsedData: event.data.objectValue ?? [:]))
         }
