@@ -93,7 +93,7 @@ extension JSONParser {
                 let negative = bytes[index] == 0x2D
                 let number = try parseNumber()
                 if case .int(let int) = number, !(negative && int == 0) { return number }
-                canonical = false  // written back, a double or -0 may read differently
+                canonical = false  // a double, or -0, may be written back differently
                 return number
             case 0x74:  // true
                 index += 1
