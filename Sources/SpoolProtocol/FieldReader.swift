@@ -16,8 +16,12 @@ public struct FieldReader: Sendable {
     /// at `parent`. `path` is made from them only for a message.
     private let parent: String
     private let index: Int?
-    /// A handful of names: an array is cheaper to fill and search than a set.
+    /// The names asked for, for the hint of `finish`'s error. A handful: an array is cheaper to
+    /// fill than a set.
     private var read: [String]
+    /// The members found so far, a bit per position in `object.members` (the first 64): `finish`
+    /// checks them without comparing names.
+    private var found: UInt64 = 0
 
     /// A reader over `object` at `path`, parsed from `source`; `alreadyRead` are fields
     /// handled elsewhere (the request's `id` and `op`).
@@ -28,7 +32,7 @@ public struct FieldReader: Sendable {
         self.index = nil
         self.read = []
         read.reserveCapacity(8)  // one allocation for a request's or an event's fields
-        read += alreadyRead
+        for name in alreadyRead { _ = value(name) }
     }
 
     /// A reader over `object`, element `index` of the array at `arrayPath` (`events[3]`),
@@ -50,8 +54,11 @@ public struct FieldReader: Sendable {
 
     /// The raw value of `name`, or nil when absent. `null` counts as absent.
     public mutating func value(_ name: String) -> JSONValue? {
-        if !read.contains(name) { read.append(name) }
-        guard let value = object[name], value != .null else { return nil }
+        read.append(name)
+        guard let index = object.members.firstIndex(where: { $0.key == name }) else { return nil }
+        if index < 64 { found |= 1 << UInt64(index) }
+        let value = object.members[index].value
+        if case .null = value { return nil }
         return value
     }
 
@@ -142,9 +149,14 @@ public struct FieldReader: Sendable {
 
     /// Throws `bad_request` for the first field that was never read, listing the known ones.
     public func finish() throws(SpoolError) {
-        guard let unknown = object.members.first(where: { !read.contains($0.key) })?.key else { return }
-        let known = read.sorted().filter { $0 != "id" && $0 != "op" }
+        let members = object.members
+        guard members.count > 64 || found != (members.count == 64 ? .max : (1 << UInt64(members.count)) - 1) else { return }
+        let unknown = members.indices.first { index in
+            index < 64 ? found & (1 << UInt64(index)) == 0 : !read.contains(members[index].key)
+        }
+        guard let unknown else { return }
+        let known = Set(read).sorted().filter { $0 != "id" && $0 != "op" }
         let hint = known.isEmpty ? "this takes no fields" : "known fields: \(known.joined(separator: ", "))"
-        throw problem(unknown, "unknown field (\(hint))")
+        throw problem(members[unknown].key, "unknown field (\(hint))")
     }
 }
