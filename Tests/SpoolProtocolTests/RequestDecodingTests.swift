@@ -87,6 +87,23 @@ final class RequestDecodingTests: XCTestCase {
         XCTAssertTrue(errorMessage(ping).contains("this takes no fields"), errorMessage(ping))
     }
 
+    /// `finish` past an object's 64th member, where it compares names instead of marks.
+    func testUnknownFieldsPastTheSixtyFourthAreNamedToo() throws {
+        let object = JSONObject((0..<70).map { JSONMember("m\($0)", .int(Int64($0))) })
+        var fields = FieldReader(object, path: "x")
+        for index in 0..<69 { XCTAssertEqual(fields.value("m\(index)"), .int(Int64(index))) }
+        XCTAssertThrowsError(try fields.finish()) { error in
+            XCTAssertTrue((error as? SpoolError)?.message.hasPrefix("x.m69: unknown field") == true, "\(error)")
+        }
+        _ = fields.value("m69")
+        XCTAssertNoThrow(try fields.finish())
+        var partly = FieldReader(object, path: "x")
+        for index in 1..<70 { _ = partly.value("m\(index)") }
+        XCTAssertThrowsError(try partly.finish()) { error in
+            XCTAssertTrue((error as? SpoolError)?.message.hasPrefix("x.m0: unknown field") == true, "\(error)")
+        }
+    }
+
     func testLineTooLongNamesTheLimit() async throws {
         let response = try JSONParser.parse(Array(fixture.dispatcher.lineTooLong().dropLast()))
         XCTAssertEqual(errorCode(response), "line_too_long")
