@@ -1,6 +1,5 @@
 import Foundation
 import JSON
-import SpoolTestSupport
 import XCTest
 
 @testable import SpoolCore
@@ -31,11 +30,17 @@ final class RecentUsersTests: XCTestCase {
         tables.put(0, Array(id.utf8), user.jsonBytes)
     }
 
-    func testACommittedFoldIsWhereTheNextOneStarts() throws {
+    /// A cache holding user 1, created with email `a@example.com` in slot 0 and committed.
+    private func holdingUser1() throws -> (RecentUsers, MemoryViewTables) {
         let recent = RecentUsers()
         let tables = MemoryViewTables(count: 1)
         try recent.fold([event(.userCreated, "1", ["email": "a@example.com"])], into: tables, slot: 0)
         recent.commit()
+        return (recent, tables)
+    }
+
+    func testACommittedFoldIsWhereTheNextOneStarts() throws {
+        let (recent, tables) = try holdingUser1()
         store("1", email: "stored@example.com", in: tables)
         try recent.fold([event(.userProfileUpdated, "1", ["last_name": "Lovelace"])], into: tables, slot: 0)
         XCTAssertEqual(email(of: "1", in: tables), "a@example.com", "the held row, not the stored one")
@@ -45,10 +50,7 @@ final class RecentUsersTests: XCTestCase {
     }
 
     func testAFoldThatWasNotCommittedIsNeverUsed() throws {
-        let recent = RecentUsers()
-        let tables = MemoryViewTables(count: 1)
-        try recent.fold([event(.userCreated, "1", ["email": "a@example.com"])], into: tables, slot: 0)
-        recent.commit()
+        let (recent, tables) = try holdingUser1()
         // A transaction folds a new email and fails: its write is undone, and no commit comes.
         try recent.fold([event(.userProfileUpdated, "1", ["email": "b@example.com"])], into: tables, slot: 0)
         store("1", email: "a@example.com", in: tables)
@@ -64,10 +66,7 @@ final class RecentUsersTests: XCTestCase {
     }
 
     func testANewLiveSlotOrAClearDropsTheHeldRows() throws {
-        let recent = RecentUsers()
-        let tables = MemoryViewTables(count: 1)
-        try recent.fold([event(.userCreated, "1", ["email": "a@example.com"])], into: tables, slot: 0)
-        recent.commit()
+        let (recent, tables) = try holdingUser1()
         store("1", email: "rebuilt@example.com", in: tables)
         try recent.fold([event(.userProfileUpdated, "1", ["last_name": "Lovelace"])], into: tables, slot: 1)
         XCTAssertEqual(email(of: "1", in: tables), "rebuilt@example.com", "rows of the old slot are not used")
@@ -91,28 +90,26 @@ final class RecentUsersTests: XCTestCase {
     /// Through the engine: commits rerun after map resizes, a rebuild between appends, and the
     /// views still equal a fresh fold of the log.
     func testTheInlineViewsStayAFreshFoldThroughResizesAndRebuilds() async throws {
-        let directory = try TemporaryDirectory("recent-users")
-        defer { directory.remove() }
-        var options = Engine.Options()
-        options.mapSize = 1 << 20
-        let engine = try Engine(directory: directory.path, options: options)
-        defer { engine.close() }
-        func update(_ user: Int, _ round: Int) async throws {
-            let data: JSONValue = [
-                "user_id": .string("\(user)"), "first_name": .string("Ada\(round)"), "attributes": ["round": .int(Int64(round))],
-            ]
-            _ = try await engine.append(
-                AppendRequest(stream: "user-\(user)", events: [ProposedEvent(type: "UserProfileUpdated", data: data)]), actor: "test")
-        }
+        let e = try OpenEngine(mapSize: 1 << 20)
+        defer { e.close() }
         for round in 0..<3 {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for user in 0..<8 { group.addTask { for step in 0..<25 { try await update(user, round * 100 + step) } } }
+                for user in 0..<8 {
+                    group.addTask {
+                        for step in 0..<25 {
+                            let value = round * 100 + step
+                            try await e.user(
+                                "\(user)", "UserProfileUpdated",
+                                ["first_name": .string("Ada\(value)"), "attributes": ["round": .int(Int64(value))]])
+                        }
+                    }
+                }
                 try await group.waitForAll()
             }
-            _ = try await engine.rebuild([.usersByID])
+            _ = try await e.engine.rebuild([.usersByID])
         }
-        XCTAssertTrue(try engine.checkViews().allSatisfy(\.matches))
-        let user = try engine.queries.user("3")
+        XCTAssertTrue(try e.engine.checkViews().allSatisfy(\.matches))
+        let user = try e.engine.queries.user("3")
         XCTAssertEqual(user.firstName, "Ada224")
         XCTAssertEqual(user.version, 75)
     }

@@ -10,10 +10,10 @@ final class OpenEngine: Sendable {
     let directory: TemporaryDirectory
     let engine: Engine
 
-    init(clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+    init(mapSize: Int = 64 << 20, clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
         directory = try TemporaryDirectory("views")
         var options = Engine.Options()
-        options.mapSize = 64 << 20
+        options.mapSize = mapSize
         options.clock = clock
         engine = try Engine(directory: directory.path, options: options)
     }
