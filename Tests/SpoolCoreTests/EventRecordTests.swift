@@ -11,9 +11,9 @@ final class EventRecordTests: XCTestCase {
     private let time = Timestamp(milliseconds: 1_764_000_000_123)
 
     private func draft() -> [UInt8] {
-        EventRecord.draft(stream: "user-42", type: "UserProfileUpdated", metadata: Array(#"{"actor":"ops"}"#.utf8)[...]) {
-            $0 += Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8)
-        }
+        EventRecord.draft(
+            stream: "user-42", type: "UserProfileUpdated", writeMetadata: { $0 += Array(#"{"actor":"ops"}"#.utf8) },
+            writeData: { $0 += Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8) })
     }
 
     /// A sealed draft is the record `encode` makes of the same event, field for field, and its

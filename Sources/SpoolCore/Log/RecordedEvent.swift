@@ -119,7 +119,7 @@ public enum EventRecord {
     /// Encodes `event` chained to `previousHash` (its own two hashes are ignored) and returns
     /// the record bytes and the new hash.
     static func encode(_ event: RecordedEvent, after previousHash: RecordHash) -> (bytes: [UInt8], hash: RecordHash) {
-        var record = draft(stream: event.stream, type: event.type, metadata: event.metadata[...]) { $0 += event.data }
+        var record = draft(stream: event.stream, type: event.type, writeMetadata: { $0 += event.metadata }, writeData: { $0 += event.data })
         let hash = seal(
             &record, seq: event.seq, id: event.id, hasClientID: event.hasClientID, time: event.time, version: event.version,
             previousHash: previousHash)
@@ -128,21 +128,25 @@ public enum EventRecord {
 
     /// A record without its position: the header's id, time and version and the two hashes
     /// are zeros until `seal` fills them in. `prepare` drafts each event off the writer
-    /// thread, `writeData` appending the data's JSON in place, so the writer only seals it.
-    static func draft(stream: String, type: String, metadata: ArraySlice<UInt8>, writeData: (inout [UInt8]) -> Void) -> [UInt8] {
+    /// thread, `writeMetadata` and `writeData` appending the metadata's and the data's JSON in
+    /// place, so the writer only seals it.
+    static func draft(
+        stream: String, type: String, writeMetadata: (inout [UInt8]) -> Void, writeData: (inout [UInt8]) -> Void
+    ) -> [UInt8] {
         let stream = stream.utf8
         let type = type.utf8
-        let dataStart = headerSize + stream.count + type.count + metadata.count
+        let metadataStart = headerSize + stream.count + type.count
         var out: [UInt8] = []
-        out.reserveCapacity(dataStart + 384 + 2 * hashSize)  // one allocation for most events
+        out.reserveCapacity(metadataStart + 400 + 2 * hashSize)  // one allocation for most events
         out.append(formatVersion)
         out.append(repeating: 0, count: headerSize - 1)  // not a shared array: both cores would retain it
         BigEndian.write(UInt16(truncatingIfNeeded: stream.count), to: &out, at: 34)
         BigEndian.write(UInt16(truncatingIfNeeded: type.count), to: &out, at: 36)
-        BigEndian.write(UInt32(metadata.count), to: &out, at: 38)
         out += stream
         out += type
-        out += metadata
+        writeMetadata(&out)
+        let dataStart = out.count
+        BigEndian.write(UInt32(dataStart - metadataStart), to: &out, at: 38)
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
         out.append(repeating: 0, count: 2 * hashSize)
