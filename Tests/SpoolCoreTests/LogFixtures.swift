@@ -11,12 +11,15 @@ final class OpenStore: Sendable {
     let writer: Writer
     var log: EventLog { EventLog(store: store) }
 
-    init(directory: TemporaryDirectory? = nil, mapSize: Int = 64 << 20, clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+    init(
+        directory: TemporaryDirectory? = nil, mapSize: Int = 64 << 20, cachedStreams: Int = 100_000,
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+    ) throws {
         self.directory = try directory ?? TemporaryDirectory("store")
         var options = Store.Options()
         options.mapSize = mapSize
         store = try Store(directory: self.directory.path, options: options)
-        writer = try Writer(store: store, clock: clock)
+        writer = try Writer(store: store, cachedStreams: cachedStreams, clock: clock)
     }
 
     func close() { writer.stop() }

@@ -20,8 +20,30 @@ struct LogState: Sendable {
     }
 }
 
-/// Stream name → version of its last committed event, for streams seen since start.
-/// Grows with the number of streams written (~100 bytes each). Writer thread only.
+/// Stream name → version of its last committed event, for the streams written or checked
+/// lately, so an append does not look its stream's head up in `streams`.
+///
+/// Guarantees: every version held is committed. At most `capacity` streams are held (~100
+/// bytes each): a commit that would pass it leaves only its own streams, and a head read from
+/// the store joins only while there is room, so a log of millions of streams costs a bounded
+/// amount of memory, not one entry per stream ever written. Writer thread only.
 final class StreamHeadCache {
-    var versions: [String: UInt64] = [:]
+    private(set) var versions: [String: UInt64] = [:]
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Notes the committed head of `stream`, read from the store, when there is room.
+    func noteStored(_ stream: String, head: UInt64) {
+        if versions.count < capacity { versions[stream] = head }
+    }
+
+    /// The batch that moved `heads` has committed.
+    func commit(_ heads: [String: UInt64]) {
+        if versions.count + heads.count > capacity {
+            versions = heads
+        } else {
+            versions.merge(heads) { _, new in new }
+        }
+    }
 }

@@ -129,7 +129,7 @@ public final class WriteContext {
     public func streamHead(_ stream: String) throws -> UInt64 {
         if let head = newHeads[stream] ?? committedHeads.versions[stream] { return head }
         let head = try StreamIndex.lastVersion(of: stream, in: txn, store: store)
-        committedHeads.versions[stream] = head  // read before this batch wrote to it: committed
+        committedHeads.noteStored(stream, head: head)  // read before this batch wrote to it: committed
         return head
     }
 

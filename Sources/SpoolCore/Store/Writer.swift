@@ -19,7 +19,7 @@ public final class Writer: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var state: LogState
-    private let heads = StreamHeadCache()
+    private let heads: StreamHeadCache
     private var observers: [@Sendable (CommitSummary) -> Void] = []
     let store: Store
     let clock: @Sendable () -> Timestamp
@@ -27,11 +27,13 @@ public final class Writer: @unchecked Sendable {
     /// The most events one transaction takes before it commits.
     public let maxBatchWeight: Int
 
-    /// Starts the writer thread over `store`. `clock` gives server times (tests inject one).
+    /// Starts the writer thread over `store`. `clock` gives server times (tests inject one);
+    /// the heads of up to `cachedStreams` streams are kept in memory (`StreamHeadCache`).
     public init(
-        store: Store, projectors: [any Projector] = [], maxBatchWeight: Int = 4096,
+        store: Store, projectors: [any Projector] = [], maxBatchWeight: Int = 4096, cachedStreams: Int = 100_000,
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
+        self.heads = StreamHeadCache(capacity: cachedStreams)
         self.store = store
         self.clock = clock
         self.projectors = projectors
@@ -158,7 +160,7 @@ public final class Writer: @unchecked Sendable {
                 }
                 if context.projected { for projector in projectors { projector.didCommit() } }
                 state = context.state
-                heads.versions.merge(context.newHeads) { _, new in new }
+                heads.commit(context.newHeads)
                 for item in live { item.complete() }
                 let summary = CommitSummary(
                     headSeq: state.headSeq, events: context.appendedCount, requests: live.count, duration: .now - started)
