@@ -11,7 +11,7 @@ extension AppendRequest {
     /// there are more than `maxEvents` events.
     public init(fields: inout FieldReader, maxEvents: Int = AppendRequest.maxEvents) throws(SpoolError) {
         let stream = try fields.string("stream")
-        let expected = try ExpectedVersion(wire: fields.value("expected_version"), field: fields.path(of: "expected_version"))
+        let expected = try ExpectedVersion(wire: fields.value("expected_version"), field: fields)
         guard let events = try fields.optionalArray("events") else { throw fields.problem("events", "required") }
         guard !events.isEmpty else { throw fields.problem("events", "at least one event is required") }
         guard events.count <= min(maxEvents, Self.maxEvents) else {
@@ -20,12 +20,12 @@ extension AppendRequest {
         var proposed: [ProposedEvent] = []
         proposed.reserveCapacity(events.count)
         let eventsPath = fields.path(of: "events")
-        for (index, value) in events.enumerated() {
-            guard case .object(let object) = value else {
-                throw .badRequest("\(eventsPath)[\(index)]: expected an object, got \(value.typeName)")
+        for index in events.indices {
+            guard case .object(let object) = events[index] else {
+                throw .badRequest("\(eventsPath)[\(index)]: expected an object, got \(events[index].typeName)")
             }
             var event = FieldReader(object, element: index, of: eventsPath, source: fields.source)
-            proposed.append(try ProposedEvent(fields: &event))
+            proposed.append(try ProposedEvent.read(&event))
         }
         try fields.finish()
         self.init(stream: stream, expectedVersion: expected, events: proposed)
@@ -34,8 +34,9 @@ extension AppendRequest {
 
 extension ProposedEvent {
     /// Reads `{"type", "id"?, "data", "metadata"?}`; `data` may be any JSON here (its type's
-    /// schema is checked later), `metadata` must be an object.
-    init(fields: inout FieldReader) throws(SpoolError) {
+    /// schema is checked later), `metadata` must be an object. A function, not an `init`: an
+    /// initializer that delegates copied the event once more.
+    static func read(_ fields: inout FieldReader) throws(SpoolError) -> ProposedEvent {
         let type = try fields.string("type")
         var id: UUID? = nil
         if let text = try fields.optionalString("id") {
@@ -45,16 +46,16 @@ extension ProposedEvent {
             id = uuid
         }
         guard let data = fields.value("data") else { throw fields.problem("data", "required") }
-        let metadata = try fields.optionalRawObject("metadata") ?? [:]
+        let metadata = try fields.optionalRawObject("metadata") ?? JSONObject()
         try fields.finish()
-        self.init(id: id, type: type, data: data, metadata: metadata, canonicalData: fields.canonicalText(of: data))
+        return ProposedEvent(id: id, type: type, data: data, metadata: metadata, canonicalData: fields.canonicalText(of: data))
     }
 }
 
 extension ExpectedVersion {
     /// Reads the wire form: absent means `any`; a non-negative integer, `"any"`,
-    /// `"no_stream"` or `"exists"`. Throws `bad_request` naming `field`.
-    init(wire value: JSONValue?, field: String) throws(SpoolError) {
+    /// `"no_stream"` or `"exists"`. Throws `bad_request` naming `expected_version` in `fields`.
+    init(wire value: JSONValue?, field fields: borrowing FieldReader) throws(SpoolError) {
         switch value {
         case nil: self = .any
         case .string("any")?: self = .any
@@ -62,8 +63,9 @@ extension ExpectedVersion {
         case .string("exists")?: self = .exists
         case .int(let version)? where version >= 0: self = .exact(UInt64(version))
         case let other?:
-            throw .badRequest(
-                #"\#(field): expected a non-negative integer, "any", "no_stream" or "exists", got \#(other.jsonString.prefix(64))"#)
+            throw fields.problem(
+                "expected_version",
+                #"expected a non-negative integer, "any", "no_stream" or "exists", got \#(other.jsonString.prefix(64))"#)
         }
     }
 }
