@@ -203,7 +203,9 @@ extension JSONParser {
             return .object(object)
         }
 
-        /// Skips the four RFC 8259 whitespace bytes: space, tab, LF, CR.
+        /// Skips the four RFC 8259 whitespace bytes: space, tab, LF, CR. Inlined: canonical
+        /// input has none, and a call per member boundary was 3% of a request line's work.
+        @inline(__always)
         mutating func skipWhitespace() {
             while index < endIndex {
                 switch bytes[index] {
