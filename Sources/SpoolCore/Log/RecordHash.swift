@@ -21,9 +21,7 @@ struct RecordHash: Equatable, Sendable {
     }
 
     init(_ digest: SHA256Digest) {
-        var words = SIMD4<UInt64>.zero
-        for index in 0..<4 { words[index] = BigEndian.uint64(bytesOf: digest, at: 8 * index) ?? 0 }
-        self.words = words
+        words = BigEndian.uint64x4(bytesOf: digest) ?? .zero  // a SHA-256 digest has 32 bytes
     }
 
     /// Writes the 32 bytes over `buffer[offset...]`, which must hold them.
