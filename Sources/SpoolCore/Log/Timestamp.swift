@@ -19,11 +19,43 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the RFC 3339 text (`rfc3339`) to `out`, digit by digit.
+    /// Appends the RFC 3339 text (`rfc3339`) to `out`. A year of four digits (0 to 9999) goes
+    /// out as 24 bytes written into room reserved once, two digits at a time (a user's row has
+    /// two times, and writing them digit by digit through division loops was ~1,400
+    /// instructions each); a wider or negative year digit by digit.
     public func appendRFC3339(to out: inout [UInt8]) {
         let days = Self.floorDiv(milliseconds, 86_400_000)
-        let msOfDay = milliseconds - days * 86_400_000
+        let ms = Int(milliseconds - days * 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
+        guard (0...9999).contains(year) else { return appendWideRFC3339(year: year, month: month, day: day, ms: ms, to: &out) }
+        out.append(addingCapacity: 24) { text in
+            Self.appendTwoDigits(Int(year) / 100, to: &text)
+            Self.appendTwoDigits(Int(year) % 100, to: &text)
+            text.append(UInt8(ascii: "-"))
+            Self.appendTwoDigits(Int(month), to: &text)
+            text.append(UInt8(ascii: "-"))
+            Self.appendTwoDigits(Int(day), to: &text)
+            text.append(UInt8(ascii: "T"))
+            Self.appendTwoDigits(ms / 3_600_000, to: &text)
+            text.append(UInt8(ascii: ":"))
+            Self.appendTwoDigits(ms / 60_000 % 60, to: &text)
+            text.append(UInt8(ascii: ":"))
+            Self.appendTwoDigits(ms / 1000 % 60, to: &text)
+            text.append(UInt8(ascii: "."))
+            text.append(UInt8(ascii: "0") + UInt8(ms % 1000 / 100))
+            Self.appendTwoDigits(ms % 100, to: &text)
+            text.append(UInt8(ascii: "Z"))
+        }
+    }
+
+    /// `value` (0 to 99) as two digits.
+    private static func appendTwoDigits(_ value: Int, to text: inout OutputSpan<UInt8>) {
+        text.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / 10))
+        text.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))
+    }
+
+    /// `appendRFC3339` for a year below 0 or above 9999, digit by digit.
+    private func appendWideRFC3339(year: Int64, month: Int64, day: Int64, ms: Int, to out: inout [UInt8]) {
         /// `value` in at least `width` digits, most significant first; only a year can be
         /// negative or wider.
         func pad(_ value: Int64, _ width: Int) {
@@ -41,6 +73,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 divisor /= 10
             }
         }
+        let msOfDay = Int64(ms)
         pad(year, 4)
         out.append(UInt8(ascii: "-"))
         pad(month, 2)
