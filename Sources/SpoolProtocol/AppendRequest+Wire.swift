@@ -11,7 +11,7 @@ extension AppendRequest {
     /// there are more than `maxEvents` events.
     public init(fields: inout FieldReader, maxEvents: Int = AppendRequest.maxEvents) throws(SpoolError) {
         let stream = try fields.string("stream")
-        let expected = try ExpectedVersion(wire: fields.value("expected_version"), field: fields)
+        let expected = try ExpectedVersion(wire: fields.value("expected_version"), in: fields)
         guard let events = try fields.optionalArray("events") else { throw fields.problem("events", "required") }
         guard !events.isEmpty else { throw fields.problem("events", "at least one event is required") }
         guard events.count <= min(maxEvents, Self.maxEvents) else {
@@ -55,7 +55,7 @@ extension ProposedEvent {
 extension ExpectedVersion {
     /// Reads the wire form: absent means `any`; a non-negative integer, `"any"`,
     /// `"no_stream"` or `"exists"`. Throws `bad_request` naming `expected_version` in `fields`.
-    init(wire value: JSONValue?, field fields: borrowing FieldReader) throws(SpoolError) {
+    init(wire value: JSONValue?, in fields: borrowing FieldReader) throws(SpoolError) {
         switch value {
         case nil: self = .any
         case .string("any")?: self = .any
