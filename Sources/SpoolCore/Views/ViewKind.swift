@@ -69,12 +69,16 @@ enum UsersByIDProjection {
         var users: [String: UserView] = [:]
         for event in events {
             guard let userID = event.userID else { continue }
-            if users[userID] == nil,
-                let current = try known(userID) ?? tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:))
-            {
-                users[userID] = current
+            // One lookup for a user already in this batch, folded where it lies.
+            if let index = users.index(forKey: userID) {
+                users.values[index].fold(event)
+                continue
             }
-            users[userID, default: UserView(userID: userID, createdAt: event.time)].fold(event)
+            var user =
+                try known(userID) ?? tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:))
+                ?? UserView(userID: userID, createdAt: event.time)
+            user.fold(event)
+            users[userID] = user
         }
         for (userID, user) in users { try tables.put(0, Array(userID.utf8), user.jsonBytes) }
         return users
