@@ -24,10 +24,13 @@ public final class WriteContext {
     /// The projectors folded this transaction's events (`project`).
     private(set) var projected = false
 
+    /// A context for a batch of `items` work items (room for that many new stream heads, up to
+    /// 1,024, is reserved: growing the table step by step cost more than filling it).
     init(
-        txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, keepsAppended: Bool,
+        txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, keepsAppended: Bool, items: Int,
         clock: @escaping @Sendable () -> Timestamp
     ) {
+        newHeads.reserveCapacity(min(items, 1024))
         self.txn = txn
         self.keepsAppended = keepsAppended
         self.committedHeads = heads

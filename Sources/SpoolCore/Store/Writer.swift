@@ -143,7 +143,8 @@ public final class Writer: @unchecked Sendable {
             do {
                 let context = try store.environment.write { txn in
                     let context = WriteContext(
-                        txn: txn, store: store, state: state, heads: heads, keepsAppended: !projectors.isEmpty, clock: clock)
+                        txn: txn, store: store, state: state, heads: heads, keepsAppended: !projectors.isEmpty, items: live.count,
+                        clock: clock)
                     for (index, item) in live.enumerated() {
                         do {
                             try item.run(context)

@@ -67,6 +67,7 @@ enum UsersByIDProjection {
         _ events: [DecodedEvent], to tables: some ViewTables, known: (String) -> UserView? = { _ in nil }
     ) throws -> [String: UserView] {
         var users: [String: UserView] = [:]
+        users.reserveCapacity(min(events.count, 1024))  // growing step by step cost more than filling
         for event in events {
             guard let userID = event.userID else { continue }
             // One lookup for a user already in this batch, folded where it lies.
