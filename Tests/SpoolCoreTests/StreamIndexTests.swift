@@ -120,7 +120,11 @@ final class StreamIndexTests: XCTestCase {
         try await appendRuns(s)
         let key = Array("user-a".utf8) + [0] + BigEndian.bytes(version)
         try s.store.environment.write { try $0.put(s.store.streams, key, BigEndian.bytes(seq) + BigEndian.bytes(count)) }
-        return try LogVerifier(store: s.store).verify().problem
+        let problem = try LogVerifier(store: s.store).verify().problem
+        var inSmallChunks = LogVerifier(store: s.store)
+        inSmallChunks.chunkSize = 2
+        XCTAssertEqual(try inSmallChunks.verify().problem, problem, "the same in chunks of two")
+        return problem
     }
 
     func testVerifyCatchesARunThatPointsElsewhere() async throws {

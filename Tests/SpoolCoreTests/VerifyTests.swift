@@ -1,9 +1,10 @@
 import Foundation
 import JSON
 import LMDB
-import SpoolCore
 import SpoolTestSupport
 import XCTest
+
+@testable import SpoolCore
 
 final class VerifyTests: XCTestCase {
     func testAnIntactLogVerifies() async throws {
@@ -17,6 +18,9 @@ final class VerifyTests: XCTestCase {
         XCTAssertTrue(report.isValid, "\(String(describing: report.problem))")
         XCTAssertEqual(report.verifiedThrough, 50)
         XCTAssertEqual(report.headHash, try s.log.head().hash)
+        var inSmallChunks = LogVerifier(store: s.store)
+        inSmallChunks.chunkSize = 3  // the walk and the index pass both resume across read transactions
+        XCTAssertEqual(try inSmallChunks.verify(), report)
     }
 
     /// Flips one byte of the copied data file inside a record's data and expects verify to
@@ -58,5 +62,44 @@ final class VerifyTests: XCTestCase {
         _ = try s.store.environment.write { try $0.delete(streams, Array("user-u3".utf8) + [0] + BigEndian.bytes(1)) }
         let report = try LogVerifier(store: s.store).verify()
         XCTAssertEqual(report.problem?.seq, 3)
+    }
+
+    /// Records forged with an intact chain and an index that agrees with them, but with a
+    /// version missing, or a stream's versions out of seq order: no event's own index entry is
+    /// wrong, and verify still names the first event whose version has no predecessor before it.
+    func testVersionsWithoutTheirPredecessorAreCaughtEvenWhenTheIndexAgrees() throws {
+        // user-x takes versions 1, 2, 4: runs 1…2 (seqs 1, 2) and 4 (seq 3).
+        let gap = try forgedLogProblem(versions: [1, 2, 4], runs: [(version: 1, seq: 1, count: 2), (version: 4, seq: 3, count: 1)])
+        XCTAssertEqual(gap?.seq, 3)
+        XCTAssertTrue(gap?.reason.contains("no version 3 before it") ?? false, "\(String(describing: gap))")
+        // user-x's version 2 at seq 1 and version 1 at seq 2, each indexed where it lies.
+        let swapped = try forgedLogProblem(versions: [2, 1], runs: [(version: 1, seq: 2, count: 1), (version: 2, seq: 1, count: 1)])
+        XCTAssertEqual(swapped?.seq, 1)
+        XCTAssertTrue(swapped?.reason.contains("no version 1 before it") ?? false, "\(String(describing: swapped))")
+    }
+
+    /// What verify reports for a log of user-x events with `versions` at seqs 1, 2, 3 …, chained
+    /// correctly, and the `streams` index holding exactly `runs`.
+    private func forgedLogProblem(versions: [UInt64], runs: [(version: UInt64, seq: UInt64, count: Int)]) throws -> LogVerifier.Problem? {
+        let directory = try TemporaryDirectory("verify-forged")
+        defer { directory.remove() }
+        let store = try Store(directory: directory.path)
+        try store.environment.write { txn in
+            var previous = RecordHash.zero
+            for (index, version) in versions.enumerated() {
+                let event = RecordedEvent(
+                    seq: UInt64(index + 1), id: UUID(), stream: "user-x", version: version, type: "UserProfileUpdated",
+                    time: Timestamp(milliseconds: 1_000), metadata: Array(#"{"actor":"test"}"#.utf8),
+                    data: Array(#"{"user_id":"x","first_name":"Ada"}"#.utf8), hasClientID: false, previousHash: [], hash: [])
+                let (record, hash) = EventRecord.encode(event, after: previous)
+                try txn.put(store.events, key: UInt64(index + 1), record)
+                previous = hash
+            }
+            for run in runs {
+                try txn.put(
+                    store.streams, StreamIndex.key("user-x", version: run.version), StreamIndex.value(firstSeq: run.seq, count: run.count))
+            }
+        }
+        return try LogVerifier(store: store).verify().problem
     }
 }

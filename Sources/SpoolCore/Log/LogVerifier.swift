@@ -5,7 +5,10 @@ import LMDB
 /// event with versions 1, 2, 3 … per stream, and `event_ids` holding every client id.
 ///
 /// It reads in chunks of `chunkSize` records, each in its own read transaction, so a long
-/// verify never pins old pages for long; events appended meanwhile are verified too.
+/// verify never pins old pages for long; events appended meanwhile are verified too. It holds
+/// no state per stream (a log of millions of users costs no memory for them): each event's
+/// previous version is found through the index, and a last pass over the index checks that no
+/// run reaches past the events it indexes.
 public struct LogVerifier: Sendable {
     public let store: Store
     public var chunkSize = 50_000
@@ -32,7 +35,7 @@ public struct LogVerifier: Sendable {
     public func verify(progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> Report {
         var previousHash = EventRecord.zeroHash
         var verified: UInt64 = 0
-        var seen = Seen()
+        var counts = Counts()
         while true {
             let outcome: (head: UInt64, problem: Problem?) = try store.environment.read { txn in
                 let head = try txn.withCursor(store.events) { try $0.last() }.flatMap { BigEndian.uint64($0.key, at: 0) } ?? 0
@@ -44,14 +47,17 @@ public struct LogVerifier: Sendable {
                         problem = Problem(seq: expected, reason: "missing: the next stored key is not seq \(expected)")
                         return false
                     }
-                    problem = try check(seq: seq, record: value, previousHash: &previousHash, seen: &seen, txn: txn)
+                    problem = try check(seq: seq, record: value, previousHash: &previousHash, counts: &counts, txn: txn)
                     guard problem == nil else { return false }
                     verified = seq
                     examined += 1
                     return examined < chunkSize
                 }
                 if problem == nil && verified == head {
-                    problem = try checkCounts(txn: txn, head: head, seen: seen)
+                    let ids = try txn.count(store.eventIDs)
+                    if ids != counts.clientIDs {
+                        problem = Problem(seq: head, reason: "event_ids holds \(ids) entries for \(counts.clientIDs) client-supplied ids")
+                    }
                 }
                 return (head, problem)
             }
@@ -59,21 +65,23 @@ public struct LogVerifier: Sendable {
             if let problem = outcome.problem {
                 return Report(verifiedThrough: verified, headHash: previousHash, problem: problem)
             }
-            if verified == outcome.head { return Report(verifiedThrough: verified, headHash: previousHash, problem: nil) }
+            if verified == outcome.head {
+                return Report(verifiedThrough: verified, headHash: previousHash, problem: try checkRuns(through: verified, counts: counts))
+            }
         }
     }
 
     /// What the walk has counted so far, to check the indexes' sizes at the end.
-    private struct Seen {
-        /// Each stream's last version so far, and the last version of the run that holds it.
-        var streams: [String: (version: UInt64, runEnd: UInt64)] = [:]
+    private struct Counts {
         /// Events with a client-supplied id.
         var clientIDs = 0
         /// Events that begin a run of the `streams` index.
         var runs = 0
     }
 
-    private func check(seq: UInt64, record: [UInt8], previousHash: inout [UInt8], seen: inout Seen, txn: Transaction) throws -> Problem? {
+    private func check(seq: UInt64, record: [UInt8], previousHash: inout [UInt8], counts: inout Counts, txn: Transaction) throws
+        -> Problem?
+    {
         let event: RecordedEvent
         do {
             event = try EventRecord.decode(seq: seq, record)
@@ -84,24 +92,27 @@ public struct LogVerifier: Sendable {
             return Problem(seq: seq, reason: "hash chain broken: the record's bytes do not match its hash")
         }
         previousHash = event.hash
-        let before = seen.streams[event.stream] ?? (0, 0)
-        guard event.version == before.version + 1 else {
-            return Problem(seq: seq, reason: "stream \(event.stream) has version \(event.version), expected \(before.version + 1)")
+        let version = event.version
+        guard version > 0, let run = try StreamIndex.run(of: event.stream, holding: version, in: txn, store: store),
+            run.seq(ofVersion: version) == seq
+        else {
+            return Problem(seq: seq, reason: "streams index entry for \(event.stream) version \(version) does not point at this event")
         }
-        let run = try StreamIndex.run(of: event.stream, holding: event.version, in: txn, store: store)
-        guard let run, run.seq(ofVersion: event.version) == seq else {
-            return Problem(
-                seq: seq, reason: "streams index entry for \(event.stream) version \(event.version) does not point at this event")
+        let startsRun = run.firstVersion == version
+        if version > 1 {
+            // The version before must be indexed at an earlier seq, which the walk has checked.
+            let before = startsRun ? try StreamIndex.run(of: event.stream, holding: version - 1, in: txn, store: store) : run
+            guard let before, let beforeSeq = before.seq(ofVersion: version - 1), beforeSeq < seq else {
+                return Problem(seq: seq, reason: "stream \(event.stream) has version \(version), but no version \(version - 1) before it")
+            }
+            // A stream's runs must tile its versions: a run starts right after the one before ends.
+            guard !startsRun || before.lastVersion == version - 1 else {
+                return Problem(seq: seq, reason: "streams index runs of \(event.stream) overlap at version \(version)")
+            }
         }
-        // A stream's runs must tile its versions: a run starts right after the one before ends.
-        let startsRun = run.firstVersion == event.version
-        guard startsRun ? before.runEnd == before.version : before.runEnd == run.lastVersion else {
-            return Problem(seq: seq, reason: "streams index runs of \(event.stream) overlap at version \(event.version)")
-        }
-        if startsRun { seen.runs += 1 }
-        seen.streams[event.stream] = (event.version, run.lastVersion)
+        if startsRun { counts.runs += 1 }
         if event.hasClientID {
-            seen.clientIDs += 1
+            counts.clientIDs += 1
             guard try txn.get(store.eventIDs, event.id.bytes) == BigEndian.bytes(seq) else {
                 return Problem(seq: seq, reason: "event_ids has no entry for event id \(event.id.lowercasedString)")
             }
@@ -109,18 +120,53 @@ public struct LogVerifier: Sendable {
         return nil
     }
 
-    private func checkCounts(txn: Transaction, head: UInt64, seen: Seen) throws -> Problem? {
-        if let (stream, last) = seen.streams.first(where: { $0.value.runEnd != $0.value.version }) {
-            return Problem(
-                seq: head, reason: "streams index run of \(stream) reaches version \(last.runEnd), past its last event (\(last.version))")
+    /// The last pass, over the `streams` index in chunks: every run of the events through
+    /// `head` must end at an event of its stream with its last version (a run that reached
+    /// past its stream's last event would claim seqs of other events, or none), and there must
+    /// be one run per append counted (`counts.runs`). Runs of events appended after the walk
+    /// are left out.
+    private func checkRuns(through head: UInt64, counts: Counts) throws -> Problem? {
+        var indexed = 0
+        var next: [UInt8]? = nil
+        while true {
+            let (problem, done): (Problem?, Bool) = try store.environment.read { txn in
+                var problem: Problem? = nil
+                var examined = 0
+                var done = true
+                try txn.scan(store.streams, from: next) { key, value in
+                    guard examined < chunkSize else {
+                        done = false  // the next chunk starts at this entry
+                        return false
+                    }
+                    examined += 1
+                    next = key + [0]
+                    let prefix = Array(key.prefix(max(key.count - 8, 0)))
+                    guard prefix.last == 0, let run = StreamIndex.run(stream: prefix, key: key, value: value) else {
+                        problem = Problem(seq: head, reason: "streams index holds a malformed entry")
+                        return false
+                    }
+                    guard run.firstSeq <= head else { return true }  // appended after the walk
+                    indexed += 1
+                    let stream = String(decoding: prefix.dropLast(), as: UTF8.self)
+                    let lastSeq = run.firstSeq + run.count - 1
+                    var last: RecordedEvent? = nil
+                    if lastSeq <= head, let record = try txn.get(store.events, BigEndian.bytes(lastSeq)) {
+                        last = try? EventRecord.decode(seq: lastSeq, record)
+                    }
+                    guard let last, last.stream == stream, last.version == run.lastVersion else {
+                        problem = Problem(
+                            seq: head, reason: "streams index run of \(stream) reaches version \(run.lastVersion), past its last event")
+                        return false
+                    }
+                    return true
+                }
+                return (problem, done)
+            }
+            if problem != nil { return problem }
+            if done { break }
         }
-        let indexed = try txn.count(store.streams)
-        if indexed != seen.runs {
-            return Problem(seq: head, reason: "streams index holds \(indexed) entries for \(seen.runs) appends")
-        }
-        let ids = try txn.count(store.eventIDs)
-        if ids != seen.clientIDs {
-            return Problem(seq: head, reason: "event_ids holds \(ids) entries for \(seen.clientIDs) client-supplied ids")
+        guard indexed == counts.runs else {
+            return Problem(seq: head, reason: "streams index holds \(indexed) entries for \(counts.runs) appends")
         }
         return nil
     }
