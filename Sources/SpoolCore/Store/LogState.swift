@@ -39,11 +39,5 @@ final class StreamHeadCache {
     }
 
     /// The batch that moved `heads` has committed.
-    func commit(_ heads: [String: UInt64]) {
-        if versions.count + heads.count > capacity {
-            versions = heads
-        } else {
-            versions.merge(heads) { _, new in new }
-        }
-    }
+    func commit(_ heads: [String: UInt64]) { versions.merge(heads, keepingAtMost: capacity) }
 }

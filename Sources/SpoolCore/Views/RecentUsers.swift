@@ -37,11 +37,7 @@ final class RecentUsers: Sendable {
     /// The transaction that ran the last `fold` has committed: its rows are the held ones now.
     func commit() {
         state.withLock { state in
-            if state.committed.count + state.pending.count > capacity {
-                state.committed = state.pending
-            } else {
-                state.committed.merge(state.pending) { _, folded in folded }
-            }
+            state.committed.merge(state.pending, keepingAtMost: capacity)
             state.pending = [:]
         }
     }
