@@ -78,7 +78,7 @@ public final class Engine: Sendable {
     }
 
     /// Walks the whole log; see `LogVerifier`.
-    public func verify(progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> LogVerifier.Report {
+    public func verify(progress: (LogVerifier.Progress) -> Void = { _ in }) throws -> LogVerifier.Report {
         try LogVerifier(store: store).verify(progress: progress)
     }
 

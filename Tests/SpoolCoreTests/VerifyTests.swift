@@ -23,6 +23,28 @@ final class VerifyTests: XCTestCase {
         XCTAssertEqual(try inSmallChunks.verify(), report)
     }
 
+    /// A long verify reports both phases: the walk up to the head, then the index pass up to
+    /// one entry per append, each chunk by chunk and never past its total.
+    func testProgressCoversTheWalkAndThenTheIndexPass() async throws {
+        let s = try OpenStore()
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        for i in 0..<10 { try await s.appendUser("u\(i % 4)") }
+        var verifier = LogVerifier(store: s.store)
+        verifier.chunkSize = 3
+        var steps: [LogVerifier.Progress] = []
+        XCTAssertTrue(try verifier.verify { steps.append($0) }.isValid)
+        let walk = steps.filter { $0.phase == .events }
+        let index = steps.filter { $0.phase == .streamsIndex }
+        XCTAssertEqual(walk.map(\.done), [3, 6, 9, 10])
+        XCTAssertEqual(Set(walk.map(\.total)), [10])
+        XCTAssertEqual(index.last, LogVerifier.Progress(phase: .streamsIndex, done: 10, total: 10), "one index entry per append")
+        XCTAssertEqual(index.count, 4, "chunks of three entries, and the last one empty")
+        XCTAssertEqual(steps.firstIndex { $0.phase == .streamsIndex }, walk.count, "the index pass comes after the walk")
+    }
+
     /// Flips one byte of the copied data file inside a record's data and expects verify to
     /// name that record's seq, as an operator would see after disk damage or tampering.
     func testAFlippedByteInTheDataFileIsCaughtAndNamed() async throws {

@@ -30,9 +30,23 @@ public struct LogVerifier: Sendable {
         public var description: String { "seq \(seq): \(reason)" }
     }
 
-    /// Verifies the log; `progress(verified, head)` is called after each chunk.
+    /// How far a verify is: `done` of `total` in its current phase.
+    public struct Progress: Sendable, Equatable {
+        public enum Phase: String, Sendable {
+            /// The walk over the events, counted in seqs up to the head.
+            case events
+            /// The last pass, counted in `streams` index entries (one per append).
+            case streamsIndex = "streams index"
+        }
+
+        public var phase: Phase
+        public var done: UInt64
+        public var total: UInt64
+    }
+
+    /// Verifies the log; `progress` is called after each chunk of either phase.
     /// Throws only when LMDB itself fails; damage is reported in the `Report`.
-    public func verify(progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> Report {
+    public func verify(progress: (Progress) -> Void = { _ in }) throws -> Report {
         var previousHash = EventRecord.zeroHash
         var verified: UInt64 = 0
         var counts = Counts()
@@ -61,12 +75,13 @@ public struct LogVerifier: Sendable {
                 }
                 return (head, problem)
             }
-            progress(verified, outcome.head)
+            progress(Progress(phase: .events, done: verified, total: outcome.head))
             if let problem = outcome.problem {
                 return Report(verifiedThrough: verified, headHash: previousHash, problem: problem)
             }
             if verified == outcome.head {
-                return Report(verifiedThrough: verified, headHash: previousHash, problem: try checkRuns(through: verified, counts: counts))
+                let problem = try checkRuns(through: verified, counts: counts, progress: progress)
+                return Report(verifiedThrough: verified, headHash: previousHash, problem: problem)
             }
         }
     }
@@ -125,7 +140,7 @@ public struct LogVerifier: Sendable {
     /// past its stream's last event would claim seqs of other events, or none), and there must
     /// be one run per append counted (`counts.runs`). Runs of events appended after the walk
     /// are left out.
-    private func checkRuns(through head: UInt64, counts: Counts) throws -> Problem? {
+    private func checkRuns(through head: UInt64, counts: Counts, progress: (Progress) -> Void) throws -> Problem? {
         var indexed = 0
         var next: [UInt8]? = nil
         while true {
@@ -162,6 +177,7 @@ public struct LogVerifier: Sendable {
                 }
                 return (problem, done)
             }
+            progress(Progress(phase: .streamsIndex, done: UInt64(indexed), total: UInt64(counts.runs)))
             if problem != nil { return problem }
             if done { break }
         }

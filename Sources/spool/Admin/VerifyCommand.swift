@@ -58,7 +58,11 @@ struct VerifyCommand: AsyncParsableCommand {
     /// The `verify` op's answer computed here with progress, plus the views check.
     static func verifyLocally(_ engine: Engine, views: Bool) throws -> JSONValue {
         let progress = ProgressBar("verify log")
-        let report = try engine.verify { done, head in progress.update(done: done, total: head) }
+        var events: UInt64 = 0  // the index pass shows its own fraction beside the events verified
+        let report = try engine.verify { step in
+            if step.phase == .events { events = step.done }
+            progress.update(done: step.done, total: step.total, items: events, phase: step.phase == .events ? nil : step.phase.rawValue)
+        }
         progress.finish()
         var object: JSONObject = ["ok": true, "valid": .bool(report.isValid), "verified_through": .int(Int64(report.verifiedThrough))]
         object["head_hash"] = .string(Hex.encode(report.headHash))

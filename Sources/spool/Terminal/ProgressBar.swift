@@ -12,6 +12,8 @@ final class ProgressBar: Sendable {
         var total: UInt64?
         var items: UInt64 = 0
         var phase: String?
+        /// When the current phase began: its ETA counts from there.
+        var phaseStarted: ContinuousClock.Instant
         var lastDraw: ContinuousClock.Instant?
         var drawn = false
     }
@@ -21,12 +23,13 @@ final class ProgressBar: Sendable {
     let unit: String
     let enabled: Bool
     private let started = ContinuousClock.now
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(_ label: String, unit: String = "events", enabled: Bool = Terminal.isErrorTerminal) {
         self.label = label
         self.unit = unit
         self.enabled = enabled
+        state = Mutex(State(phaseStarted: started))
     }
 
     /// Records progress: `done` of `total` (nil: unknown), `items` processed so far (the rate
@@ -38,7 +41,10 @@ final class ProgressBar: Sendable {
             state.done = done
             state.total = total
             state.items = items ?? done
-            state.phase = phase
+            if phase != state.phase {
+                state.phase = phase
+                state.phaseStarted = now
+            }
             if let last = state.lastDraw, now - last < .milliseconds(100) { return nil }
             state.lastDraw = now
             state.drawn = true
@@ -64,7 +70,8 @@ final class ProgressBar: Sendable {
             parts.append("[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]")
             parts.append(String(format: "%3.0f%%", fraction * 100))
             if fraction > 0, fraction < 1 {
-                parts.append("ETA " + Self.duration(elapsed * (1 - fraction) / fraction))
+                let phaseElapsed = Self.seconds(now - state.phaseStarted)
+                parts.append("ETA " + Self.duration(phaseElapsed * (1 - fraction) / fraction))
             }
         }
         if !unit.isEmpty {
