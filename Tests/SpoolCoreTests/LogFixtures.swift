@@ -12,17 +12,22 @@ final class OpenStore: Sendable {
     var log: EventLog { EventLog(store: store) }
 
     init(
-        directory: TemporaryDirectory? = nil, mapSize: Int = 64 << 20, cachedStreams: Int = 100_000,
+        directory: TemporaryDirectory? = nil, mapSize: Int = 64 << 20, cachedStreams: Int = 100_000, recentRuns: Int = 4096,
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         self.directory = try directory ?? TemporaryDirectory("store")
         var options = Store.Options()
         options.mapSize = mapSize
         store = try Store(directory: self.directory.path, options: options)
-        writer = try Writer(store: store, cachedStreams: cachedStreams, clock: clock)
+        writer = try Writer(store: store, cachedStreams: cachedStreams, recentRuns: recentRuns, clock: clock)
     }
 
     func close() { writer.stop() }
+
+    /// Entries of the stream index, in `streams` and `streams_recent`.
+    func streamIndexEntries() throws -> (moved: Int, recent: Int) {
+        try store.environment.read { txn in (try txn.count(store.streams), try store.recentStreams.map { try txn.count($0) } ?? 0) }
+    }
 
     /// Appends one UserCreated for `user` (expected version as given) and returns the result.
     @discardableResult

@@ -17,8 +17,15 @@ final class StreamIndexTests: XCTestCase {
         try await s.append(stream: "user-a", expected: .exact(6), events: (6...8).map { profileUpdated("a", firstName: "a\($0)") })
     }
 
+    /// The runs held by `streams_recent` until a commit finds `recentRuns` there and moves them
+    /// to `streams`: with 1 every commit moves its own, with 2 and 3 a stream's runs lie in both
+    /// tables, with 4,096 (the writer's default) none move.
     func testEveryVersionOfAStreamOfMultiEventAppendsReadsBack() async throws {
-        let s = try OpenStore()
+        for recentRuns in [4096, 1, 2, 3] { try await checkEveryVersionReadsBack(recentRuns: recentRuns) }
+    }
+
+    private func checkEveryVersionReadsBack(recentRuns: Int) async throws {
+        let s = try OpenStore(recentRuns: recentRuns)
         defer {
             s.close()
             s.directory.remove()
@@ -38,7 +45,10 @@ final class StreamIndexTests: XCTestCase {
         XCTAssertEqual(try s.log.readStream("user-b").map(\.seq), [6, 8, 9])
         XCTAssertEqual(try s.log.streamVersion("user-a"), 9)
         XCTAssertEqual(try s.log.streamVersion("user-b"), 3)
-        XCTAssertEqual(try s.store.environment.read { try $0.count(s.store.streams) }, 5, "one entry per append")
+        let entries = try s.streamIndexEntries()
+        XCTAssertEqual(entries.moved + entries.recent, 5, "one entry per append")
+        XCTAssertLessThan(entries.recent, recentRuns, "a commit that fills streams_recent empties it")
+        XCTAssertEqual(entries.moved, [4096: 0, 1: 5, 2: 4, 3: 3][recentRuns], "recentRuns \(recentRuns)")
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
     }
 
@@ -64,7 +74,11 @@ final class StreamIndexTests: XCTestCase {
     /// commits mix them: every stream reads back from any version with any limit as the
     /// appends' results say, and verify passes.
     func testConcurrentAppendsOfManySizesReadBackFromAnyVersion() async throws {
-        let s = try OpenStore()
+        for recentRuns in [4096, 5] { try await checkConcurrentAppendsReadBack(recentRuns: recentRuns) }
+    }
+
+    private func checkConcurrentAppendsReadBack(recentRuns: Int) async throws {
+        let s = try OpenStore(recentRuns: recentRuns)
         defer {
             s.close()
             s.directory.remove()
@@ -105,26 +119,53 @@ final class StreamIndexTests: XCTestCase {
                 XCTAssertEqual(page.map(\.seq), Array(seqs.dropFirst(from - 1).prefix(limit)), "\(user) from \(from), limit \(limit)")
             }
         }
-        XCTAssertEqual(try s.store.environment.read { try $0.count(s.store.streams) }, results.count)
+        let entries = try s.streamIndexEntries()
+        XCTAssertEqual(entries.moved + entries.recent, results.count)
+        if recentRuns < results.count { XCTAssertGreaterThan(entries.moved, 0, "runs moved to streams") }
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
     }
 
     /// What verify reports after user-a's entry at `version` is rewritten, behind the writer's
-    /// back, as a run of `count` events from `seq`.
+    /// back and in whichever table holds it, as a run of `count` events from `seq`; the same
+    /// whether the runs stayed in `streams_recent` or some moved to `streams`.
     private func verifyProblem(afterSettingRunAt version: UInt64, seq: UInt64, count: UInt64) async throws -> LogVerifier.Problem? {
+        var problems: [LogVerifier.Problem?] = []
+        for recentRuns in [4096, 2] {
+            let s = try OpenStore(recentRuns: recentRuns)
+            defer {
+                s.close()
+                s.directory.remove()
+            }
+            try await appendRuns(s)
+            let key = Array("user-a".utf8) + [0] + BigEndian.bytes(version)
+            try s.store.environment.write { txn in
+                let recent = try s.store.recentStreams.flatMap { try txn.get($0, key) == nil ? nil : $0 }
+                try txn.put(recent ?? s.store.streams, key, BigEndian.bytes(seq) + BigEndian.bytes(count))
+            }
+            let problem = try LogVerifier(store: s.store).verify().problem
+            var inSmallChunks = LogVerifier(store: s.store)
+            inSmallChunks.chunkSize = 2
+            XCTAssertEqual(try inSmallChunks.verify().problem, problem, "the same in chunks of two")
+            problems.append(problem)
+        }
+        XCTAssertEqual(problems.first, problems.last, "the same wherever the runs lie")
+        return problems.first ?? nil
+    }
+
+    /// A run in both tables with different values (a move half done behind the writer's back)
+    /// is damage: verify names it.
+    func testVerifyCatchesARunInBothTables() async throws {
         let s = try OpenStore()
         defer {
             s.close()
             s.directory.remove()
         }
         try await appendRuns(s)
-        let key = Array("user-a".utf8) + [0] + BigEndian.bytes(version)
-        try s.store.environment.write { try $0.put(s.store.streams, key, BigEndian.bytes(seq) + BigEndian.bytes(count)) }
+        let key = Array("user-a".utf8) + [0] + BigEndian.bytes(7)
+        try s.store.environment.write { try $0.put(s.store.streams, key, BigEndian.bytes(10) + BigEndian.bytes(2)) }
+        XCTAssertEqual(try s.streamIndexEntries().moved, 1)
         let problem = try LogVerifier(store: s.store).verify().problem
-        var inSmallChunks = LogVerifier(store: s.store)
-        inSmallChunks.chunkSize = 2
-        XCTAssertEqual(try inSmallChunks.verify().problem, problem, "the same in chunks of two")
-        return problem
+        XCTAssertNotNil(problem, "a second, different run at version 7")
     }
 
     func testVerifyCatchesARunThatPointsElsewhere() async throws {
@@ -166,6 +207,45 @@ final class StreamIndexTests: XCTestCase {
             XCTFail("a newer format must be refused")
         } catch {
             XCTAssertTrue("\(error)".contains("holds data format \(Store.formatVersion + 1)"), "\(error)")
+        }
+    }
+
+    /// A format 2 directory has no streams_recent: opened read-only it reads from `streams`
+    /// alone; a writable open adds the table and upgrades it to format 3.
+    func testAFormatTwoDirectoryReadsReadOnlyAndIsUpgraded() async throws {
+        let directory = try TemporaryDirectory("format-two")
+        defer { directory.remove() }
+        let formatKey = Array("format".utf8)
+        do {
+            let s = try OpenStore(directory: directory, recentRuns: 1)  // every run moves to streams
+            try await s.append(stream: "user-old", events: [userCreated("old"), profileUpdated("old", firstName: "b")])
+            try await s.append(stream: "user-old", events: [profileUpdated("old", firstName: "c")])
+            try s.store.environment.write { txn in
+                try txn.put(s.store.meta, formatKey, BigEndian.bytes(2))
+                if let recent = s.store.recentStreams { try txn.drop(recent) }
+            }
+            s.close()
+        }
+        do {
+            var options = Store.Options()
+            options.readOnly = true
+            let store = try await reopen { try Store(directory: directory.path, options: options) }
+            XCTAssertNil(store.recentStreams)
+            XCTAssertEqual(try EventLog(store: store).readStream("user-old", fromVersion: 2).map(\.seq), [2, 3])
+            XCTAssertEqual(try EventLog(store: store).streamVersion("user-old"), 3)
+            XCTAssertTrue(try LogVerifier(store: store).verify().isValid)
+        }
+        do {
+            let store = try await reopen { try Store(directory: directory.path) }
+            XCTAssertNotNil(store.recentStreams)
+            XCTAssertEqual(try store.environment.read { try $0.get(store.meta, formatKey) }, BigEndian.bytes(3))
+            XCTAssertEqual(try EventLog(store: store).readStream("user-old").map(\.seq), [1, 2, 3])
+        }
+        do {
+            var options = Store.Options()
+            options.readOnly = true
+            let store = try await reopen { try Store(directory: directory.path, options: options) }
+            XCTAssertNotNil(store.recentStreams, "a format 3 directory has the table")
         }
     }
 }

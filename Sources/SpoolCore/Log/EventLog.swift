@@ -74,13 +74,9 @@ public struct EventLog: Sendable {
     static func readStream(
         _ stream: String, fromVersion: UInt64, through lastSeq: UInt64 = .max, limit: Int, in txn: Transaction, store: Store
     ) throws -> [RecordedEvent] {
-        let prefix = StreamIndex.prefix(stream)
         var version = max(fromVersion, 1)
-        // Start at the run that holds `version`, which may begin before it.
-        let start = try StreamIndex.run(of: stream, holding: version, in: txn, store: store)?.firstVersion ?? version
         var events: [RecordedEvent] = []
-        try txn.scan(store.streams, from: prefix + BigEndian.bytes(start)) { key, value in
-            guard let run = StreamIndex.run(stream: prefix, key: key, value: value) else { return false }
+        try StreamIndex.forEachRun(of: stream, from: version, in: txn, store: store) { run in
             version = max(version, run.firstVersion)
             while events.count < limit, let seq = run.seq(ofVersion: version), seq <= lastSeq {
                 guard let event = try event(at: seq, in: txn, store: store) else {

@@ -135,13 +135,29 @@ public struct LogVerifier: Sendable {
         return nil
     }
 
-    /// The last pass, over the `streams` index in chunks: every run of the events through
-    /// `head` must end at an event of its stream with its last version (a run that reached
-    /// past its stream's last event would claim seqs of other events, or none), and there must
-    /// be one run per append counted (`counts.runs`). Runs of events appended after the walk
-    /// are left out.
+    /// The last pass, over the stream index: every run of the events through `head` must end
+    /// at an event of its stream with its last version (a run that reached past its stream's
+    /// last event would claim seqs of other events, or none), and there must be one run per
+    /// append counted (`counts.runs`). Runs of events appended after the walk are left out.
+    /// `streams_recent` (small: the writer empties it into `streams` every few thousand
+    /// appends) is read in one transaction, then `streams` in chunks, skipping the runs already
+    /// counted that moved there meanwhile (same key, same value).
     private func checkRuns(through head: UInt64, counts: Counts, progress: (Progress) -> Void) throws -> Problem? {
         var indexed = 0
+        var counted: [[UInt8]: [UInt8]] = [:]  // key → value of the runs counted in streams_recent
+        if let recent = store.recentStreams {
+            let problem: Problem? = try store.environment.read { txn in
+                var problem: Problem? = nil
+                try txn.scan(recent) { key, value in
+                    problem = try checkRun(key: key, value: value, head: head, txn: txn) { counted[key] = value }
+                    return problem == nil
+                }
+                return problem
+            }
+            if problem != nil { return problem }
+            indexed = counted.count
+            progress(Progress(phase: .streamsIndex, done: UInt64(indexed), total: UInt64(counts.runs)))
+        }
         var next: [UInt8]? = nil
         while true {
             let (problem, done): (Problem?, Bool) = try store.environment.read { txn in
@@ -155,25 +171,9 @@ public struct LogVerifier: Sendable {
                     }
                     examined += 1
                     next = key + [0]
-                    let prefix = Array(key.prefix(max(key.count - 8, 0)))
-                    guard prefix.last == 0, let run = StreamIndex.run(stream: prefix, key: key, value: value) else {
-                        problem = Problem(seq: head, reason: "streams index holds a malformed entry")
-                        return false
-                    }
-                    guard run.firstSeq <= head else { return true }  // appended after the walk
-                    indexed += 1
-                    let stream = String(decoding: prefix.dropLast(), as: UTF8.self)
-                    let lastSeq = run.firstSeq + run.count - 1
-                    var last: RecordedEvent? = nil
-                    if lastSeq <= head, let record = try txn.get(store.events, BigEndian.bytes(lastSeq)) {
-                        last = try? EventRecord.decode(seq: lastSeq, record)
-                    }
-                    guard let last, last.stream == stream, last.version == run.lastVersion else {
-                        problem = Problem(
-                            seq: head, reason: "streams index run of \(stream) reaches version \(run.lastVersion), past its last event")
-                        return false
-                    }
-                    return true
+                    guard counted[key] != value else { return true }
+                    problem = try checkRun(key: key, value: value, head: head, txn: txn) { indexed += 1 }
+                    return problem == nil
                 }
                 return (problem, done)
             }
@@ -183,6 +183,27 @@ public struct LogVerifier: Sendable {
         }
         guard indexed == counts.runs else {
             return Problem(seq: head, reason: "streams index holds \(indexed) entries for \(counts.runs) appends")
+        }
+        return nil
+    }
+
+    /// Checks the index entry `key` → `value` against the events through `head`, calling
+    /// `count` when it indexes one of them; the problem with it, if any.
+    private func checkRun(key: [UInt8], value: [UInt8], head: UInt64, txn: Transaction, count: () -> Void) throws -> Problem? {
+        let prefix = Array(key.prefix(max(key.count - 8, 0)))
+        guard prefix.last == 0, let run = StreamIndex.run(stream: prefix, key: key, value: value) else {
+            return Problem(seq: head, reason: "streams index holds a malformed entry")
+        }
+        guard run.firstSeq <= head else { return nil }  // appended after the walk
+        count()
+        let stream = String(decoding: prefix.dropLast(), as: UTF8.self)
+        let lastSeq = run.firstSeq + run.count - 1
+        var last: RecordedEvent? = nil
+        if lastSeq <= head, let record = try txn.get(store.events, BigEndian.bytes(lastSeq)) {
+            last = try? EventRecord.decode(seq: lastSeq, record)
+        }
+        guard let last, last.stream == stream, last.version == run.lastVersion else {
+            return Problem(seq: head, reason: "streams index run of \(stream) reaches version \(run.lastVersion), past its last event")
         }
         return nil
     }

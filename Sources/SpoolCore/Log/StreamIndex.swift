@@ -1,6 +1,6 @@
 import LMDB
 
-/// The `streams` database: one entry per append, `stream ‖ 0x00 ‖ first version (u64 BE)` →
+/// The stream index: one entry per append, `stream ‖ 0x00 ‖ first version (u64 BE)` →
 /// `first seq (u64 BE)`, then `event count (u64 BE)` when the append wrote more than one.
 ///
 /// An append's events take consecutive versions of its stream and consecutive seqs of the log,
@@ -8,6 +8,15 @@ import LMDB
 /// `first seq + (v − first version)`. A stream's runs are adjacent and in version order, so its
 /// head is the end of its last run. Data format 1 wrote a run per event (8-byte values), which
 /// reads the same way.
+///
+/// Two tables hold the runs (data format 3). The writer puts each new run into the small
+/// `streams_recent` and, once it holds enough (`Writer`'s `recentRuns`), moves them all into `streams` in the
+/// same transaction, so every snapshot sees each run in exactly one of the two, and a stream's
+/// runs in `streams` all come before its runs in `streams_recent`. Why: once a stream's
+/// history fills a page, its newest entry sits on a page of its own, so a commit that touched
+/// 256 streams rewrote 256 pages of `streams` (~2 KB written per event at one event per
+/// append); the small table packs the same runs into a few dozen pages, and a move rewrites
+/// each stream's last page once for all its runs since the last move.
 enum StreamIndex {
     /// The events of one append: versions `firstVersion ..< firstVersion + count` of a stream
     /// are seqs `firstSeq ..< firstSeq + count`.
@@ -49,19 +58,77 @@ enum StreamIndex {
     /// The key prefix of every entry of `stream`.
     static func prefix(_ stream: String) -> [UInt8] { Array(stream.utf8) + [0] }
 
+    /// The tables a stream's runs go through, oldest runs first: `streams`, then
+    /// `streams_recent` (absent from a directory of format 1 or 2 opened read-only).
+    private static func tables(_ store: Store) -> [Database] {
+        store.recentStreams.map { [store.streams, $0] } ?? [store.streams]
+    }
+
+    /// The last run of the stream with key prefix `prefix` in `table` that starts at or before
+    /// `version`; nil when there is none.
+    private static func lastRun(in table: Database, prefix: [UInt8], startingAtMost version: UInt64, txn: Transaction) throws
+        -> Run?
+    {
+        guard let entry = try txn.withCursor(table, { try $0.seek(atMost: prefix + BigEndian.bytes(version)) }) else { return nil }
+        return run(stream: prefix, key: entry.key, value: entry.value)
+    }
+
     /// The run of `stream` that holds `version`, nil when none does.
     static func run(of stream: String, holding version: UInt64, in txn: Transaction, store: Store) throws -> Run? {
         let prefix = prefix(stream)
-        guard let entry = try txn.withCursor(store.streams, { try $0.seek(atMost: prefix + BigEndian.bytes(version)) }),
-            let run = run(stream: prefix, key: entry.key, value: entry.value), run.seq(ofVersion: version) != nil
-        else { return nil }
-        return run
+        for table in tables(store).reversed() {
+            if let run = try lastRun(in: table, prefix: prefix, startingAtMost: version, txn: txn), run.seq(ofVersion: version) != nil {
+                return run
+            }
+        }
+        return nil
     }
 
     /// The version of `stream`'s last event, 0 when it has none.
     static func lastVersion(of stream: String, in txn: Transaction, store: Store) throws -> UInt64 {
         let prefix = prefix(stream)
-        let entry = try txn.withCursor(store.streams) { try $0.seek(atMost: prefix + BigEndian.bytes(.max)) }
-        return entry.flatMap { run(stream: prefix, key: $0.key, value: $0.value)?.lastVersion } ?? 0
+        for table in tables(store).reversed() {
+            if let run = try lastRun(in: table, prefix: prefix, startingAtMost: .max, txn: txn) { return run.lastVersion }
+        }
+        return 0
+    }
+
+    /// Calls `body` with the runs of `stream` in version order, from the run that holds
+    /// `version` (or the first after it), until `body` returns false. Stops at a malformed entry.
+    static func forEachRun(
+        of stream: String, from version: UInt64, in txn: Transaction, store: Store, _ body: (Run) throws -> Bool
+    ) throws {
+        let prefix = prefix(stream)
+        var going = true
+        for table in tables(store) where going {
+            let holding = try lastRun(in: table, prefix: prefix, startingAtMost: version, txn: txn)
+            let start = holding.flatMap { $0.seq(ofVersion: version) != nil ? $0.firstVersion : nil } ?? version
+            try txn.scan(table, from: prefix + BigEndian.bytes(start)) { key, value in
+                guard let run = run(stream: prefix, key: key, value: value) else { return false }  // the next stream's
+                going = try body(run)
+                return going
+            }
+        }
+    }
+
+    /// Indexes an append of `count` events to `stream`, from version `fromVersion` and seq `firstSeq`.
+    static func put(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int, in txn: WriteTransaction, store: Store)
+        throws
+    {
+        try txn.put(store.recentStreams ?? store.streams, key(stream, version: fromVersion), value(firstSeq: firstSeq, count: count))
+    }
+
+    /// Moves every run of `streams_recent` into `streams` once it holds `limit` runs. The
+    /// writer calls it once per batch, before committing.
+    static func moveRecentRunsIfFull(in txn: WriteTransaction, store: Store, limit: Int) throws {
+        guard let recent = store.recentStreams, try txn.count(recent) >= limit else { return }
+        var runs: [(key: [UInt8], value: [UInt8])] = []
+        runs.reserveCapacity(limit)
+        try txn.scan(recent) { key, value in
+            runs.append((key, value))
+            return true
+        }
+        for run in runs { try txn.put(store.streams, run.key, run.value) }
+        try txn.clear(recent)
     }
 }

@@ -6,9 +6,10 @@ import LMDB
 /// ```
 /// events      seq u64 BE                      → EventRecord bytes
 /// streams     stream ‖ 0x00 ‖ version u64 BE  → seq u64 BE [‖ count u64 BE] (StreamIndex)
+/// streams_recent                              the same, for the runs not yet moved to `streams`
 /// event_ids   client event id (16 bytes)      → seq u64 BE
 /// checkpoints projector or reactor name       → last applied seq u64 BE
-/// meta        key                             → value ("format" → 2)
+/// meta        key                             → value ("format" → 3)
 /// ```
 /// A writable store holds the directory's lock (`spool.lock`) for its whole life, so two
 /// writers can never share a directory; a read-only store may open one a server is writing.
@@ -17,15 +18,19 @@ public final class Store: Sendable {
     public let directory: String
     public let events: Database
     public let streams: Database
+    /// The newest runs of the stream index (`StreamIndex`); nil only in a directory of format 1
+    /// or 2 opened read-only, which has none.
+    public let recentStreams: Database?
     public let eventIDs: Database
     public let checkpoints: Database
     public let meta: Database
     private let lock: DataDirectoryLock?
 
     /// The on-disk format this build reads and writes. Format 2 lets one `streams` entry
-    /// index a whole append; format 1 (an entry per event) reads the same, so a writable open
-    /// upgrades it in place, and a build that knows only format 1 refuses the result.
-    public static let formatVersion: UInt64 = 2
+    /// index a whole append (format 1 wrote an entry per event); format 3 keeps the newest
+    /// entries in `streams_recent`. Older formats read the same, so a writable open upgrades
+    /// them in place, and a build that knows only an older format refuses the result.
+    public static let formatVersion: UInt64 = 3
 
     public struct Options: Sendable {
         /// Open without writing (a second process beside a running server).
@@ -56,6 +61,8 @@ public final class Store: Sendable {
         let create = !options.readOnly
         events = try environment.openDatabase("events", create: create)
         streams = try environment.openDatabase("streams", create: create)
+        recentStreams =
+            create ? try environment.openDatabase("streams_recent") : try? environment.openDatabase("streams_recent", create: false)
         eventIDs = try environment.openDatabase("event_ids", create: create)
         checkpoints = try environment.openDatabase("checkpoints", create: create)
         meta = try environment.openDatabase("meta", create: create)
@@ -66,9 +73,9 @@ public final class Store: Sendable {
         let key = Array("format".utf8)
         let stored = try environment.read { try $0.get(meta, key) }.flatMap { BigEndian.uint64($0, at: 0) }
         switch stored {
-        case nil where writable, 1 where writable:
+        case nil where writable, 1 where writable, 2 where writable:
             try environment.write { try $0.put(meta, key, BigEndian.bytes(Self.formatVersion)) }
-        case 1:
+        case 1, 2:
             break
         case let version? where version != Self.formatVersion:
             throw SpoolError(.internal, "\(directory) holds data format \(version); this build reads format \(Self.formatVersion)")

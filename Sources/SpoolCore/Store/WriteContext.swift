@@ -96,7 +96,7 @@ public final class WriteContext {
     /// consecutive versions from `fromVersion` and consecutive seqs from `firstSeq`, and moves
     /// the stream's head to the last of them.
     func putStreamEntry(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
-        try txn.put(store.streams, StreamIndex.key(stream, version: fromVersion), StreamIndex.value(firstSeq: firstSeq, count: count))
+        try StreamIndex.put(stream, fromVersion: fromVersion, firstSeq: firstSeq, count: count, in: txn, store: store)
         newHeads[stream] = fromVersion + UInt64(count) - 1
     }
 
