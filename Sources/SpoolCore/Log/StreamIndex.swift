@@ -10,13 +10,13 @@ import LMDB
 /// reads the same way.
 ///
 /// Two tables hold the runs (data format 3). The writer puts each new run into the small
-/// `streams_recent` and, once it holds enough (`Writer`'s `recentRuns`), moves them all into `streams` in the
-/// same transaction, so every snapshot sees each run in exactly one of the two, and a stream's
-/// runs in `streams` all come before its runs in `streams_recent`. Why: once a stream's
-/// history fills a page, its newest entry sits on a page of its own, so a commit that touched
-/// 256 streams rewrote 256 pages of `streams` (~2 KB written per event at one event per
-/// append); the small table packs the same runs into a few dozen pages, and a move rewrites
-/// each stream's last page once for all its runs since the last move.
+/// `streams_recent` and, once it holds enough (`Writer`'s `recentRuns`), moves them all into
+/// `streams` in the same transaction, so every snapshot sees each run in exactly one of the
+/// two, and a stream's runs in `streams` all come before its runs in `streams_recent`.
+/// Why: once a stream's history fills a page, its newest entry sits on a page of its own, so a
+/// commit that touched 256 streams rewrote 256 pages of `streams` (~2 KB written per event at
+/// one event per append); the small table packs the same runs into a few dozen pages, and a
+/// move rewrites each stream's last page once for all its runs since the last move.
 enum StreamIndex {
     /// The events of one append: versions `firstVersion ..< firstVersion + count` of a stream
     /// are seqs `firstSeq ..< firstSeq + count`.

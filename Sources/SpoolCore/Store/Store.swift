@@ -61,12 +61,21 @@ public final class Store: Sendable {
         let create = !options.readOnly
         events = try environment.openDatabase("events", create: create)
         streams = try environment.openDatabase("streams", create: create)
-        recentStreams =
-            create ? try environment.openDatabase("streams_recent") : try? environment.openDatabase("streams_recent", create: false)
+        recentStreams = try Self.openRecentStreams(environment, create: create)
         eventIDs = try environment.openDatabase("event_ids", create: create)
         checkpoints = try environment.openDatabase("checkpoints", create: create)
         meta = try environment.openDatabase("meta", create: create)
         try checkFormat(writable: create)
+    }
+
+    /// `streams_recent`, created when writable; nil when a read-only open finds none (formats
+    /// 1 and 2).
+    private static func openRecentStreams(_ environment: Environment, create: Bool) throws -> Database? {
+        do {
+            return try environment.openDatabase("streams_recent", create: create)
+        } catch let error as LMDBError where error.isNotFound && !create {
+            return nil
+        }
     }
 
     private func checkFormat(writable: Bool) throws {
