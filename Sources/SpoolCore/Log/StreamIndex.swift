@@ -122,13 +122,10 @@ enum StreamIndex {
     /// writer calls it once per batch, before committing.
     static func moveRecentRunsIfFull(in txn: WriteTransaction, store: Store, limit: Int) throws {
         guard let recent = store.recentStreams, try txn.count(recent) >= limit else { return }
-        var runs: [(key: [UInt8], value: [UInt8])] = []
-        runs.reserveCapacity(limit)
         try txn.scan(recent) { key, value in
-            runs.append((key, value))
+            try txn.put(store.streams, key, value)  // another table: the scan's cursor stays put
             return true
         }
-        for run in runs { try txn.put(store.streams, run.key, run.value) }
         try txn.clear(recent)
     }
 }
