@@ -42,6 +42,10 @@ public final class Cursor {
         if rc != MDB_NOTFOUND { try check(rc, "mdb_cursor_get") }
     }
 
+    /// Deletes the entry the cursor is on (in a write transaction); `next()` then returns the
+    /// entry that followed it.
+    func deleteCurrent() throws(LMDBError) { try check(mdb_cursor_del(handle, 0), "mdb_cursor_del") }
+
     private func move(_ op: MDB_cursor_op, key: [UInt8]? = nil) throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
         var k = MDB_val()
         var v = MDB_val()

@@ -127,6 +127,21 @@ public final class WriteTransaction: Transaction {
         return true
     }
 
+    /// Like `scan`, deleting each entry once `body` has returned for it (the last one, for
+    /// which it returned false, too), through one cursor: no search from the root per entry,
+    /// as `delete` makes. `body` must not write `db`.
+    public func scanDeleting(_ db: Database, from start: [UInt8]? = nil, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        try withCursor(db) { cursor in
+            var entry = try start.map { try cursor.seek(atLeast: $0) } ?? cursor.first()
+            while let (key, value) = entry {
+                let more = try body(key, value)
+                try cursor.deleteCurrent()
+                guard more else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
     /// Removes every entry of `db`, keeping the database.
     public func clear(_ db: Database) throws(LMDBError) { try check(mdb_drop(handle, db.dbi, 0), "mdb_drop") }
 

@@ -84,6 +84,39 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertEqual(exact?.value, [10])
     }
 
+    /// Deleting through the scan's cursor sees every entry once, across page boundaries (2,000
+    /// entries of 100 bytes span ~50 pages), and leaves exactly those after the last one seen.
+    func testScanDeletingRemovesWhatItSawAndNothingElse() throws {
+        let env = try open()
+        let db = try env.openDatabase("runs")
+        try env.write { txn in for i in UInt64(0)..<2000 { try txn.put(db, BigEndian.bytes(i), [UInt8](repeating: 7, count: 100)) } }
+        var seen: [UInt64] = []
+        try env.write { txn in
+            try txn.scanDeleting(db, from: BigEndian.bytes(500)) { key, _ in
+                seen.append(BigEndian.uint64(key, at: 0) ?? 0)
+                return seen.count < 1000
+            }
+        }
+        XCTAssertEqual(seen, Array(500..<1500))
+        var left: [UInt64] = []
+        try env.read { txn in
+            try txn.scan(db) { key, _ in
+                left.append(BigEndian.uint64(key, at: 0) ?? 0)
+                return true
+            }
+        }
+        XCTAssertEqual(left, Array(0..<500) + Array(1500..<2000))
+        seen = []
+        try env.write { txn in
+            try txn.scanDeleting(db) { key, _ in
+                seen.append(BigEndian.uint64(key, at: 0) ?? 0)
+                return true
+            }
+        }
+        XCTAssertEqual(seen, left, "to the end")
+        XCTAssertEqual(try env.read { try $0.count(db) }, 0)
+    }
+
     func testScanInPlaceLendsWhatScanCopies() throws {
         let env = try open()
         let db = try env.openDatabase("log")

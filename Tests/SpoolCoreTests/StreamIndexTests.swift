@@ -17,7 +17,7 @@ final class StreamIndexTests: XCTestCase {
         try await s.append(stream: "user-a", expected: .exact(6), events: (6...8).map { profileUpdated("a", firstName: "a\($0)") })
     }
 
-    /// The runs held by `streams_recent` until a commit finds `recentRuns` there and moves them
+    /// The runs held by `streams_recent` until a commit finds `recentRuns` there and moves some
     /// to `streams`: with 1 every commit moves its own, with 2 and 3 a stream's runs lie in both
     /// tables, with 4,096 (the writer's default) none move.
     func testEveryVersionOfAStreamOfMultiEventAppendsReadsBack() async throws {
@@ -47,9 +47,59 @@ final class StreamIndexTests: XCTestCase {
         XCTAssertEqual(try s.log.streamVersion("user-b"), 3)
         let entries = try s.streamIndexEntries()
         XCTAssertEqual(entries.moved + entries.recent, 5, "one entry per append")
-        XCTAssertLessThan(entries.recent, recentRuns, "a commit that fills streams_recent empties it")
+        XCTAssertLessThan(entries.recent, recentRuns, "a commit that fills streams_recent moves runs out of it")
         XCTAssertEqual(entries.moved, [4096: 0, 1: 5, 2: 4, 3: 3][recentRuns], "recentRuns \(recentRuns)")
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
+    }
+
+    /// With room for 4 runs, every commit from the fourth on moves one run, sweeping the key
+    /// range and wrapping: after each commit no run is in both tables, each stream's moved runs
+    /// come before its recent ones, 3 runs stay recent, and every stream reads back whole.
+    func testMovesSweepTheRecentRunsOldestFirst() async throws {
+        let s = try OpenStore(recentRuns: 4)
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        let users = (0..<6).map { "u\($0)" }
+        var random = ViewPropertyTests.Random(state: 7)
+        var seqs: [String: [UInt64]] = [:]
+        for commit in 1...40 {
+            let user = users[Int.random(in: 0..<users.count, using: &random)]
+            let events = (0..<Int.random(in: 1...3, using: &random)).map { profileUpdated(user, firstName: "n\($0)") }
+            let result = try await s.append(stream: "user-\(user)", events: events)
+            seqs[user, default: []] += Array(result.firstSeq...result.lastSeq)
+            let (moved, recent) = try runVersions(s)
+            XCTAssertEqual(recent.values.map(\.count).reduce(0, +), min(commit, 3), "commit \(commit)")
+            for user in users {
+                let (old, new) = (moved["user-\(user)"] ?? [], recent["user-\(user)"] ?? [])
+                XCTAssertTrue(Set(old).isDisjoint(with: new), "commit \(commit), \(user): a run in both tables")
+                XCTAssertLessThan(old.max() ?? 0, new.min() ?? .max, "commit \(commit), \(user): moved runs come first")
+            }
+        }
+        let moved = try runVersions(s).moved
+        for user in users where seqs[user] != nil {
+            XCTAssertNotNil(moved["user-\(user)"], "the sweep reached \(user)")
+            XCTAssertEqual(try s.log.readStream("user-\(user)").map(\.seq), seqs[user])
+        }
+        XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
+    }
+
+    /// The first versions of the runs in `streams` and in `streams_recent`, by stream.
+    private func runVersions(_ s: OpenStore) throws -> (moved: [String: [UInt64]], recent: [String: [UInt64]]) {
+        try s.store.environment.read { txn in
+            func versions(_ table: Database?) throws -> [String: [UInt64]] {
+                var runs: [String: [UInt64]] = [:]
+                guard let table else { return runs }
+                try txn.scan(table) { key, _ in
+                    let stream = String(decoding: key.dropLast(9), as: UTF8.self)
+                    runs[stream, default: []].append(BigEndian.uint64(key, at: key.count - 8) ?? 0)
+                    return true
+                }
+                return runs
+            }
+            return (try versions(s.store.streams), try versions(s.store.recentStreams))
+        }
     }
 
     func testExpectedVersionsSeeTheEndOfTheLastRun() async throws {

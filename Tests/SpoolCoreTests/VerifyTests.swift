@@ -27,7 +27,7 @@ final class VerifyTests: XCTestCase {
     /// one entry per append (streams_recent at once, then streams chunk by chunk), never past
     /// its total.
     func testProgressCoversTheWalkAndThenTheIndexPass() async throws {
-        let s = try OpenStore(recentRuns: 4)  // 8 of the 10 runs move to streams, 2 stay recent
+        let s = try OpenStore(recentRuns: 3)  // 8 of the 10 runs move to streams, 2 stay recent
         defer {
             s.close()
             s.directory.remove()

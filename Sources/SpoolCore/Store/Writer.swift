@@ -13,7 +13,7 @@ import LMDB
 /// transactions per request (they copy dirty pages on every request).
 public final class Writer: @unchecked Sendable {
     // Safe to share: `queue`, `stopping`, `finished` and `observers` are only touched with
-    // `condition` locked; `state` and `heads` only on the writer thread.
+    // `condition` locked; `state`, `heads` and `recentSweep` only on the writer thread.
     private let condition = NSCondition()
     private var queue: [WriteItem] = []
     private var stopping = false
@@ -28,6 +28,8 @@ public final class Writer: @unchecked Sendable {
     public let maxBatchWeight: Int
     /// How many runs `streams_recent` gathers before they move to `streams` (`StreamIndex`).
     let recentRuns: Int
+    /// The stream whose runs in `streams_recent` move first next time.
+    private var recentSweep: [UInt8] = []
 
     /// Starts the writer thread over `store`. `clock` gives server times (tests inject one);
     /// the heads of up to `cachedStreams` streams are kept in memory (`StreamHeadCache`).
@@ -147,7 +149,7 @@ public final class Writer: @unchecked Sendable {
         var live = items
         while true {
             do {
-                let context = try store.environment.write { txn in
+                let (context, sweep) = try store.environment.write { txn in
                     let context = WriteContext(
                         txn: txn, store: store, state: state, heads: heads, keepsAppended: !projectors.isEmpty, items: live.count,
                         clock: clock)
@@ -163,11 +165,12 @@ public final class Writer: @unchecked Sendable {
                         }
                     }
                     try context.project(with: projectors)
-                    try StreamIndex.moveRecentRunsIfFull(in: txn, store: store, limit: recentRuns)
-                    return context
+                    let sweep = try StreamIndex.moveRecentRunsIfFull(in: txn, store: store, limit: recentRuns, sweep: recentSweep)
+                    return (context, sweep)
                 }
                 if context.projected { for projector in projectors { projector.didCommit() } }
                 state = context.state
+                recentSweep = sweep
                 heads.commit(context.newHeads)
                 for item in live { item.complete() }
                 let summary = CommitSummary(
