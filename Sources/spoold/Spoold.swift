@@ -1,8 +1,8 @@
 import ArgumentParser
 // Linking jemalloc replaces the C library's malloc and free in the whole process. Requests are
 // parsed on the event loops and their memory freed on the writer thread (and back); glibc's
-// arenas serve that pattern poorly: over TCP, jemalloc gave ~30% more appends per second for
-// the same CPU (BENCHMARKS.md).
+// arenas serve that pattern poorly: over TCP, jemalloc gave 35–50% more appends per second
+// (BENCHMARKS.md).
 import CJemalloc
 import Foundation
 import Logging

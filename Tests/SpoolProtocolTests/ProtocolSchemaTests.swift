@@ -4,11 +4,11 @@ import SpoolCore
 import SpoolProtocol
 import XCTest
 
-/// Swift and `schemas/protocol/` list the same error codes and the same ops.
+/// Swift, `schemas/protocol/` and the README's op table list the same error codes and ops.
 final class ProtocolSchemaTests: XCTestCase {
-    static let protocolDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("schemas/protocol")
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let protocolDirectory = root.appendingPathComponent("schemas/protocol")
 
     func testErrorCodesEqualTheSchemaEnum() throws {
         let data = try Data(contentsOf: Self.protocolDirectory.appendingPathComponent("error.json"))
@@ -25,6 +25,15 @@ final class ProtocolSchemaTests: XCTestCase {
                 let path = Self.protocolDirectory.appendingPathComponent("\(operation.name).\(kind).json").path
                 XCTAssertTrue(FileManager.default.fileExists(atPath: path), "missing \(path)")
             }
+        }
+    }
+
+    /// Every op has a row in the README's op table (its first cell names it).
+    func testEveryOpHasARowInTheREADMEsOpTable() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let firstCells = readme.split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { $0.split(separator: "|").first }
+        for operation in Dispatcher.operations {
+            XCTAssertTrue(firstCells.contains { $0.contains("`\(operation.name)`") }, "README's op table lacks \(operation.name)")
         }
     }
 }
