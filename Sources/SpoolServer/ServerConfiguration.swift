@@ -38,7 +38,8 @@ public struct ServerConfiguration: Sendable {
     /// The most answers one connection may have pending (pipelined requests started but not
     /// yet written); past that the server stops reading from it until answers go out.
     public var maxPipelinedRequests = 256
-    /// The deepest nesting of arrays and objects in a request.
+    /// The deepest nesting of arrays and objects in a request (at most 64, the depth at which
+    /// stored data is read back).
     public var maxJSONDepth = 64
     /// Events a `read` or `read_all` returns when the request gives no `limit`.
     public var defaultReadLimit = 100
@@ -85,7 +86,9 @@ public struct ServerConfiguration: Sendable {
             return "max_pipelined_requests must be in 1...1000000, got \(maxPipelinedRequests)"
         }
         if !(1...1_000_000).contains(maxConnections) { return "max_connections must be in 1...1000000, got \(maxConnections)" }
-        if !(1...1_000).contains(maxJSONDepth) { return "max_json_depth must be in 1...1000, got \(maxJSONDepth)" }
+        // Stored data is read back at the parser's default depth, 64: deeper data could be appended
+        // and then never read (views, rebuilds).
+        if !(1...64).contains(maxJSONDepth) { return "max_json_depth must be in 1...64, got \(maxJSONDepth)" }
         if !(1...1_000_000).contains(maxReadLimit) { return "max_read_limit must be in 1...1000000, got \(maxReadLimit)" }
         if !(1...maxReadLimit).contains(defaultReadLimit) {
             return "default_read_limit must be in 1...max_read_limit, got \(defaultReadLimit)"

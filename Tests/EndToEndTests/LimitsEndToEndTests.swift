@@ -105,6 +105,7 @@ final class LimitsEndToEndTests: XCTestCase {
             (#"{"max_connections": 9223372036854775807}"#, "max_connections must be in"),
             (#"{"shutdown_grace_seconds": 1e300}"#, "shutdown_grace_seconds must be in"),
             (#"{"request_burst": 0}"#, "request_burst"),
+            (#"{"max_json_depth": 65}"#, "max_json_depth must be in 1...64"),
             (#"{"tokens": [{"name": "x", "sha256": "abc", "roles": ["read"]}]}"#, "tokens[0].sha256 must be 64 hex digits"),
         ] {
             let config = directory.appending("spoold.json")

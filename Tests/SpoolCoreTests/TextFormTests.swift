@@ -24,6 +24,19 @@ final class TextFormTests: XCTestCase {
         XCTAssertEqual(Timestamp(milliseconds: 253_402_300_800_000).rfc3339, "10000-01-01T00:00:00.000Z", "a wider year")
         XCTAssertEqual(Timestamp(milliseconds: -62_167_219_200_000).rfc3339, "0000-01-01T00:00:00.000Z")
         XCTAssertEqual(Timestamp(milliseconds: -62_198_755_200_000).rfc3339, "-0001-01-01T00:00:00.000Z", "a year before 0")
+        for extreme in [Int64.min, Int64.min + 1, Int64.max] { XCTAssertFalse(Timestamp(milliseconds: extreme).rfc3339.isEmpty) }
+    }
+
+    /// Parsing returns only times that are written back with a four-digit year, so a stored
+    /// time (a subscription's start) always reads back.
+    func testRFC3339ParsesOnlyFourDigitYears() {
+        XCTAssertNil(Timestamp(rfc3339: "0000-01-01T00:00:00+00:01"), "the year -1")
+        XCTAssertNil(Timestamp(rfc3339: "9999-12-31T23:59:59-01:00"), "the year 10000")
+        for text in ["0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "0000-01-01T00:01:00.000Z"] {
+            XCTAssertEqual(Timestamp(rfc3339: text)?.rfc3339, text)
+        }
+        XCTAssertEqual(Timestamp(rfc3339: "0000-01-01T00:00:00-00:01")?.rfc3339, "0000-01-01T00:01:00.000Z")
+        XCTAssertEqual(Timestamp(rfc3339: "9999-12-31T23:59:59+01:00")?.rfc3339, "9999-12-31T22:59:59.000Z")
     }
 
     func testUUIDAndHexText() {

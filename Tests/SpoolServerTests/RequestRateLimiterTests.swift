@@ -23,6 +23,14 @@ final class RequestRateLimiterTests: XCTestCase {
         XCTAssertEqual(limiter.take(nowMilliseconds: later), .refused(retryAfterMilliseconds: 1))
     }
 
+    /// At the highest configurable rate, ~107 idle days made `elapsed × perSecond` overflow.
+    func testALongIdleAtTheHighestRateRefillsWithoutOverflow() {
+        var limiter = RequestRateLimiter(perSecond: 1_000_000_000, burst: 1_000_000_000, nowMilliseconds: 0)
+        XCTAssertEqual(limiter.take(nowMilliseconds: 0), .allowed)
+        XCTAssertEqual(limiter.take(nowMilliseconds: Int64.max / 2), .allowed)
+        XCTAssertEqual(limiter.take(nowMilliseconds: Int64.max), .allowed)
+    }
+
     func testASteadyRateAtTheLimitIsNeverRefused() {
         var limiter = RequestRateLimiter(perSecond: 200, burst: 1, nowMilliseconds: 0)
         for step in 0..<1_000 { XCTAssertEqual(limiter.take(nowMilliseconds: Int64(step) * 5), .allowed, "request \(step)") }

@@ -81,7 +81,7 @@ public enum EventValidator {
 
     private enum Tables {
         static let userID = Field.required("user_id", .userID)
-        static let emailID = Field.required("email_id", .string(minLength: 1, maxLength: 256))
+        static let emailID = Field.required("email_id", .emailID)
         static let name = Kind.string(minLength: 0, maxLength: 256)
         static let body = Kind.string(minLength: 0, maxLength: 1_048_576)
         static let reason = Kind.string(minLength: 0, maxLength: 1024)
@@ -132,6 +132,8 @@ public enum EventValidator {
     enum Kind: Sendable {
         /// `^[A-Za-z0-9._:@-]{1,128}$`, so `user-<user_id>` is a clean stream name.
         case userID
+        /// `^[A-Za-z0-9._:@-]{1,256}$`: at most 256 bytes, so it fits an LMDB key (511 bytes).
+        case emailID
         /// A segment name, `^[A-Za-z0-9._:-]{1,128}$`.
         case segment
         /// An array of unique segment names.
@@ -163,10 +165,13 @@ public enum EventValidator {
         private func stringProblem(_ string: String) -> String? {
             switch self {
             case .userID:
-                Kind.isName(string, allowingAt: true)
+                Kind.isName(string, maxLength: 128, allowingAt: true)
                     ? nil : "must be 1-128 characters of A-Z a-z 0-9 . _ : @ - (no spaces)"
+            case .emailID:
+                Kind.isName(string, maxLength: 256, allowingAt: true)
+                    ? nil : "must be 1-256 characters of A-Z a-z 0-9 . _ : @ - (no spaces)"
             case .segment:
-                Kind.isName(string, allowingAt: false) ? nil : Kind.segmentRule
+                Kind.isName(string, maxLength: 128, allowingAt: false) ? nil : Kind.segmentRule
             case .email:
                 Kind.isEmail(string)
                     ? nil : "must be an email address: one '@' with text both sides, no spaces, at most 320 characters"
@@ -191,7 +196,7 @@ public enum EventValidator {
         private static func segmentsProblem(_ items: [JSONValue]) -> String? {
             var seen = Set<String>()
             for (position, item) in items.enumerated() {
-                guard case .string(let segment) = item, isName(segment, allowingAt: false) else {
+                guard case .string(let segment) = item, isName(segment, maxLength: 128, allowingAt: false) else {
                     return "item \(position): \(segmentRule)"
                 }
                 if !seen.insert(segment).inserted { return "must name each segment once; '\(segment)' repeats" }
@@ -199,11 +204,11 @@ public enum EventValidator {
             return nil
         }
 
-        /// 1-128 bytes, each one of A-Z a-z 0-9 . _ : - (and @ when `allowingAt`). All ASCII, so
-        /// bytes and characters count the same.
-        private static func isName(_ string: String, allowingAt: Bool) -> Bool {
+        /// 1-`maxLength` bytes, each one of A-Z a-z 0-9 . _ : - (and @ when `allowingAt`). All
+        /// ASCII, so bytes and characters count the same.
+        private static func isName(_ string: String, maxLength: Int, allowingAt: Bool) -> Bool {
             let bytes = string.utf8.span
-            guard (1...128).contains(bytes.count) else { return false }
+            guard (1...maxLength).contains(bytes.count) else { return false }
             for index in bytes.indices {
                 switch bytes[index] {
                 case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),

@@ -25,7 +25,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// instructions each); a wider or negative year digit by digit.
     public func appendRFC3339(to out: inout [UInt8]) {
         let days = Self.floorDiv(milliseconds, 86_400_000)
-        let ms = Int(milliseconds - days * 86_400_000)
+        let remainder = milliseconds % 86_400_000
+        let ms = Int(remainder < 0 ? remainder + 86_400_000 : remainder)  // not `milliseconds - days * …`: overflows at the extremes
         let (year, month, day) = Self.civil(fromDays: days)
         guard (0...9999).contains(year) else { return appendWideRFC3339(year: year, month: month, day: day, ms: ms, to: &out) }
         out.append(addingCapacity: 24) { text in
@@ -90,8 +91,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         out.append(UInt8(ascii: "Z"))
     }
 
+    /// The times whose RFC 3339 text has a four-digit year: 0000-01-01 to 9999-12-31 UTC.
+    /// Parsing accepts only these, so every time it returns is written back as text it parses
+    /// (an offset could otherwise carry `0000-01-01T00:00:00+00:01` into the year −1).
+    public static let fourDigitYears: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
     /// Parses RFC 3339 (`2026-11-24T10:00:00Z`, fractions and `±hh:mm` offsets allowed) or a
-    /// bare date (`2026-11-24`, meaning its midnight UTC). Returns nil for anything else.
+    /// bare date (`2026-11-24`, meaning its midnight UTC). Returns nil for anything else, and
+    /// for a time outside `fourDigitYears`.
     public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int64? {
@@ -140,10 +147,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         } else {
             return nil
         }
+        guard Self.fourDigitYears.contains(ms) else { return nil }
         self.milliseconds = ms
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    /// `a / b` rounded down, for `b > 0`; no step can overflow, whatever `a` is.
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a % b < 0 ? a / b - 1 : a / b }
 
     private static func daysIn(month: Int64, year: Int64) -> Int64 {
         switch month {

@@ -31,7 +31,8 @@ struct RequestRateLimiter: Sendable, Equatable {
     /// Takes a token for one request at `now` (milliseconds, never going backwards).
     mutating func take(nowMilliseconds now: Int64) -> Decision {
         guard perSecond > 0 else { return .allowed }
-        let elapsed = max(now - lastRefill, 0)
+        // Past the time that fills the bucket, more makes no difference (and could overflow below).
+        let elapsed = min(max(now - lastRefill, 0), Int64(burst) * 1000 / Int64(perSecond) + 1)
         lastRefill = max(now, lastRefill)
         // perSecond tokens a second = perSecond milli-tokens a millisecond.
         milliTokens = min(milliTokens + elapsed * Int64(perSecond), Int64(burst) * 1000)
