@@ -78,6 +78,25 @@ final class ExportImportTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("line 2: not JSON"), "\(bad)")
     }
 
+    /// A file whose versions run past what a stream can hold is refused with an error, not a
+    /// crash: line 2 starts a run at version 2^63 - 1, which line 3 continues, and the retry
+    /// event by event asks for version 2^63.
+    func testAnImportWithVersionsPastTheLimitIsRefused() throws {
+        let directory = try TemporaryDirectory("import-versions")
+        defer { directory.remove() }
+        let data = #""data":{"user_id":"u1","email":"a@b.c"}"#
+        let lines = [
+            #"{"stream":"user-u1","type":"UserCreated","id":"00000000-0000-0000-0000-000000000001",\#(data)}"#,
+            #"{"stream":"user-u1","type":"UserCreated","id":"00000000-0000-0000-0000-000000000001","version":9223372036854775807,\#(data)}"#,
+            #"{"stream":"user-u1","type":"UserDeleted","id":"00000000-0000-0000-0000-000000000002","data":{"user_id":"u1"}}"#,
+        ]
+        let file = directory.appending("versions.ndjson")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try SpoolCLI.run(["import", file, "--data", directory.appending("data")])
+        XCTAssertEqual(run.status, 1, "\(run)")
+        XCTAssertTrue(run.stderr.contains("wrong_expected_version") || run.stderr.contains("duplicate_event_id"), "\(run)")
+    }
+
     /// export → `import --exact` into an empty data directory → verify: the same chain head
     /// (seqs, times, ids and actors kept); resumable; an altered line is refused by its hash.
     func testExactImportRestoresTheSameChainHead() throws {

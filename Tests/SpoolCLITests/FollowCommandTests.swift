@@ -15,6 +15,8 @@ final class FollowCommandTests: XCTestCase {
         let emails = try history.local(["tail", "--from", "beginning", "--stream-prefix", "email-", "--max", "4", "--json"])
         XCTAssertEqual(emails.ndjson?.count, 4)
         XCTAssertTrue(emails.ndjson?.allSatisfy { $0["stream"] == "email-ada" } == true, "\(emails)")
+        let beyond = try history.remote(["tail", "--from", "9223372036854775808", "--max", "1"])
+        XCTAssertEqual(beyond.status, 64, "a seq past Int64 is a usage error, not a crash: \(beyond)")
         let readable = try history.remote(["tail", "--from", "beginning", "--max", "1"])
         XCTAssertTrue(readable.stdout.hasPrefix("1  "), "\(readable)")
         XCTAssertTrue(readable.stdout.contains("user-ada@1  UserCreated  {\"user_id\":\"ada\""), "\(readable)")

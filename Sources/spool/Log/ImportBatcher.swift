@@ -27,7 +27,9 @@ struct ImportBatcher {
         /// The `append` request's fields, expecting `firstVersion - 1` when `exact`.
         func fields(exact: Bool, events: [JSONValue]? = nil, firstVersion: UInt64? = nil) -> JSONObject {
             var fields: JSONObject = ["stream": .string(stream)]
-            if exact, let version = firstVersion ?? self.firstVersion, version > 0 { fields["expected_version"] = .int(Int64(version - 1)) }
+            if exact, let version = firstVersion ?? self.firstVersion, version > 0 {
+                fields["expected_version"] = .int(Int64(clamping: version - 1))
+            }
             fields["events"] = .array(events ?? self.events)
             return fields
         }

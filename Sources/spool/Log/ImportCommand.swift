@@ -128,7 +128,7 @@ struct ImportCommand: AsyncParsableCommand {
     private func resume(_ run: ImportBatcher.Run, _ backend: any Backend, _ tally: inout Tally, refusal: JSONValue) async throws {
         let first = run.firstVersion ?? 1
         let read = try await backend.ask(
-            "read", ["stream": .string(run.stream), "from_version": .int(Int64(first)), "limit": .int(Int64(run.events.count))])
+            "read", ["stream": .string(run.stream), "from_version": .int(Int64(clamping: first)), "limit": .int(Int64(run.events.count))])
         let stored = read["events"]?.arrayValue ?? []
         guard !stored.isEmpty, stored.count <= run.events.count,
             zip(stored, run.events).allSatisfy({ $0["id"] == $1["id"] && $0["type"] == $1["type"] && $0["id"] != nil })

@@ -29,7 +29,7 @@ struct TailCommand: AsyncParsableCommand {
 
     func validate() throws {
         try connection.validate(alongside: data.directory)
-        guard from == "end" || from == "beginning" || UInt64(from) != nil else {
+        guard from == "end" || from == "beginning" || Int64(from).map({ $0 >= 0 }) == true else {
             throw ValidationError("--from must be end, beginning or a seq, got '\(from)'")
         }
         if let max, max < 1 { throw ValidationError("--max must be at least 1") }
@@ -50,7 +50,7 @@ struct TailCommand: AsyncParsableCommand {
             var printed = 0
             while !Task.isCancelled {
                 var fields: JSONObject = [
-                    "from_seq": .int(Int64(next)), "limit": .int(Int64(Swift.min(1_000, max.map { $0 - printed } ?? 1_000))),
+                    "from_seq": .int(Int64(clamping: next)), "limit": .int(Int64(Swift.min(1_000, max.map { $0 - printed } ?? 1_000))),
                 ]
                 if !filter.isEmpty { fields["filter"] = .object(filter) }
                 let response = try await backend.call("read_all", fields)
