@@ -115,7 +115,8 @@ extension ViewCheck {
     /// `{"view", "matches", "checkpoint", "head", "stored", "fresh"}`, as `verify` answers it.
     public var json: JSONValue {
         [
-            "view": .string(view.rawValue), "matches": .bool(matches), "checkpoint": .int(Int64(checkpoint)), "head": .int(Int64(head)),
+            "view": .string(view.rawValue), "matches": .bool(matches), "checkpoint": .int(Int64(clamping: checkpoint)),
+            "head": .int(Int64(clamping: head)),
             "stored": .string(stored), "fresh": .string(fresh),
         ]
     }

@@ -272,7 +272,7 @@ extension SubscriptionHub.Info {
     /// `dead_letters`, `consumers`: the one list both wire forms are made of.
     private var progress: JSONObject {
         [
-            "ack_floor": .int(Int64(ackFloor)), "position": .int(Int64(position)), "lag": .int(Int64(lag)),
+            "ack_floor": .int(Int64(clamping: ackFloor)), "position": .int(Int64(clamping: position)), "lag": .int(Int64(clamping: lag)),
             "lag_exact": .bool(lagExact), "in_flight": .int(Int64(inFlight)), "waiting_redelivery": .int(Int64(waitingRedelivery)),
             "dead_letters": .int(Int64(deadLetters)), "consumers": .int(Int64(consumers)),
         ]

@@ -123,7 +123,7 @@ extension Dispatcher {
     /// Runs on the blocking executor.
     func viewStatistics() throws -> JSONValue {
         var object = JSONObject()
-        for (view, checkpoint) in try engine.viewCheckpoints() { object[view.rawValue] = ["checkpoint": .int(Int64(checkpoint))] }
+        for (view, checkpoint) in try engine.viewCheckpoints() { object[view.rawValue] = ["checkpoint": .int(Int64(clamping: checkpoint))] }
         if let progress = engine.rebuildStatus {
             object["rebuild"] = [
                 "phase": .string(progress.phase.rawValue), "done": .int(Int64(progress.done)), "total": .int(Int64(progress.total)),

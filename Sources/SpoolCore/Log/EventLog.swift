@@ -107,7 +107,7 @@ public struct EventLog: Sendable {
         }
         var low: UInt64 = 0  // invariant: time(low) <= time (seq 0 stands for "before the log")
         while low < high {
-            let middle = low + (high - low + 1) / 2
+            let middle = low + (high - low) / 2 + (high - low) % 2  // rounded up; `high - low + 1` could overflow
             guard let record = try txn.get(store.events, BigEndian.bytes(middle)), let recordTime = EventRecord.time(record) else {
                 throw EventRecord.Corrupt(seq: middle, reason: "missing while searching by time")
             }

@@ -26,7 +26,7 @@ enum StreamIndex {
         var firstSeq: UInt64
         var count: UInt64
 
-        var lastVersion: UInt64 { firstVersion + count - 1 }
+        var lastVersion: UInt64 { firstVersion + (count - 1) }
 
         /// The seq of `version`, nil when the run does not hold it.
         func seq(ofVersion version: UInt64) -> UInt64? {
@@ -44,14 +44,15 @@ enum StreamIndex {
     }
 
     /// The run an entry of `stream` holds; nil when the entry belongs to another stream or
-    /// is malformed.
+    /// is malformed (also when the version after its last one would not fit in 64 bits: a
+    /// damaged entry must not make the next append's version overflow).
     static func run(stream prefix: [UInt8], key: [UInt8], value: [UInt8]) -> Run? {
         guard key.count == prefix.count + 8, key.starts(with: prefix), let version = BigEndian.uint64(key, at: prefix.count),
             let seq = BigEndian.uint64(value, at: 0), version > 0
         else { return nil }
-        if value.count == 8 { return Run(firstVersion: version, firstSeq: seq, count: 1) }
+        if value.count == 8 { return version < .max ? Run(firstVersion: version, firstSeq: seq, count: 1) : nil }
         guard value.count == 16, let count = BigEndian.uint64(value, at: 8), count > 1,
-            !version.addingReportingOverflow(count - 1).overflow, !seq.addingReportingOverflow(count - 1).overflow
+            !version.addingReportingOverflow(count).overflow, !seq.addingReportingOverflow(count - 1).overflow
         else { return nil }
         return Run(firstVersion: version, firstSeq: seq, count: count)
     }

@@ -14,6 +14,7 @@ struct LogState: Sendable {
                 return LogState(headSeq: 0, headHash: .zero, lastTime: Timestamp(milliseconds: 0))
             }
             let seq = BigEndian.uint64(key, at: 0) ?? 0
+            guard seq < .max else { throw EventRecord.Corrupt(seq: seq, reason: "the log's last seq leaves no room for another") }
             let last = try EventRecord.decode(seq: seq, value)
             return LogState(headSeq: seq, headHash: RecordHash(last.hash) ?? .zero, lastTime: last.time)
         }

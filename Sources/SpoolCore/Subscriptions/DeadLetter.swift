@@ -13,7 +13,7 @@ public struct DeadLetter: Sendable, Equatable {
 
     public var json: JSONValue {
         .object([
-            "seq": .int(Int64(seq)), "reason": .string(reason), "last_error": lastError.map(JSONValue.string) ?? .null,
+            "seq": .int(Int64(clamping: seq)), "reason": .string(reason), "last_error": lastError.map(JSONValue.string) ?? .null,
             "deliveries": .int(Int64(deliveries)), "time": .string(time.rfc3339),
         ])
     }

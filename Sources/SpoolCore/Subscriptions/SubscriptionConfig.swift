@@ -16,6 +16,9 @@ public struct SubscriptionConfig: Sendable, Equatable {
 
     public static let defaultAckTimeout: Int64 = 30_000
     public static let defaultMaxDeliveries: UInt32 = 5
+    static let ackTimeouts: ClosedRange<Int64> = 100...86_400_000
+    static let maxDeliveriesAllowed: ClosedRange<Int64> = 1...1000
+    static let maxInFlightAllowed: ClosedRange<Int64> = 1...100_000
 
     /// Where a subscription starts.
     public enum Start: Sendable, Equatable {
@@ -45,9 +48,9 @@ public struct SubscriptionConfig: Sendable, Equatable {
     public var problem: String? {
         let nameOK = !name.isEmpty && name.utf8.count <= 128 && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
         if !nameOK { return "name: 1 to 128 printable ASCII characters without spaces" }
-        if ackTimeoutMilliseconds < 100 || ackTimeoutMilliseconds > 86_400_000 { return "ack_timeout_ms: between 100 and 86400000" }
-        if maxDeliveries < 1 || maxDeliveries > 1000 { return "max_deliveries: between 1 and 1000" }
-        if let maxInFlight, maxInFlight < 1 || maxInFlight > 100_000 { return "max_in_flight: between 1 and 100000" }
+        if !Self.ackTimeouts.contains(ackTimeoutMilliseconds) { return "ack_timeout_ms: between 100 and 86400000" }
+        if !Self.maxDeliveriesAllowed.contains(Int64(maxDeliveries)) { return "max_deliveries: between 1 and 1000" }
+        if let maxInFlight, !Self.maxInFlightAllowed.contains(Int64(maxInFlight)) { return "max_in_flight: between 1 and 100000" }
         return nil
     }
 
@@ -70,7 +73,8 @@ public struct SubscriptionConfig: Sendable, Equatable {
         return .object(object)
     }
 
-    /// Reads the stored form; nil when it is not a subscription.
+    /// Reads the stored form; nil when it is not a subscription. Settings out of range (which
+    /// only damage can store) are clamped into range, so the subscription still loads.
     public init?(json: JSONValue) {
         guard let name = json["name"]?.stringValue else { return nil }
         let start: Start
@@ -86,8 +90,13 @@ public struct SubscriptionConfig: Sendable, Equatable {
         let types = Set((json["filter"]?["types"]?.arrayValue ?? []).compactMap(\.stringValue))
         self.init(
             name: name, start: start, filter: EventFilter(types: types, streamPrefix: json["filter"]?["stream_prefix"]?.stringValue),
-            ackTimeoutMilliseconds: json["ack_timeout_ms"]?.intValue ?? Self.defaultAckTimeout,
-            maxDeliveries: UInt32(clamping: json["max_deliveries"]?.intValue ?? Int64(Self.defaultMaxDeliveries)),
-            maxInFlight: json["max_in_flight"]?.intValue.map { Int($0) })
+            ackTimeoutMilliseconds: Self.clamp(json["ack_timeout_ms"]?.intValue ?? Self.defaultAckTimeout, to: Self.ackTimeouts),
+            maxDeliveries: UInt32(
+                Self.clamp(json["max_deliveries"]?.intValue ?? Int64(Self.defaultMaxDeliveries), to: Self.maxDeliveriesAllowed)),
+            maxInFlight: json["max_in_flight"]?.intValue.map { Int(Self.clamp($0, to: Self.maxInFlightAllowed)) })
+    }
+
+    private static func clamp(_ value: Int64, to range: ClosedRange<Int64>) -> Int64 {
+        min(max(value, range.lowerBound), range.upperBound)
     }
 }

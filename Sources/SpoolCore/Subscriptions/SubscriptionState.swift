@@ -79,7 +79,7 @@ struct SubscriptionState: Sendable {
     }
 
     private mutating func lease(_ seq: UInt64, to consumer: String, now: Timestamp) -> UInt32 {
-        let delivery = (deliveries[seq] ?? 0) + 1
+        let delivery = min(deliveries[seq] ?? 0, .max - 1) + 1  // a damaged count stays at the maximum
         deliveries[seq] = delivery
         changes.deliveries[seq] = delivery
         leases.lease(

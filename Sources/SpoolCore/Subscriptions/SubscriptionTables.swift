@@ -40,7 +40,8 @@ struct SubscriptionTables: Sendable {
         }
         for config in configsFound {
             let name = config.name
-            let floor = try txn.get(floors, Array(name.utf8)).flatMap { BigEndian.uint64($0, at: 0) } ?? 0
+            // At most Int64.max, so a damaged floor cannot make `floor + 1` (or its wire form) trap.
+            let floor = min(try txn.get(floors, Array(name.utf8)).flatMap { BigEndian.uint64($0, at: 0) } ?? 0, UInt64(Int64.max))
             var acked: Set<UInt64> = []
             try scan(acks, name, txn) { seq, _ in
                 acked.insert(seq)

@@ -105,7 +105,9 @@ enum SegmentProjection {
 
     private static func addToCount(_ segment: String, _ delta: Int64, _ tables: some ViewTables) throws {
         let key = Array(segment.utf8)
-        let count = Int64(try tables.get(counts, key).flatMap { BigEndian.uint64($0, at: 0) } ?? 0) + delta
+        let stored = Int64(clamping: try tables.get(counts, key).flatMap { BigEndian.uint64($0, at: 0) } ?? 0)  // clamped: damage
+        let (sum, overflow) = stored.addingReportingOverflow(delta)
+        let count = overflow ? Int64.max : sum
         if count > 0 { try tables.put(counts, key, BigEndian.bytes(UInt64(count))) } else { try tables.delete(counts, key) }
     }
 
