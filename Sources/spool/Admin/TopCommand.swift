@@ -41,7 +41,7 @@ struct TopCommand: AsyncParsableCommand {
             throw CLIFailure("spool top draws on a terminal and stdout is not one; use --once to print one frame")
         }
         // Lines left for subscriptions once the rest of the frame is drawn ($LINES, else 24 rows).
-        let rows = Int(ProcessInfo.processInfo.environment["LINES"] ?? "") ?? 24
+        let rows = min(max(Int(ProcessInfo.processInfo.environment["LINES"] ?? "") ?? 24, 0), 10_000)
         screen.maxSubscriptions = max(3, rows - 16)
         let every = interval.truncatingRemainder(dividingBy: 1) == 0 ? "\(Int(interval))s" : "\(interval)s"
         let footer = "q or Ctrl-C quits · refreshes every \(every)"
