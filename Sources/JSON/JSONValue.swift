@@ -79,6 +79,28 @@ public struct JSONObject: Sendable, Equatable {
     }
 }
 
+extension JSONObject {
+    /// Applies `patch` as a profile update does: each member sets its key (a new key goes at the
+    /// end, in the patch's order) and a `null` member removes it. One pass over each object,
+    /// through an index of the keys: setting members one by one searched the whole object for
+    /// each, O(n × m) for an object of n keys grown by patches of m.
+    public mutating func apply(patch: JSONObject) {
+        guard !patch.isEmpty else { return }
+        (canonicalStart, canonicalEnd) = (0, 0)
+        var positions = Dictionary(members.indices.map { (members[$0].key, $0) }, uniquingKeysWith: { first, _ in first })
+        var removed = Set<Int>()
+        for member in patch.members {
+            if let position = positions[member.key] {
+                if member.value.isNull { removed.insert(position) } else { members[position].value = member.value }
+            } else if !member.value.isNull {
+                positions[member.key] = members.count
+                members.append(member)
+            }
+        }
+        if !removed.isEmpty { members = members.indices.filter { !removed.contains($0) }.map { members[$0] } }
+    }
+}
+
 extension JSONObject: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements.map { JSONMember($0.0, $0.1) })

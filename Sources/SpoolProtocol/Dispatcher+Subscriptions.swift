@@ -113,6 +113,7 @@ extension Dispatcher {
         let max = try request.fields.int("max", in: 1...10_000, default: 100)
         let wait = try request.fields.int("wait_ms", in: 0...300_000, default: 0)
         let consumer = try request.fields.optionalString("consumer") ?? request.session.principal
+        guard consumer.utf8.count <= 256 else { throw request.fields.problem("consumer", "at most 256 bytes") }
         try request.fields.finish()
         let deliveries = try await engine.subscriptions.fetch(name, max: max, waitMilliseconds: Int64(wait), consumer: consumer)
         writer.key("messages")
@@ -153,13 +154,27 @@ extension Dispatcher {
         writer.writeInt(Int64(seqs.count))
     }
 
+    /// `text` cut to at most `limit` bytes of UTF-8, between scalars. (Not `prefix(_:)`, which
+    /// counts characters: one can be a letter and any number of combining marks.)
+    static func truncated(_ text: String, toBytes limit: Int) -> String {
+        var scalars = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            if bytes > limit { break }
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
+
     func nack(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         let name = try request.fields.string("name")
         let seqs = try request.fields.seqs("seqs")
         let delay = try request.fields.int("delay_ms", in: 0...86_400_000, default: 0)
         let error = try request.fields.optionalString("error")
         try request.fields.finish()
-        try await engine.subscriptions.nack(name, seqs, delayMilliseconds: Int64(delay), error: error.map { String($0.prefix(1000)) })
+        try await engine.subscriptions.nack(
+            name, seqs, delayMilliseconds: Int64(delay), error: error.map { Self.truncated($0, toBytes: 1000) })
         request.session.pushes?.settled(name, seqs)
         writer.key("nacked")
         writer.writeInt(Int64(seqs.count))

@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-import SpoolCore
 import SpoolTestSupport
 import XCTest
+
+@testable import SpoolCore
 
 final class SubscriptionTests: XCTestCase {
     func makeEngine(_ clock: TestClock, directory: TemporaryDirectory) throws -> Engine {
@@ -139,6 +140,8 @@ final class SubscriptionTests: XCTestCase {
         XCTAssertEqual(got.map(\.seq), [2], "woken by the commit, long before the 20 s wait ends")
         let got6 = try await hub.fetch("q", max: 10, waitMilliseconds: 50, consumer: "c").count
         XCTAssertEqual(got6, 0)
+        for index in 0..<50 { _ = try await hub.fetch("q", max: 1, waitMilliseconds: 1, consumer: "passer-by-\(index)") }
+        XCTAssertTrue(hub.waiting.withLock { $0.isEmpty }, "a consumer that stopped waiting leaves no entry behind")
     }
 
     func testRestartRedeliversUnackedAndNeverAcked() async throws {

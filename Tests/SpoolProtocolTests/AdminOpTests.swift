@@ -1,7 +1,8 @@
 import JSON
 import SpoolCore
-import SpoolProtocol
 import XCTest
+
+@testable import SpoolProtocol
 
 final class AdminOpTests: XCTestCase {
     var fixture: DispatcherFixture!
@@ -80,6 +81,9 @@ final class AdminOpTests: XCTestCase {
         let appended = try await fixture.call(#"{"op":"stats"}"#)
         XCTAssertEqual(appended["subscriptions"]?.arrayValue?.first?["lag"], 4, "an append adds to the lag")
 
+        let longName = try await fixture.call(#"{"op":"fetch","name":"crm","consumer":"\#(String(repeating: "w", count: 257))"}"#)
+        XCTAssertEqual(longName["error"]?["code"], "bad_request", longName.jsonString)
+        XCTAssertTrue(longName["error"]?["message"]?.stringValue?.contains("consumer") == true, longName.jsonString)
         let fetched = try await fixture.call(#"{"op":"fetch","name":"crm","max":2,"consumer":"worker"}"#)
         XCTAssertEqual(fetched["messages"]?.arrayValue?.count, 2, fetched.jsonString)
         let leased = try await fixture.call(#"{"op":"stats"}"#)
@@ -107,5 +111,17 @@ final class AdminOpTests: XCTestCase {
         case .double(let double): double
         default: nil
         }
+    }
+
+    /// A nack's error text is kept to 1,000 bytes, cut between scalars: one character of a
+    /// letter and 2,000 combining marks is ~4 KB.
+    func testANackErrorIsCutByBytes() {
+        let text = "e" + String(repeating: "\u{301}", count: 2_000)
+        XCTAssertEqual(text.count, 1, "one character")
+        let cut = Dispatcher.truncated(text, toBytes: 1_000)
+        XCTAssertLessThanOrEqual(cut.utf8.count, 1_000)
+        XCTAssertGreaterThan(cut.utf8.count, 996)
+        XCTAssertEqual(Dispatcher.truncated("héllo", toBytes: 2), "h", "a two-byte scalar that does not fit is left out whole")
+        XCTAssertEqual(Dispatcher.truncated("héllo", toBytes: 100), "héllo")
     }
 }

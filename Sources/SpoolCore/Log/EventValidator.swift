@@ -136,7 +136,7 @@ public enum EventValidator {
         case emailID
         /// A segment name, `^[A-Za-z0-9._:-]{1,128}$`.
         case segment
-        /// An array of unique segment names.
+        /// An array of at most `maxMembers` unique segment names.
         case segments
         /// `^[^@\s]+@[^@\s]+$`, at most 320 characters.
         case email
@@ -145,13 +145,16 @@ public enum EventValidator {
         /// `"transactional"` or `"marketing"`.
         case category
         case boolean
+        /// An object of at most `maxMembers` members.
         case object
 
         /// nil when `value` fits; otherwise the end of a sentence that starts with the field name.
         func problem(with value: JSONValue, nullable: Bool) -> String? {
             let expected: String
             switch (self, value) {
-            case (.boolean, .bool), (.object, .object): return nil
+            case (.boolean, .bool): return nil
+            case (.object, .object(let members)):
+                return members.count <= Kind.maxMembers ? nil : "must have at most \(Kind.maxMembers) members, got \(members.count)"
             case (.boolean, _): expected = "a boolean"
             case (.object, _): expected = "an object"
             case (.segments, .array(let items)): return Kind.segmentsProblem(items)
@@ -193,7 +196,12 @@ public enum EventValidator {
 
         private static let segmentRule = "must be a segment name: 1-128 characters of A-Z a-z 0-9 . _ : -"
 
+        /// The most segments (`segments`) or members (`object`) one event may carry: a user's view
+        /// row folds them one by one on the writer thread.
+        static let maxMembers = 1000
+
         private static func segmentsProblem(_ items: [JSONValue]) -> String? {
+            guard items.count <= maxMembers else { return "must name at most \(maxMembers) segments, got \(items.count)" }
             var seen = Set<String>()
             for (position, item) in items.enumerated() {
                 guard case .string(let segment) = item, isName(segment, maxLength: 128, allowingAt: false) else {

@@ -103,7 +103,11 @@ public final class SubscriptionHub: Sendable {
             if examinedMore { continue }
             waiting.withLock { $0[name, default: [:]][consumer, default: 0] += 1 }
             await signal.wait(after: seen, milliseconds: remaining)
-            waiting.withLock { $0[name]?[consumer]? -= 1 }
+            waiting.withLock { waiting in  // an entry leaves at 0: consumer names must not pile up
+                waiting[name]?[consumer]? -= 1
+                if waiting[name]?[consumer] == 0 { waiting[name]?[consumer] = nil }
+                if waiting[name]?.isEmpty == true { waiting[name] = nil }
+            }
             if Task.isCancelled { return [] }
         }
     }

@@ -53,9 +53,7 @@ public struct UserView: Sendable, Equatable {
             if let value = data["email"] { email = value.stringValue }
             if let value = data["first_name"] { firstName = value.stringValue }
             if let value = data["last_name"] { lastName = value.stringValue }
-            for member in data["attributes"]?.objectValue?.members ?? [] {
-                attributes[member.key] = member.value.isNull ? JSONValue?.none : member.value
-            }
+            if let patch = data["attributes"]?.objectValue { attributes.apply(patch: patch) }
         case .userJoinedSegment:
             if let segment = data["segment"]?.stringValue, !segments.contains(segment) {
                 segments.append(segment)

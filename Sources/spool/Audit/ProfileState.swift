@@ -49,9 +49,7 @@ struct ProfileState {
                 guard let value = data[field] else { continue }
                 fields[field] = value == .null ? JSONValue?.none : value
             }
-            for member in data["attributes"]?.objectValue?.members ?? [] {
-                attributes[member.key] = member.value.isNull ? JSONValue?.none : member.value
-            }
+            if let patch = data["attributes"]?.objectValue { attributes.apply(patch: patch) }
             return orNoChange(before.changes(to: self))
         case "UserJoinedSegment":
             let segment = data["segment"]?.stringValue ?? "?"

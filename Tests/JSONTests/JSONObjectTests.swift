@@ -1,0 +1,34 @@
+import XCTest
+
+@testable import JSON
+
+/// Changing an object: what `apply(patch:)` leaves, in order, and that it is no longer
+/// canonical text of its input.
+final class JSONObjectTests: XCTestCase {
+    func testAPatchSetsAppendsAndRemovesKeepingTheOrder() throws {
+        var object = try XCTUnwrap(JSONParser.parse(#"{"a":1,"b":2,"c":3}"#).objectValue)
+        let source = Array(#"{"a":1,"b":2,"c":3}"#.utf8)
+        XCTAssertNotNil(object.canonicalText(in: source))
+        object.apply(patch: ["b": nil, "d": 4, "a": 9, "e": nil])
+        XCTAssertEqual(object, ["a": 9, "c": 3, "d": 4])
+        XCTAssertEqual(object.keys, ["a", "c", "d"])
+        XCTAssertNil(object.canonicalText(in: source), "changed: its input is no longer its text")
+    }
+
+    /// The same as setting each member through the subscript, on many random patches.
+    func testAPatchEqualsSettingEachMember() {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var object = JSONObject((0..<Int.random(in: 0...20, using: &random)).map { JSONMember("k\($0)", .int(Int64($0))) })
+            var expected = object
+            var patch = JSONObject()
+            for key in Set((0..<Int.random(in: 0...10, using: &random)).map { _ in "k\(Int.random(in: 0...30, using: &random))" }) {
+                let value: JSONValue = Bool.random(using: &random) ? .null : .int(Int64.random(in: 0...9, using: &random))
+                patch[key] = value
+                expected[key] = value.isNull ? JSONValue?.none : value
+            }
+            object.apply(patch: patch)
+            XCTAssertEqual(object.members, expected.members)
+        }
+    }
+}
