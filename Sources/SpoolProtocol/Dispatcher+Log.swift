@@ -48,15 +48,20 @@ extension Dispatcher {
         let limit = try readLimit(&request.fields)
         try request.fields.finish()
         let log = engine.log
-        let (events, exists) = try await blocking {
-            let events = try log.readStream(stream, fromVersion: fromVersion, limit: limit + 1)
-            return (events, events.isEmpty ? try log.streamVersion(stream) > 0 : true)
+        let pageBytes = limits.pageBytes
+        let (events, streamVersion) = try await blocking {
+            let events = try log.readStream(stream, fromVersion: fromVersion, limit: limit + 1, maxBytes: pageBytes)
+            return (events, events.count > limit ? nil : try log.streamVersion(stream))
         }
-        guard exists else { throw SpoolError.notFound("stream \(stream) has no events") }
+        guard !events.isEmpty || streamVersion ?? 1 > 0 else { throw SpoolError.notFound("stream \(stream) has no events") }
+        let page = events.prefix(limit)
         writer.key("events")
-        writer.writeEvents(events.prefix(limit))
+        writer.writeEvents(page)
         writer.key("next_version")
-        writer.writeOptionalUInt(events.count > limit ? events[limit].version : nil)
+        // Past the page: the event read beyond `limit`, or, when the byte budget ended it, the
+        // version after its last event if the stream goes on.
+        let next = events.count > limit ? events[limit].version : page.last.map { $0.version + 1 }
+        writer.writeOptionalUInt(next.flatMap { $0 <= streamVersion ?? .max ? $0 : nil })
     }
 
     /// `read_all` → `events` and `next_seq` (where the next page starts; null once the scan
@@ -73,7 +78,10 @@ extension Dispatcher {
         try request.fields.finish()
         let log = engine.log
         let scanLimit = limits.readAllScanLimit
-        let page = try await blocking { [filter] in try log.read(from: fromSeq, limit: limit, filter: filter, scanLimit: scanLimit) }
+        let pageBytes = limits.pageBytes
+        let page = try await blocking { [filter] in
+            try log.read(from: fromSeq, limit: limit, filter: filter, scanLimit: scanLimit, maxBytes: pageBytes)
+        }
         writer.key("events")
         writer.writeEvents(page.events)
         writer.key("next_seq")

@@ -137,4 +137,30 @@ final class ReadOpTests: XCTestCase {
         XCTAssertEqual(response["events"], [])
         XCTAssertEqual(response["next_seq"], 5, "a rare filter stops after the scan limit and says where to go on")
     }
+
+    /// With a page budget of one byte every page holds one event, and following `next_version`
+    /// or `next_seq` still reads everything, in order, to the end.
+    func testAPageEndsAtItsByteBudgetAndSaysWhereToGoOn() async throws {
+        var limits = Dispatcher.Limits()
+        limits.pageBytes = 1
+        let small = Dispatcher(engine: fixture.engine, limits: limits, blocking: InlineExecutor())
+        func call(_ line: String) async throws -> JSONValue {
+            try JSONParser.parse(Array(await small.handle(Array(line.utf8), session: Session()).dropLast()))
+        }
+        let first = try await call(#"{"op":"read","stream":"user-2"}"#)
+        XCTAssertEqual(first["events"]?.arrayValue?.map { $0["version"] }, [1])
+        XCTAssertEqual(first["next_version"], 2)
+        let second = try await call(#"{"op":"read","stream":"user-2","from_version":2}"#)
+        XCTAssertEqual(second["events"]?.arrayValue?.map { $0["version"] }, [2])
+        XCTAssertEqual(second["next_version"], .null, "the stream's last event")
+        var seqs: [UInt64] = []
+        var next: UInt64? = 1
+        while let from = next {
+            let page = try await call(#"{"op":"read_all","from_seq":\#(from)}"#)
+            XCTAssertLessThanOrEqual(page["events"]?.arrayValue?.count ?? 0, 1)
+            seqs += page["events"]?.arrayValue?.compactMap { $0["seq"]?.uint64Value } ?? []
+            next = page["next_seq"]?.uint64Value
+        }
+        XCTAssertEqual(seqs, Array(1...10))
+    }
 }

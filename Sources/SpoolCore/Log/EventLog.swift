@@ -43,49 +43,64 @@ public struct EventLog: Sendable {
         public var nextSeq: UInt64?
     }
 
-    /// Up to `limit` events matching `filter`, from `fromSeq` on, in seq order.
-    /// At most `scanLimit` records are examined, so a rare filter cannot hold a read
-    /// transaction for long; `nextSeq` says where to continue.
-    public func read(from fromSeq: UInt64, limit: Int, filter: EventFilter = .all, scanLimit: Int = 100_000) throws -> Page {
+    /// Up to `limit` events matching `filter`, from `fromSeq` on, in seq order, ending once
+    /// their records reach `maxBytes` (at least one event). At most `scanLimit` records are
+    /// examined, so a rare filter cannot hold a read transaction for long; `nextSeq` says where
+    /// to continue.
+    public func read(
+        from fromSeq: UInt64, limit: Int, filter: EventFilter = .all, scanLimit: Int = 100_000, maxBytes: Int = .max
+    ) throws -> Page {
         try store.environment.read { txn in
             var events: [RecordedEvent] = []
             var scanned = 0
+            var bytes = 0
             var next: UInt64? = nil
             try txn.scan(store.events, from: BigEndian.bytes(max(fromSeq, 1))) { key, value in
                 let seq = BigEndian.uint64(key, at: 0) ?? 0
-                guard events.count < limit, scanned < scanLimit else {
+                guard events.count < limit, scanned < scanLimit, bytes < maxBytes else {
                     next = seq
                     return false
                 }
                 scanned += 1
                 let event = try StoredEvent(seq: seq, value)
-                if filter.matches(event) { events.append(event.decoded()) }
+                if filter.matches(event) {
+                    events.append(event.decoded())
+                    bytes += value.count
+                }
                 return true
             }
             return Page(events: events, nextSeq: next)
         }
     }
 
-    /// Up to `limit` events of `stream`, from version `fromVersion` on, in version order.
-    public func readStream(_ stream: String, fromVersion: UInt64 = 1, limit: Int = .max) throws -> [RecordedEvent] {
-        try store.environment.read { txn in try Self.readStream(stream, fromVersion: fromVersion, limit: limit, in: txn, store: store) }
+    /// Up to `limit` events of `stream`, from version `fromVersion` on, in version order,
+    /// ending once their records reach `maxBytes` (at least one event).
+    public func readStream(_ stream: String, fromVersion: UInt64 = 1, limit: Int = .max, maxBytes: Int = .max) throws
+        -> [RecordedEvent]
+    {
+        try store.environment.read { txn in
+            try Self.readStream(stream, fromVersion: fromVersion, limit: limit, maxBytes: maxBytes, in: txn, store: store)
+        }
     }
 
     static func readStream(
-        _ stream: String, fromVersion: UInt64, through lastSeq: UInt64 = .max, limit: Int, in txn: Transaction, store: Store
+        _ stream: String, fromVersion: UInt64, through lastSeq: UInt64 = .max, limit: Int, maxBytes: Int = .max, in txn: Transaction,
+        store: Store
     ) throws -> [RecordedEvent] {
         var version = max(fromVersion, 1)
         var events: [RecordedEvent] = []
+        var bytes = 0
         try StreamIndex.forEachRun(of: stream, from: version, in: txn, store: store) { run in
             version = max(version, run.firstVersion)
-            while events.count < limit, let seq = run.seq(ofVersion: version), seq <= lastSeq {
-                guard let event = try event(at: seq, in: txn, store: store) else {
+            while events.count < limit, bytes < maxBytes, let seq = run.seq(ofVersion: version), seq <= lastSeq {
+                guard let stored = try stored(at: seq, in: txn, store: store) else {
                     throw EventRecord.Corrupt(seq: seq, reason: "stream \(stream) points at a missing event")
                 }
-                events.append(event)
+                events.append(stored.decoded())
+                bytes += stored.byteCount
                 version += 1
             }
-            return version > run.lastVersion
+            return version > run.lastVersion && events.count < limit && bytes < maxBytes
         }
         return events
     }

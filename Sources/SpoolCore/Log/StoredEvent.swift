@@ -41,6 +41,8 @@ public struct StoredEvent: Sendable {
         }
     }
 
+    /// The record's size in bytes, as stored.
+    var byteCount: Int { bytes.count }
     public var stream: ArraySlice<UInt8> { bytes[EventRecord.headerSize..<layout.streamEnd] }
     public var type: ArraySlice<UInt8> { bytes[layout.streamEnd..<layout.typeEnd] }
     /// Canonical JSON object bytes.
