@@ -4,7 +4,8 @@ import JSON
 /// Turns user events into personalized emails, exactly once.
 ///
 /// An internal consumer of its own durable subscription (`email-projector`, user event
-/// types). For each event it folds the user as of that event, evaluates the rules, renders
+/// types). For each event it folds the user as of that event (onto the fold of the user's
+/// previous event when it has it: `FoldedUsers`), evaluates the rules, renders
 /// the templates and appends one `EmailGenerated` per email to `email-<user_id>`, with the
 /// source event as `causation_id` and an event id derived from (source event id, template),
 /// then acks. A crash between append and ack redelivers the event; the append is then an
@@ -20,6 +21,8 @@ public struct EmailProjector: Sendable {
 
     let engine: Engine
     public let catalog: EmailCatalog
+    /// Each user as of the last of their events handled, for the next one to fold onto.
+    let folded = FoldedUsers()
     /// How long a failed event waits before it is tried again.
     public var retryDelayMilliseconds: Int64 = 1000
 
@@ -88,7 +91,8 @@ public struct EmailProjector: Sendable {
     private func handle(_ event: RecordedEvent) async throws {
         let decoded = try DecodedEvent(event)
         guard let userID = decoded.userID else { return }
-        let user = try engine.queries.user(userID, asOf: .seq(event.seq))
+        let user = try folded.user(userID, foldingIn: decoded) ?? engine.queries.user(userID, asOf: .seq(event.seq))
+        folded.keep(user)
         let source = (try? JSONParser.parse(event.metadata)) ?? [:]
         for email in try catalog.render(decoded, user: user) {
             var metadata: JSONObject = ["causation_id": .string(event.id.lowercasedString)]
