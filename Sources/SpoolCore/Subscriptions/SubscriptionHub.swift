@@ -100,7 +100,10 @@ public final class SubscriptionHub: Sendable {
             if !deliveries.isEmpty { return deliveries }
             let remaining = deadline - clock().milliseconds
             if remaining <= 0 { return [] }
-            if examinedMore { continue }
+            if examinedMore {  // a filter that matched nothing in a long stretch: go on, letting others run between
+                await Task.yield()
+                continue
+            }
             waiting.withLock { $0[name, default: [:]][consumer, default: 0] += 1 }
             await signal.wait(after: seen, milliseconds: remaining)
             waiting.withLock { waiting in  // an entry leaves at 0: consumer names must not pile up
