@@ -107,9 +107,20 @@ extension Dispatcher {
         writer.write(info.json)
     }
 
+    /// The `name` of a subscription the session may consume (fetch, subscribe, ack, nack): the
+    /// email projector's own only with the admin role, since its leases and acks decide which
+    /// emails are generated.
+    private func consumedName(_ request: inout Request) throws -> String {
+        let name = try request.fields.string("name")
+        guard name != EmailProjector.subscription || request.session.allows(.role(.admin)) else {
+            throw SpoolError(.unauthorized, "\(name) is the email projector's own subscription: consuming it needs the admin role")
+        }
+        return name
+    }
+
     /// `fetch` → `messages` [{seq, delivery, subscription, event}], possibly empty after `wait_ms`.
     func fetch(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let name = try request.fields.string("name")
+        let name = try consumedName(&request)
         let max = try request.fields.int("max", in: 1...10_000, default: 100)
         let wait = try request.fields.int("wait_ms", in: 0...300_000, default: 0)
         let consumer = try request.fields.optionalString("consumer") ?? request.session.principal
@@ -124,7 +135,7 @@ extension Dispatcher {
 
     /// `subscribe` → `subscribed: true`; then `{"push": name, "seq", "delivery", "event"}` lines.
     func subscribe(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let name = try request.fields.string("name")
+        let name = try consumedName(&request)
         let credit = try request.fields.int("credit", in: 1...10_000, default: 100)
         try request.fields.finish()
         guard let pushes = request.session.pushes else { throw SpoolError.badRequest("this connection cannot receive pushes") }
@@ -145,7 +156,7 @@ extension Dispatcher {
     }
 
     func ack(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let name = try request.fields.string("name")
+        let name = try consumedName(&request)
         let seqs = try request.fields.seqs("seqs")
         try request.fields.finish()
         try await engine.subscriptions.ack(name, seqs)
@@ -168,7 +179,7 @@ extension Dispatcher {
     }
 
     func nack(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let name = try request.fields.string("name")
+        let name = try consumedName(&request)
         let seqs = try request.fields.seqs("seqs")
         let delay = try request.fields.int("delay_ms", in: 0...86_400_000, default: 0)
         let error = try request.fields.optionalString("error")

@@ -76,6 +76,25 @@ final class AccessTests: XCTestCase {
         }
     }
 
+    /// The email projector's own subscription decides which emails are generated: a read token
+    /// may look at it but not lease or settle its events; an admin may.
+    func testOnlyAnAdminConsumesTheEmailProjectorsSubscription() async throws {
+        let fixture = try DispatcherFixture(tokens: Self.tokens)
+        defer { fixture.close() }
+        let name = JSONValue.string(EmailProjector.subscription)
+        _ = try await fixture.call(["op": "sub_create", "name": name, "start": "beginning"], as: "admin-token")
+        for op in ["fetch", "subscribe", "ack", "nack"] {
+            var request: JSONObject = ["op": .string(op), "name": name]
+            if op == "ack" || op == "nack" { request["seqs"] = [1] }
+            let refused = try await fixture.call(.object(request), as: "read-token")
+            XCTAssertEqual(errorCode(refused), "unauthorized", "\(op): \(refused.jsonString)")
+        }
+        let info = try await fixture.call(["op": "sub_info", "name": name], as: "read-token")
+        XCTAssertEqual(info["ok"], true, info.jsonString)
+        let fetched = try await fixture.call(["op": "fetch", "name": name], as: "admin-token")
+        XCTAssertEqual(fetched["ok"], true, fetched.jsonString)
+    }
+
     func testAnAdminMayRunEveryOp() async throws {
         let fixture = try DispatcherFixture(tokens: Self.tokens)
         defer { fixture.close() }
