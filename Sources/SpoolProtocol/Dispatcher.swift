@@ -1,6 +1,7 @@
 import JSON
 import Logging
 import SpoolCore
+import Synchronization
 
 /// Turns one request line into one response line: the protocol's op → engine table.
 ///
@@ -24,6 +25,8 @@ public final class Dispatcher: Sendable {
     let blocking: any BlockingExecutor
     let logger: Logger
     let started = ContinuousClock.now
+    /// Refused tokens are logged at most once a second (with how many were not).
+    let refusedTokenLog = Mutex(LogThrottle(intervalMilliseconds: 1000))
     private let table: [String: Operation]
     /// Per-op request and error counters (see `SpoolMetric`).
     let requestMetrics = RequestMetrics(ops: Dispatcher.operations.map(\.name))
