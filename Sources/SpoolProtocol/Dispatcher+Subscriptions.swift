@@ -139,7 +139,7 @@ extension Dispatcher {
         let credit = try request.fields.int("credit", in: 1...10_000, default: 100)
         try request.fields.finish()
         guard let pushes = request.session.pushes else { throw SpoolError.badRequest("this connection cannot receive pushes") }
-        _ = try engine.subscriptions.info(name)
+        guard engine.subscriptions.exists(name) else { throw SpoolError.notFound("no subscription \(name)") }
         try pushes.subscribe(name, credit: credit, hub: engine.subscriptions)
         writer.key("subscribed")
         writer.writeBool(true)

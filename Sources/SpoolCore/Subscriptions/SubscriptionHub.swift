@@ -205,6 +205,9 @@ public final class SubscriptionHub: Sendable {
         signal.notifyAll()
     }
 
+    /// Whether a subscription named `name` exists: a look, without `info`'s lag count.
+    public func exists(_ name: String) -> Bool { states.withLock { $0[name] != nil } }
+
     /// Those of `seqs` still leased to `consumer` (not acked, nacked or expired since); an
     /// unknown subscription holds none.
     public func held(_ name: String, _ seqs: Set<UInt64>, by consumer: String) -> Set<UInt64> {
