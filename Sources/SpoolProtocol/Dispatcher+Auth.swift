@@ -16,9 +16,7 @@ extension Dispatcher {
         try request.fields.finish()
         if !tokens.isEmpty {
             guard let entry = tokens.authenticate(token) else {
-                let elapsed = (ContinuousClock.now - started).components
-                let now = elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
-                if let leftOut = refusedTokenLog.withLock({ $0.admit(atMilliseconds: now) }) {
+                if let leftOut = refusedTokenLog.withLock({ $0.admit(atMilliseconds: MonotonicMilliseconds.now()) }) {
                     logger.notice("refused a token", metadata: ["op": "auth", "refusals_not_logged_since": "\(leftOut)"])
                 }
                 throw SpoolError(.unauthorized, "unknown token")

@@ -86,7 +86,7 @@ struct Connection {
         var deadline = session.isAuthenticated ? nil : closeUnlessAuthenticated(answers)
         defer { deadline?.cancel() }
         var limiter = RequestRateLimiter(
-            perSecond: configuration.requestsPerSecond, burst: configuration.requestBurst, nowMilliseconds: Self.milliseconds())
+            perSecond: configuration.requestsPerSecond, burst: configuration.requestBurst, nowMilliseconds: MonotonicMilliseconds.now())
         let pipelined = InFlightRequests()
         for try await frames in inbound {
             for frame in frames {
@@ -98,7 +98,7 @@ struct Connection {
                 case .tooLong: decoded = .response(dispatcher.lineTooLong())
                 case .line(let line): decoded = dispatcher.decode(Array(line.readableBytesView), session: session)
                 }
-                if case .refused(let retryAfter) = limiter.take(nowMilliseconds: Self.milliseconds()) {
+                if case .refused(let retryAfter) = limiter.take(nowMilliseconds: MonotonicMilliseconds.now()) {
                     answers.fill(slot, with: Response.failure(id: decoded.requestID, Self.rateLimited(retryAfter, configuration)))
                     continue
                 }
@@ -148,12 +148,4 @@ struct Connection {
                 + "retry after \(retryAfter) ms",
             details: ["retry_after_ms": .int(retryAfter)])
     }
-
-    /// A monotonic clock in milliseconds, for the rate limiter.
-    private static func milliseconds() -> Int64 {
-        let now = ContinuousClock.now - Self.epoch
-        return now.components.seconds * 1000 + now.components.attoseconds / 1_000_000_000_000_000
-    }
-
-    private static let epoch = ContinuousClock.now
 }
