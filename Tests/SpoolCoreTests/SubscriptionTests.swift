@@ -225,6 +225,23 @@ final class SubscriptionTests: XCTestCase {
         XCTAssertEqual(got8, [2, 3])
     }
 
+    /// Twenty events of ~1 MB: one fetch stops once it holds 16 MiB, the next takes the rest.
+    func testAFetchEndsAtItsByteBudget() async throws {
+        let engine = try openEngine().engine
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "big"))
+        let bio = JSONValue.string(String(repeating: "x", count: 1_000_000))
+        for index in 0..<20 {
+            let data: JSONValue = ["user_id": .string("b\(index)"), "email": "x@example.com", "attributes": ["bio": bio]]
+            let event = ProposedEvent(type: "UserCreated", data: data)
+            _ = try await engine.append(AppendRequest(stream: "user-b\(index)", events: [event]), actor: "test")
+        }
+        let first = try await hub.fetch("big", max: 100, consumer: "c")
+        XCTAssertEqual(first.count, 17, "16 MiB is reached within the 17th")
+        let second = try await hub.fetch("big", max: 100, consumer: "c")
+        XCTAssertEqual((first + second).map(\.seq), Array(1...20))
+    }
+
     func testBadInputGetsClearErrors() async throws {
         let engine = try openEngine().engine
         let hub = engine.subscriptions

@@ -28,6 +28,9 @@ public final class SubscriptionHub: Sendable {
     let signal = ChangeSignal()
     /// Most events one fetch examines in the log before it answers.
     static let scanLimit = 10_000
+    /// New events one fetch takes end once their records reach this many bytes (at least one):
+    /// `max` events of up to 1 MiB each are not copied under the lock and into one answer.
+    static let fetchBytes = 16 << 20
 
     init(store: Store, writer: Writer?, clock: @escaping @Sendable () -> Timestamp) throws {
         self.store = store
@@ -144,19 +147,24 @@ public final class SubscriptionHub: Sendable {
         }
     }
 
-    /// Events after `cursor` matching `filter` (at most `limit`, in seq order), and the last
-    /// seq examined. Each record is read once, here.
+    /// Events after `cursor` matching `filter` (at most `limit`, in seq order, ending once their
+    /// records reach `fetchBytes`), and the last seq examined. Each record is read once, here.
     private func matching(
         after cursor: UInt64, limit: Int, filter: EventFilter, txn: Transaction
     ) throws -> ([StoredEvent], UInt64) {
         var found: [StoredEvent] = []
         var through = cursor
         var examined = 0
+        var bytes = 0
         try txn.scan(store.events, from: BigEndian.bytes(cursor + 1)) { key, value in
-            guard found.count < limit, examined < Self.scanLimit, let seq = BigEndian.uint64(key, at: 0) else { return false }
+            guard found.count < limit, examined < Self.scanLimit, bytes < Self.fetchBytes, let seq = BigEndian.uint64(key, at: 0)
+            else { return false }
             examined += 1
             let event = try StoredEvent(seq: seq, value)
-            if filter.matches(event) { found.append(event) }
+            if filter.matches(event) {
+                found.append(event)
+                bytes += value.count
+            }
             through = seq
             return true
         }
