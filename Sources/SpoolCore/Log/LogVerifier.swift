@@ -139,8 +139,8 @@ public struct LogVerifier: Sendable {
     /// at an event of its stream with its last version (a run that reached past its stream's
     /// last event would claim seqs of other events, or none), and there must be one run per
     /// append counted (`counts.runs`). Runs of events appended after the walk are left out.
-    /// `streams_recent` (small: the writer empties it into `streams` every few thousand
-    /// appends) is read in one transaction, then `streams` in chunks, skipping the runs already
+    /// `streams_recent` (small: the writer keeps it to a few thousand runs, moving the rest
+    /// into `streams`) is read in one transaction, then `streams` in chunks, skipping the runs already
     /// counted that moved there meanwhile (same key, same value).
     private func checkRuns(through head: UInt64, counts: Counts, progress: (Progress) -> Void) throws -> Problem? {
         var indexed = 0
