@@ -10,33 +10,38 @@ final class EventRecordTests: XCTestCase {
     private let id = UUID(uuidString: "0190C3A4-1B2C-7D3E-8F40-5162738495A6") ?? UUID()
     private let time = Timestamp(milliseconds: 1_764_000_000_123)
 
-    private func draft() -> [UInt8] {
+    private func draft(format: UInt8 = EventRecord.formatVersion) -> DraftRecord {
         EventRecord.draft(
-            stream: "user-42", type: "UserProfileUpdated", writeMetadata: { $0 += Array(#"{"actor":"ops"}"#.utf8) },
+            stream: "user-42", type: "UserProfileUpdated", format: format, writeMetadata: { $0 += Array(#"{"actor":"ops"}"#.utf8) },
             writeData: { $0 += Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8) })
     }
 
+    private func event(seq: UInt64) -> RecordedEvent {
+        RecordedEvent(
+            seq: seq, id: id, stream: "user-42", version: 3, type: "UserProfileUpdated", time: time,
+            metadata: Array(#"{"actor":"ops"}"#.utf8), data: Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8),
+            hasClientID: true, previousHash: [], hash: [])
+    }
+
     /// A sealed draft is the record `encode` makes of the same event, field for field, and its
-    /// hash chains to the previous one as verify checks it.
+    /// hash chains to the previous one as verify checks it: SHA-256(previous hash ‖ seq ‖
+    /// header ‖ SHA-256(stream ‖ type ‖ metadata ‖ data)), the record's last 32 bytes.
     func testASealedDraftIsTheEncodedEvent() throws {
         let previousHash = try XCTUnwrap(RecordHash(previous))
         XCTAssertEqual(previousHash.bytes, previous)
         var record = draft()
         let hash = EventRecord.seal(&record, seq: 9, id: id, hasClientID: true, time: time, version: 3, previousHash: previousHash)
-        let event = RecordedEvent(
-            seq: 9, id: id, stream: "user-42", version: 3, type: "UserProfileUpdated", time: time,
-            metadata: Array(#"{"actor":"ops"}"#.utf8), data: Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8),
-            hasClientID: true, previousHash: [], hash: [])
-        let encoded = EventRecord.encode(event, after: previousHash)
-        XCTAssertEqual(record, encoded.bytes)
+        let encoded = EventRecord.encode(event(seq: 9), after: previousHash)
+        XCTAssertEqual(record.bytes, encoded.bytes)
         XCTAssertEqual(encoded.hash, hash)
-        // The hash is SHA-256(previous hash ‖ seq ‖ body), the record's last 32 bytes.
-        let body = record[..<(record.count - 64)]
-        let expected = Array(SHA256.hash(data: previous + [0, 0, 0, 0, 0, 0, 0, 9] + body))
+        XCTAssertEqual(record.bytes[0], 2)
+        let bodyEnd = record.bytes.count - 64
+        let content = Array(SHA256.hash(data: record.bytes[46..<bodyEnd]))
+        let expected = Array(SHA256.hash(data: previous + [0, 0, 0, 0, 0, 0, 0, 9] + record.bytes[..<46] + content))
         XCTAssertEqual(hash.bytes, expected)
-        XCTAssertEqual(Array(record.suffix(32)), expected)
-        XCTAssertTrue(EventRecord.verifyHash(seq: 9, record, previous: previous))
-        let decoded = try EventRecord.decode(seq: 9, record)
+        XCTAssertEqual(Array(record.bytes.suffix(32)), expected)
+        XCTAssertTrue(EventRecord.verifyHash(seq: 9, record.bytes, previous: previous))
+        let decoded = try EventRecord.decode(seq: 9, record.bytes)
         XCTAssertEqual(decoded.stream, "user-42")
         XCTAssertEqual(decoded.version, 3)
         XCTAssertEqual(decoded.time, time)
@@ -45,18 +50,56 @@ final class EventRecordTests: XCTestCase {
         XCTAssertEqual(decoded.previousHash, previous)
     }
 
+    /// Records of format 1 (written before format 2) hash SHA-256(previous hash ‖ seq ‖ body)
+    /// and still decode and verify.
+    func testAFormatOneRecordKeepsItsRule() throws {
+        let previousHash = try XCTUnwrap(RecordHash(previous))
+        let encoded = EventRecord.encode(event(seq: 9), after: previousHash, format: 1)
+        XCTAssertEqual(encoded.bytes[0], 1)
+        let body = encoded.bytes[..<(encoded.bytes.count - 64)]
+        XCTAssertEqual(encoded.hash.bytes, Array(SHA256.hash(data: previous + [0, 0, 0, 0, 0, 0, 0, 9] + body)))
+        XCTAssertTrue(EventRecord.verifyHash(seq: 9, encoded.bytes, previous: previous))
+        var one = try EventRecord.decode(seq: 9, encoded.bytes)
+        let two = try EventRecord.decode(seq: 9, EventRecord.encode(event(seq: 9), after: previousHash).bytes)
+        XCTAssertEqual(one.hash, encoded.hash.bytes)
+        XCTAssertNotEqual(one.hash, two.hash)
+        one.hash = two.hash
+        XCTAssertEqual(one, two, "the same event in either format")
+        var unknown = encoded.bytes
+        unknown[0] = 3
+        XCTAssertThrowsError(try EventRecord.decode(seq: 9, unknown))
+        XCTAssertFalse(EventRecord.verifyHash(seq: 9, unknown, previous: previous))
+    }
+
+    /// Any one byte changed anywhere in a record, of either format, fails its hash check.
+    func testEveryFlippedByteIsCaught() throws {
+        let previousHash = try XCTUnwrap(RecordHash(previous))
+        for format in EventRecord.readableFormats {
+            let record = EventRecord.encode(event(seq: 9), after: previousHash, format: format).bytes
+            XCTAssertTrue(EventRecord.verifyHash(seq: 9, record, previous: previous))
+            for index in record.indices {
+                var damaged = record
+                damaged[index] ^= 0x20
+                XCTAssertFalse(EventRecord.verifyHash(seq: 9, damaged, previous: previous), "format \(format), byte \(index)")
+            }
+        }
+    }
+
     /// A batch run again seals its records again, maybe at other positions: the second seal
     /// leaves nothing of the first.
     func testSealingAgainReplacesTheFirstSeal() throws {
         let previousHash = try XCTUnwrap(RecordHash(previous))
-        var once = draft()
-        _ = EventRecord.seal(&once, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash)
-        var twice = draft()
-        _ = EventRecord.seal(
-            &twice, seq: 11, id: UUID(), hasClientID: true, time: Timestamp(milliseconds: 5), version: 4, previousHash: .zero)
-        _ = EventRecord.seal(&twice, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash)
-        XCTAssertEqual(twice, once)
-        XCTAssertFalse(EventRecord.verifyHash(seq: 11, once, previous: previous))
+        for format in EventRecord.readableFormats {
+            var once = draft(format: format)
+            _ = EventRecord.seal(&once, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash)
+            var twice = draft(format: format)
+            _ = EventRecord.seal(
+                &twice, seq: 11, id: UUID(), hasClientID: true, time: Timestamp(milliseconds: 5), version: 4, previousHash: .zero)
+            _ = EventRecord.seal(&twice, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash)
+            XCTAssertEqual(twice.bytes, once.bytes)
+            XCTAssertTrue(EventRecord.verifyHash(seq: 12, once.bytes, previous: previous))
+            XCTAssertFalse(EventRecord.verifyHash(seq: 11, once.bytes, previous: previous))
+        }
     }
 
     /// A hash is 32 bytes: other counts are refused, not padded or cut.

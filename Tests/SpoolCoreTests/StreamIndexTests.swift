@@ -261,7 +261,7 @@ final class StreamIndexTests: XCTestCase {
     }
 
     /// A format 2 directory has no streams_recent: opened read-only it reads from `streams`
-    /// alone; a writable open adds the table and upgrades it to format 3.
+    /// alone; a writable open adds the table and upgrades it to the current format.
     func testAFormatTwoDirectoryReadsReadOnlyAndIsUpgraded() async throws {
         let directory = try TemporaryDirectory("format-two")
         defer { directory.remove() }
@@ -288,14 +288,14 @@ final class StreamIndexTests: XCTestCase {
         do {
             let store = try await reopen { try Store(directory: directory.path) }
             XCTAssertNotNil(store.recentStreams)
-            XCTAssertEqual(try store.environment.read { try $0.get(store.meta, formatKey) }, BigEndian.bytes(3))
+            XCTAssertEqual(try store.environment.read { try $0.get(store.meta, formatKey) }, BigEndian.bytes(Store.formatVersion))
             XCTAssertEqual(try EventLog(store: store).readStream("user-old").map(\.seq), [1, 2, 3])
         }
         do {
             var options = Store.Options()
             options.readOnly = true
             let store = try await reopen { try Store(directory: directory.path, options: options) }
-            XCTAssertNotNil(store.recentStreams, "a format 3 directory has the table")
+            XCTAssertNotNil(store.recentStreams, "an upgraded directory has the table")
         }
     }
 }

@@ -105,6 +105,52 @@ final class VerifyTests: XCTestCase {
         XCTAssertTrue(swapped?.reason.contains("no version 1 before it") ?? false, "\(String(describing: swapped))")
     }
 
+    /// A log begun before record format 2 (format 1 records, here restored from an older
+    /// export) verifies, appends continue it in format 2, and its export restores elsewhere
+    /// record for record, to the same chain head.
+    func testALogOfBothRecordFormatsVerifiesAndRestores() async throws {
+        let s = try OpenStore()
+        let copy = try OpenStore()
+        defer {
+            s.close()
+            copy.close()
+            s.directory.remove()
+            copy.directory.remove()
+        }
+        var previous = RecordHash.zero
+        var olderExport: [RecordedEvent] = []
+        for version in 1...3 {
+            var event = RecordedEvent(
+                seq: UInt64(version), id: UUID(), stream: "user-old", version: UInt64(version), type: "UserProfileUpdated",
+                time: Timestamp(milliseconds: Int64(1_000 * version)), metadata: Array(#"{"actor":"test"}"#.utf8),
+                data: Array(#"{"user_id":"old","first_name":"Ada"}"#.utf8), hasClientID: false, previousHash: previous.bytes,
+                hash: [])
+            previous = EventRecord.encode(event, after: previous, format: 1).hash
+            event.hash = previous.bytes
+            olderExport.append(event)
+        }
+        let older = olderExport
+        let restoredOlder = try await s.writer.submit { context in try older.map { try context.restore($0) } }
+        XCTAssertEqual(restoredOlder, [true, true, true])
+        try await s.appendUser("new")
+        try await s.append(stream: "user-old", events: [profileUpdated("old", firstName: "Bea")])
+
+        let records = try s.store.environment.read { txn in try (1...5).map { try txn.get(s.store.events, BigEndian.bytes(UInt64($0))) } }
+        XCTAssertEqual(records.map { $0?.first }, [1, 1, 1, 2, 2], "each record's format byte")
+        let report = try LogVerifier(store: s.store).verify()
+        XCTAssertTrue(report.isValid, "\(String(describing: report.problem))")
+        XCTAssertEqual(report.verifiedThrough, 5)
+
+        let exported = try s.log.read(from: 1, limit: 10).events
+        let restored = try await copy.writer.submit { context in try exported.map { try context.restore($0) } }
+        XCTAssertEqual(restored, Array(repeating: true, count: 5))
+        XCTAssertEqual(try copy.log.head().hash, try s.log.head().hash)
+        let copied = try copy.store.environment.read { txn in
+            try (1...5).map { try txn.get(copy.store.events, BigEndian.bytes(UInt64($0))) }
+        }
+        XCTAssertEqual(copied, records, "record for record, format bytes included")
+    }
+
     /// What verify reports for a log of user-x events with `versions` at seqs 1, 2, 3 …, chained
     /// correctly, and the `streams` index holding exactly `runs`.
     private func forgedLogProblem(versions: [UInt64], runs: [(version: UInt64, seq: UInt64, count: Int)]) throws -> LogVerifier.Problem? {

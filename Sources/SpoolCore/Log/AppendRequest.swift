@@ -113,9 +113,9 @@ public struct PreparedEvent: Sendable {
     public var id: UUID?
     /// The event's type as validation found it, so the writer does not look the name up again.
     public var eventType: EventType
-    /// The event's record without its position (`EventRecord.draft`), encoded off the writer
-    /// thread; the writer seals it where it lies.
-    var record: [UInt8]
+    /// The event's record without its position (`EventRecord.draft`), encoded and its
+    /// content hashed off the writer thread; the writer seals it where it lies.
+    var record: DraftRecord
     /// The data as the request parsed it (an object, as every type's schema requires): the
     /// views fold it without parsing the stored bytes again.
     public var parsedData: JSONObject

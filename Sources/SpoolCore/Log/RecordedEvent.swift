@@ -100,45 +100,54 @@ public enum Hex {
 /// ```
 /// offset 0    1       2        18          26         34        36       38        42        46
 ///        +----+-------+--------+-----------+----------+---------+--------+---------+---------+
-///        | v1 | flags | id 16  | time i64  | version  | stream  | type   | meta    | data    |
+///        | v  | flags | id 16  | time i64  | version  | stream  | type   | meta    | data    |
 ///        |    |       |        | ms, BE    | u64 BE   | len u16 | len u16| len u32 | len u32 |
 ///        +----+-------+--------+-----------+----------+---------+--------+---------+---------+
 ///        | stream bytes | type bytes | metadata JSON | data JSON | previous hash 32 | hash 32 |
 ///        +--------------+------------+---------------+-----------+------------------+---------+
 /// ```
-/// `flags` bit 0: the id was supplied by the client. The hash covers
-/// previous hash ‖ seq (8 bytes, BE) ‖ every byte before the previous hash (the "body").
-/// A reader that meets a format byte other than 1 refuses the record rather than guess.
+/// `flags` bit 0: the id was supplied by the client. The first 46 bytes are the "header", the
+/// stream, type, metadata and data the "content"; both together the "body". Format 2 (written
+/// now) hashes previous hash ‖ seq (8 bytes, BE) ‖ header ‖ SHA-256(content), so the content's
+/// digest is taken where the record is drafted and the writer hashes two blocks, not seven;
+/// format 1 (still read and verified) hashed previous hash ‖ seq ‖ body. A reader that meets a
+/// format byte it does not know refuses the record rather than guess.
 public enum EventRecord {
-    public static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 2
+    static let readableFormats: ClosedRange<UInt8> = 1...2
     static let headerSize = 46
     static let hashSize = 32
     /// The previous hash of seq 1 (and the head hash of an empty log): 32 zero bytes.
     public static let zeroHash = RecordHash.zero.bytes
 
-    /// Encodes `event` chained to `previousHash` (its own two hashes are ignored) and returns
-    /// the record bytes and the new hash.
-    static func encode(_ event: RecordedEvent, after previousHash: RecordHash) -> (bytes: [UInt8], hash: RecordHash) {
-        var record = draft(stream: event.stream, type: event.type, writeMetadata: { $0 += event.metadata }, writeData: { $0 += event.data })
+    /// Encodes `event` chained to `previousHash` (its own two hashes are ignored) in record
+    /// format `format` (one of `readableFormats`) and returns the record bytes and the new hash.
+    static func encode(
+        _ event: RecordedEvent, after previousHash: RecordHash, format: UInt8 = formatVersion
+    ) -> (bytes: [UInt8], hash: RecordHash) {
+        var record = draft(
+            stream: event.stream, type: event.type, format: format, writeMetadata: { $0 += event.metadata },
+            writeData: { $0 += event.data })
         let hash = seal(
             &record, seq: event.seq, id: event.id, hasClientID: event.hasClientID, time: event.time, version: event.version,
             previousHash: previousHash)
-        return (record, hash)
+        return (record.bytes, hash)
     }
 
-    /// A record without its position: the header's id, time and version and the two hashes
-    /// are zeros until `seal` fills them in. `prepare` drafts each event off the writer
-    /// thread, `writeMetadata` and `writeData` appending the metadata's and the data's JSON in
-    /// place, so the writer only seals it.
+    /// A record without its position, in format `format`: the header's id, time and version
+    /// and both hashes are zeros until `seal` fills them in. `prepare` drafts each event off
+    /// the writer thread, `writeMetadata` and `writeData` appending the metadata's and the
+    /// data's JSON in place, and takes the content's digest there, so the writer only seals it.
     static func draft(
-        stream: String, type: String, writeMetadata: (inout [UInt8]) -> Void, writeData: (inout [UInt8]) -> Void
-    ) -> [UInt8] {
+        stream: String, type: String, format: UInt8 = formatVersion, writeMetadata: (inout [UInt8]) -> Void,
+        writeData: (inout [UInt8]) -> Void
+    ) -> DraftRecord {
         let stream = stream.utf8
         let type = type.utf8
         let metadataStart = headerSize + stream.count + type.count
         var out: [UInt8] = []
         out.reserveCapacity(metadataStart + 400 + 2 * hashSize)  // one allocation for most events
-        out.append(formatVersion)
+        out.append(format)
         out.append(repeating: 0, count: headerSize - 1)  // not a shared array: both cores would retain it
         BigEndian.write(UInt16(truncatingIfNeeded: stream.count), to: &out, at: 34)
         BigEndian.write(UInt16(truncatingIfNeeded: type.count), to: &out, at: 36)
@@ -149,44 +158,42 @@ public enum EventRecord {
         BigEndian.write(UInt32(dataStart - metadataStart), to: &out, at: 38)
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
+        let contentDigest = format >= 2 ? RecordHash(SHA256.hash(data: out[headerSize...])) : nil
         out.append(repeating: 0, count: 2 * hashSize)
-        return out
+        return DraftRecord(bytes: out, contentDigest: contentDigest)
     }
 
     /// Fills in a drafted record's position: flags, id, time and version, then the previous
-    /// hash and the record's own, chained to it, which it returns.
+    /// hash and the record's own, chained to it, which it returns. Sealing again (a batch run
+    /// again) replaces all of it.
     static func seal(
-        _ record: inout [UInt8], seq: UInt64, id: UUID, hasClientID: Bool, time: Timestamp, version: UInt64,
+        _ record: inout DraftRecord, seq: UInt64, id: UUID, hasClientID: Bool, time: Timestamp, version: UInt64,
         previousHash: RecordHash
     ) -> RecordHash {
-        record[1] = hasClientID ? 1 : 0
+        record.bytes[1] = hasClientID ? 1 : 0
         let (high, low) = id.halves
-        BigEndian.write(high, to: &record, at: 2)
-        BigEndian.write(low, to: &record, at: 10)
-        BigEndian.write(UInt64(bitPattern: time.milliseconds), to: &record, at: 18)
-        BigEndian.write(version, to: &record, at: 26)
-        // The previous hash goes to its place, and the seq for now where the hash will go, so
+        BigEndian.write(high, to: &record.bytes, at: 2)
+        BigEndian.write(low, to: &record.bytes, at: 10)
+        BigEndian.write(UInt64(bitPattern: time.milliseconds), to: &record.bytes, at: 18)
+        BigEndian.write(version, to: &record.bytes, at: 26)
+        // The previous hash goes to its place and the seq for now where the hash will go, so
         // that the hash's first input (previous hash ‖ seq) lies in the record, contiguous.
-        let bodyEnd = record.count - 2 * hashSize
-        previousHash.write(to: &record, at: bodyEnd)
-        BigEndian.write(seq, to: &record, at: bodyEnd + hashSize)
-        let hash = RecordHash(chainDigest(previousAndSeq: record[bodyEnd..<bodyEnd + hashSize + 8], body: record[..<bodyEnd]))
-        hash.write(to: &record, at: bodyEnd + hashSize)
-        return hash
-    }
-
-    static func chainHash(previous: [UInt8], seq: UInt64, body: ArraySlice<UInt8>) -> [UInt8] {
-        var previousAndSeq = previous
-        BigEndian.append(seq, to: &previousAndSeq)
-        return RecordHash(chainDigest(previousAndSeq: previousAndSeq[...], body: body)).bytes
-    }
-
-    /// SHA-256(previous hash ‖ seq ‖ body), the first two given as one run of 40 bytes.
-    private static func chainDigest(previousAndSeq: ArraySlice<UInt8>, body: ArraySlice<UInt8>) -> SHA256Digest {
+        let bodyEnd = record.bytes.count - 2 * hashSize
+        let hashStart = bodyEnd + hashSize
+        previousHash.write(to: &record.bytes, at: bodyEnd)
+        BigEndian.write(seq, to: &record.bytes, at: hashStart)
         var hasher = SHA256()
-        hasher.update(data: previousAndSeq)
-        hasher.update(data: body)
-        return hasher.finalize()
+        hasher.update(data: record.bytes[bodyEnd..<hashStart + 8])
+        if let contentDigest = record.contentDigest {
+            hasher.update(data: record.bytes[..<headerSize])
+            contentDigest.write(to: &record.bytes, at: hashStart)  // the same way: in place
+            hasher.update(data: record.bytes[hashStart...])
+        } else {
+            hasher.update(data: record.bytes[..<bodyEnd])
+        }
+        let hash = RecordHash(hasher.finalize())
+        hash.write(to: &record.bytes, at: hashStart)
+        return hash
     }
 
     /// Why a stored record could not be read.
@@ -204,14 +211,36 @@ public enum EventRecord {
 
     /// The stored hash equals the one recomputed from `previous` and the record's bytes.
     static func verifyHash(seq: UInt64, _ bytes: [UInt8], previous: [UInt8]) -> Bool {
-        guard bytes.count >= headerSize + 2 * hashSize else { return false }
+        guard bytes.count >= headerSize + 2 * hashSize, readableFormats.contains(bytes[0]) else { return false }
         let bodyEnd = bytes.count - 2 * hashSize
-        return Array(bytes[bodyEnd..<bodyEnd + hashSize]) == previous
-            && Array(bytes[(bodyEnd + hashSize)...]) == chainHash(previous: previous, seq: seq, body: bytes[..<bodyEnd])
+        return bytes[bodyEnd..<bodyEnd + hashSize].elementsEqual(previous)
+            && bytes[(bodyEnd + hashSize)...].elementsEqual(chainHash(previous: previous, seq: seq, body: bytes[..<bodyEnd]).bytes)
+    }
+
+    /// The hash of a record whose body is `body`, at `seq` after `previous`, by the rule of
+    /// the body's format (see the type's comment), its input built apart from the record.
+    static func chainHash(previous: [UInt8], seq: UInt64, body: ArraySlice<UInt8>) -> RecordHash {
+        var input = previous
+        BigEndian.append(seq, to: &input)
+        if let format = body.first, format >= 2 {
+            input += body.prefix(headerSize)
+            input += SHA256.hash(data: body.dropFirst(headerSize))
+        } else {
+            input += body
+        }
+        return RecordHash(SHA256.hash(data: input))
     }
 
     /// Only the time of a record, for binary searches by time.
     static func time(_ bytes: [UInt8]) -> Timestamp? {
         BigEndian.uint64(bytes, at: 18).map { Timestamp(milliseconds: Int64(bitPattern: $0)) }
     }
+}
+
+/// A record as `EventRecord.draft` makes it, before `seal` gives it a position. Its content's
+/// digest (format 2) is kept apart from the bytes, so a second seal still finds it.
+struct DraftRecord: Sendable {
+    var bytes: [UInt8]
+    /// SHA-256 of the stream, type, metadata and data bytes; nil in format 1.
+    let contentDigest: RecordHash?
 }

@@ -30,7 +30,7 @@ public struct StoredEvent: Sendable {
             let header = EventRecord.headerSize
             let hashes = 2 * EventRecord.hashSize
             guard bytes.count >= header + hashes else { throw EventRecord.Corrupt(seq: seq, reason: "record too short") }
-            guard bytes[0] == EventRecord.formatVersion else {
+            guard EventRecord.readableFormats.contains(bytes[0]) else {
                 throw EventRecord.Corrupt(seq: seq, reason: "unknown record format \(bytes[0])")
             }
             streamEnd = header + (Int(bytes[34]) << 8 | Int(bytes[35]))

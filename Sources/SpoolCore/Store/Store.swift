@@ -28,9 +28,10 @@ public final class Store: Sendable {
 
     /// The on-disk format this build reads and writes. Format 2 lets one `streams` entry
     /// index a whole append (format 1 wrote an entry per event); format 3 keeps the newest
-    /// entries in `streams_recent`. Older formats read the same, so a writable open upgrades
-    /// them in place, and a build that knows only an older format refuses the result.
-    public static let formatVersion: UInt64 = 3
+    /// entries in `streams_recent`; format 4 writes records of `EventRecord` format 2. Older
+    /// formats read the same, so a writable open upgrades them in place, and a build that
+    /// knows only an older format refuses the result.
+    public static let formatVersion: UInt64 = 4
 
     public struct Options: Sendable {
         /// Open without writing (a second process beside a running server).
@@ -82,10 +83,10 @@ public final class Store: Sendable {
         let key = Array("format".utf8)
         let stored = try environment.read { try $0.get(meta, key) }.flatMap { BigEndian.uint64($0, at: 0) }
         switch stored {
-        case nil where writable, 1 where writable, 2 where writable:
+        case nil where writable:
             try environment.write { try $0.put(meta, key, BigEndian.bytes(Self.formatVersion)) }
-        case 1, 2:
-            break
+        case let version? where (1..<Self.formatVersion).contains(version):
+            if writable { try environment.write { try $0.put(meta, key, BigEndian.bytes(Self.formatVersion)) } }
         case let version? where version != Self.formatVersion:
             throw SpoolError(.internal, "\(directory) holds data format \(version); this build reads format \(Self.formatVersion)")
         default:

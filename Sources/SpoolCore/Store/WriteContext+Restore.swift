@@ -38,15 +38,18 @@ extension WriteContext {
         } catch {
             throw SpoolError.badRequest("seq \(event.seq): \(error.message)")
         }
-        // Whether the id came from a client is not exported; the hash tells which it was.
+        // Whether the id came from a client, and the record format it was written in, are not
+        // exported; the hash tells which they were.
         var restored = event
         var encoded: (bytes: [UInt8], hash: RecordHash)? = nil
-        for hasClientID in [true, false] {
-            restored.hasClientID = hasClientID
-            let record = EventRecord.encode(restored, after: state.headHash)
-            if record.hash == RecordHash(event.hash) {
-                encoded = record
-                break
+        search: for format in EventRecord.readableFormats.reversed() {
+            for hasClientID in [true, false] {
+                restored.hasClientID = hasClientID
+                let record = EventRecord.encode(restored, after: state.headHash, format: format)
+                if record.hash == RecordHash(event.hash) {
+                    encoded = record
+                    break search
+                }
             }
         }
         guard let encoded else {

@@ -68,7 +68,7 @@ public final class WriteContext {
                 &request.events[index].record, seq: seq, id: id, hasClientID: clientID != nil, time: time, version: version,
                 previousHash: state.headHash)
             try write(
-                seq: seq, record: request.events[index].record, hash: hash, id: id, hasClientID: clientID != nil, time: time,
+                seq: seq, record: request.events[index].record.bytes, hash: hash, id: id, hasClientID: clientID != nil, time: time,
                 type: request.events[index].eventType, data: request.events[index].parsedData)
         }
         let firstSeq = state.headSeq - UInt64(request.events.count) + 1
@@ -109,7 +109,7 @@ public final class WriteContext {
                 let seq = BigEndian.uint64(seqBytes, at: 0), let record = try txn.get(store.events, seqBytes)
             else { continue }
             let stored = try StoredEvent(seq: seq, record)
-            let drafted = try StoredEvent(seq: seq, proposed.record)
+            let drafted = try StoredEvent(seq: seq, proposed.record.bytes)
             guard stored.stream == drafted.stream, stored.type == drafted.type, stored.data == drafted.data else {
                 throw SpoolError(
                     .duplicateEventID,
