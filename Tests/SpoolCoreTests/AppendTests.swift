@@ -259,3 +259,18 @@ final class TestClock: @unchecked Sendable {
     func set(_ value: Int64) { lock.withLock { milliseconds = value } }
     func now() -> Timestamp { lock.withLock { Timestamp(milliseconds: milliseconds) } }
 }
+
+/// The writer's thread carries its name where operators look for it (`top -H`, `/proc`).
+final class WriterThreadTests: XCTestCase {
+    func testTheWriterThreadIsNamedForTheKernel() async throws {
+        let s = try OpenStore()
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        try await s.appendUser("named")
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        XCTAssertTrue(names.contains("spool-writer\n"), "\(Set(names))")
+    }
+}

@@ -47,8 +47,12 @@ public final class Writer: @unchecked Sendable {
         self.projectors = projectors
         self.maxBatchWeight = maxBatchWeight
         self.state = try LogState.load(from: store)
-        let thread = Thread { [unowned self] in self.run() }
-        thread.name = "spool-writer"
+        // Named from the thread itself: on Linux a name set before `start` does not reach the
+        // kernel, and `top -H` would show the writer under its creator's name.
+        let thread = Thread { [unowned self] in
+            Thread.current.name = "spool-writer"
+            self.run()
+        }
         thread.start()
     }
 
