@@ -15,7 +15,10 @@ extension Dispatcher {
         Operation("list_emails", "a user's generated emails with their status: user_id, as_of", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.listEmails(&request, &writer)
         },
-        Operation("audit", "every event of a user and their emails, oldest first: user_id, since, until, as_of", access: .role(.read)) {
+        Operation(
+            "audit", "every event of a user and their emails, oldest first: user_id, since, until, as_of, after, limit (100)",
+            access: .role(.read)
+        ) {
             dispatcher, request, writer in try await dispatcher.audit(&request, &writer)
         },
         Operation("rebuild", "rebuilds views by replaying the log, online: views ([all]), wait (true)", access: .role(.admin)) {
@@ -70,21 +73,27 @@ extension Dispatcher {
         writer.write(.array(emails))
     }
 
-    /// `audit` → `events` (E) of `user-<id>` and `email-<id>` in seq order. An unknown user
-    /// is `not_found`.
+    /// `audit` → `events` (E) of `user-<id>` and `email-<id>` in seq order after seq `after`,
+    /// and `next` (the `after` of the next page, or null). An unknown user is `not_found`.
     func audit(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         let userID = try request.fields.userID()
         let since = try request.fields.optionalTime("since")
         let until = try request.fields.optionalTime("until")
         let asOf = try request.fields.asOf()
+        let after = try request.fields.optionalUInt64("after") ?? 0
+        let limit = try readLimit(&request.fields)
         try request.fields.finish()
         let engine = engine
-        let events = try await blocking {
+        let pageBytes = limits.pageBytes
+        let page = try await blocking {
             guard try engine.log.streamVersion("user-\(userID)") > 0 else { throw SpoolError.notFound("no user \(userID)") }
-            return try engine.queries.audit(userID, since: since, until: until, asOf: asOf)
+            return try engine.queries.audit(
+                userID, since: since, until: until, asOf: asOf, after: after, limit: limit, maxBytes: pageBytes)
         }
         writer.key("events")
-        writer.writeEvents(events)
+        writer.writeEvents(page.events)
+        writer.key("next")
+        writer.writeOptionalUInt(page.next)
     }
 
     /// `rebuild` → with `wait` (default), `checksums` {view: hex} once the new views are live;

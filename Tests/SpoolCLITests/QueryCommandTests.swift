@@ -68,6 +68,31 @@ final class QueryCommandTests: XCTestCase {
         }
     }
 
+    /// The server answers `audit` a page at a time; `spool audit` follows every page, so a
+    /// long history prints whole (2,500 events here: three pages of the CLI's 1,000).
+    func testAuditFollowsEveryPage() async throws {
+        let history = try ScriptedHistory()
+        defer { history.remove() }
+        let joins = (0..<2_500).map { index -> JSONValue in
+            ["type": "UserJoinedSegment", "data": ["user_id": "cy", "segment": .string("s\(index)")]]
+        }
+        let appended = try await history.request("append", ["stream": "user-cy", "events": .array(joins)])
+        XCTAssertEqual(appended["ok"], true, appended.jsonString)
+        let first = try await history.request("audit", ["user_id": "cy"])
+        XCTAssertEqual(first["events"]?.arrayValue?.count, 100, "a page of the default limit")
+        XCTAssertNotEqual(first["next"], .null)
+        let whole = try await history.request("audit", ["user_id": "cy", "limit": 10_000])
+        let seqs = whole["events"]?.arrayValue?.compactMap { $0["seq"] } ?? []
+        XCTAssertGreaterThan(seqs.count, 2_500)
+        let printed = try history.remote(["--json", "audit", "cy"])
+        XCTAssertEqual(printed.status, 0, "\(printed)")
+        XCTAssertEqual(printed.json?["events"]?.arrayValue?.compactMap { $0["seq"] }, seqs)
+        XCTAssertEqual(printed.json?["next"], .null)
+        let text = try history.local(["audit", "cy"])
+        XCTAssertEqual(text.status, 0, "\(text)")
+        XCTAssertTrue(text.stdout.contains("s2499"), "the last page's events are printed")
+    }
+
     func testReadableOutputAndErrors() throws {
         let history = try ScriptedHistory()
         defer { history.remove() }

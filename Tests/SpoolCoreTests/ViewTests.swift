@@ -101,7 +101,8 @@ final class ViewTests: XCTestCase {
         XCTAssertEqual(try q.emails("42", asOf: .seq(6)).count, 0)
 
         let audit = try q.audit("42")
-        XCTAssertEqual(audit.map(\.seq), [1, 2, 3, 5, 6, 7, 8, 9])
+        XCTAssertEqual(audit.events.map(\.seq), [1, 2, 3, 5, 6, 7, 8, 9])
+        XCTAssertNil(audit.next)
     }
 
     func testAsOfQueriesAtSeqsAndTimes() async throws {

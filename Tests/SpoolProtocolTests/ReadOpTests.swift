@@ -116,6 +116,36 @@ final class ReadOpTests: XCTestCase {
         XCTAssertEqual(seqs, (1...10).map { .int($0) })
     }
 
+    /// `audit` answers a page at a time; following `next` reads the whole trail once.
+    func testAuditPagesThroughATrail() async throws {
+        for segment in ["a", "b", "c"] {
+            _ = try await fixture.call(
+                [
+                    "op": "append", "stream": "user-3",
+                    "events": [["type": "UserJoinedSegment", "data": ["user_id": "3", "segment": .string(segment)]]],
+                ])
+        }
+        let whole = try await fixture.call(#"{"op":"audit","user_id":"3"}"#)
+        XCTAssertEqual(whole["next"], .null)
+        var after: JSONValue = 0
+        var seqs: [JSONValue] = []
+        var pages = 0
+        while after != .null && pages < 10 {
+            let page = try await fixture.call(["op": "audit", "user_id": "3", "after": after, "limit": 2])
+            seqs += page["events"]?.arrayValue?.compactMap { $0["seq"] } ?? []
+            after = page["next"] ?? .null
+            pages += 1
+        }
+        XCTAssertEqual(seqs, whole["events"]?.arrayValue?.compactMap { $0["seq"] })
+        XCTAssertEqual(seqs.count, 5)
+        XCTAssertEqual(pages, 3)
+        let limit = try await fixture.call(#"{"op":"audit","user_id":"3","limit":0}"#)
+        XCTAssertEqual(errorMessage(limit), "limit: must be between 1 and 10000, got 0")
+        let badAfter = try await fixture.call(#"{"op":"audit","user_id":"3","after":-1}"#)
+        XCTAssertEqual(errorCode(badAfter), "bad_request", badAfter.jsonString)
+        XCTAssertTrue(errorMessage(badAfter).hasPrefix("after:"), badAfter.jsonString)
+    }
+
     func testReadAllFilters() async throws {
         let byType = try await fixture.call(#"{"op":"read_all","filter":{"types":["UserJoinedSegment"]}}"#)
         XCTAssertEqual(byType["events"]?.arrayValue?.count, 5)

@@ -95,6 +95,22 @@ enum StreamIndex {
         return 0
     }
 
+    /// The first version of `stream` whose event comes after seq `seq` (seqs grow with
+    /// versions, so a binary search over versions finds it); the version after the stream's
+    /// last when none does. Throws `Corrupt` when a version below the stream's last is missing.
+    static func firstVersion(of stream: String, after seq: UInt64, in txn: Transaction, store: Store) throws -> UInt64 {
+        var low: UInt64 = 1
+        var high = try lastVersion(of: stream, in: txn, store: store) &+ 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            guard let middleSeq = try run(of: stream, holding: middle, in: txn, store: store)?.seq(ofVersion: middle) else {
+                throw EventRecord.Corrupt(seq: 0, reason: "stream \(stream) has no version \(middle) in the index")
+            }
+            if middleSeq > seq { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
     /// Calls `body` with the runs of `stream` in version order, from the run that holds
     /// `version` (or the first after it), until `body` returns false. Stops at a malformed entry.
     static func forEachRun(

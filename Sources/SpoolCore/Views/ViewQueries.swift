@@ -127,16 +127,44 @@ public struct ViewQueries: Sendable {
         }
     }
 
-    /// Every event of `user-<id>` and `email-<id>` in seq order, optionally within a time range.
-    public func audit(_ userID: String, since: Timestamp? = nil, until: Timestamp? = nil, asOf: AsOf? = nil) throws -> [RecordedEvent] {
+    /// A page of a user's audit trail: the events of `user-<id>` and `email-<id>` in seq order.
+    public struct AuditPage: Sendable {
+        public var events: [RecordedEvent]
+        /// The `after` of the next page; nil when this page ends the trail.
+        public var next: UInt64?
+    }
+
+    /// Up to `limit` events of `user-<id>` and `email-<id>` after seq `after`, in seq order,
+    /// optionally within a time range (times never go backwards, so the range is a range of
+    /// seqs), the page ending early once either stream's records reach `maxBytes`.
+    public func audit(
+        _ userID: String, since: Timestamp? = nil, until: Timestamp? = nil, asOf: AsOf? = nil, after: UInt64 = 0,
+        limit: Int = .max, maxBytes: Int = .max
+    ) throws -> AuditPage {
         try store.environment.read { txn in
-            let seq = try asOf.map { try resolve($0, in: txn) } ?? .max
-            let events = try ["user-\(userID)", "email-\(userID)"].flatMap {
-                try EventLog.readStream($0, fromVersion: 1, through: seq, limit: .max, in: txn, store: store)
+            var through = try asOf.map { try resolve($0, in: txn) } ?? .max
+            if let until { through = min(through, try EventLog.lastSeq(atOrBefore: until, in: txn, store: store)) }
+            var after = after
+            if let since, since.milliseconds > .min {
+                let before = Timestamp(milliseconds: since.milliseconds - 1)
+                after = max(after, try EventLog.lastSeq(atOrBefore: before, in: txn, store: store))
             }
-            return events.filter { event in
-                (since.map { event.time >= $0 } ?? true) && (until.map { event.time <= $0 } ?? true)
-            }.sorted { $0.seq < $1.seq }
+            var events: [RecordedEvent] = []
+            // The page may not pass an event a stream still holds but did not return.
+            var end = through
+            for stream in ["user-\(userID)", "email-\(userID)"] {
+                let first = try StreamIndex.firstVersion(of: stream, after: after, in: txn, store: store)
+                let read = try EventLog.readStream(
+                    stream, fromVersion: first, through: through, limit: limit, maxBytes: maxBytes, in: txn, store: store)
+                let nextVersion = (read.last?.version ?? first - 1) + 1
+                let nextSeq = try StreamIndex.run(of: stream, holding: nextVersion, in: txn, store: store)?.seq(ofVersion: nextVersion)
+                if let nextSeq, nextSeq <= through { end = min(end, nextSeq - 1) }
+                events += read
+            }
+            events.sort { $0.seq < $1.seq }
+            let page = events.prefix { $0.seq <= end }.prefix(limit)
+            let complete = page.count == events.count && end == through
+            return AuditPage(events: Array(page), next: complete ? nil : page.last?.seq ?? end)
         }
     }
 

@@ -1,0 +1,99 @@
+import JSON
+import SpoolTestSupport
+import XCTest
+
+@testable import SpoolCore
+
+/// `audit` merges a user's two streams in seq order a page at a time: a page never skips an
+/// event of either stream, `next` continues exactly after it, and time ranges, `as_of` and a
+/// byte budget narrow or end pages without losing events.
+final class AuditPageTests: XCTestCase {
+    private let generated: JSONObject = [
+        "email_id": "m1", "template": "welcome", "category": "transactional", "to": "ada@example.com", "subject": "Hi",
+        "text": "Hi",
+    ]
+
+    /// user-42: 1, 3, 6, 8 · email-42: 2, 4, 7 · user-7: 5; times 1,000 · 2,000 · 3,000 … per seq.
+    private func history() async throws -> (OpenEngine, TestClock) {
+        let clock = TestClock(start: 1_000)
+        let e = try OpenEngine(clock: { clock.now() })
+        let steps: [(OpenEngine) async throws -> Void] = [
+            { try await $0.user("42", "UserCreated", ["email": "ada@example.com"]) },
+            { try await $0.email("42", "EmailGenerated", self.generated, cause: "c") },
+            { try await $0.user("42", "UserJoinedSegment", ["segment": "vip"]) },
+            { try await $0.email("42", "EmailSent", ["email_id": "m1", "provider_id": "p"]) },
+            { try await $0.user("7", "UserCreated", ["email": "bo@example.com"]) },
+            { try await $0.user("42", "UserLeftSegment", ["segment": "vip"]) },
+            { try await $0.email("42", "EmailOpened", ["email_id": "m1"]) },
+            { try await $0.user("42", "UserEmailPreferencesChanged", ["marketing": false]) },
+        ]
+        for (index, step) in steps.enumerated() {
+            clock.set(Int64(1_000 * (index + 1)))
+            try await step(e)
+        }
+        return (e, clock)
+    }
+
+    /// Every page of the trail, in order, as (seqs, next).
+    private func pages(_ q: ViewQueries, limit: Int, maxBytes: Int = .max, since: Int64? = nil, until: Int64? = nil)
+        throws -> [([UInt64], UInt64?)]
+    {
+        var result: [([UInt64], UInt64?)] = []
+        var after: UInt64 = 0
+        while result.count < 20 {
+            let page = try q.audit(
+                "42", since: since.map(Timestamp.init(milliseconds:)), until: until.map(Timestamp.init(milliseconds:)), after: after,
+                limit: limit, maxBytes: maxBytes)
+            result.append((page.events.map(\.seq), page.next))
+            guard let next = page.next else { break }
+            after = next
+        }
+        return result
+    }
+
+    func testPagesWalkBothStreamsInSeqOrder() async throws {
+        let (e, _) = try await history()
+        defer { e.close() }
+        let q = e.engine.queries
+        XCTAssertEqual(try q.audit("42").events.map(\.seq), [1, 2, 3, 4, 6, 7, 8])
+        XCTAssertNil(try q.audit("42").next)
+        let byThree = try pages(q, limit: 3)
+        XCTAssertEqual(byThree.map(\.0), [[1, 2, 3], [4, 6, 7], [8]])
+        XCTAssertEqual(byThree.map(\.1), [3, 7, nil])
+        // A page that ends exactly at the trail's end says so at once.
+        XCTAssertEqual(try pages(q, limit: 7).map(\.1), [nil])
+        // A byte budget of one record: each stream reads one event, and the page holds only
+        // what comes before the first event either stream left unread.
+        let byBytes = try pages(q, limit: 100, maxBytes: 1)
+        XCTAssertEqual(byBytes.map(\.0), [[1, 2], [3, 4], [6, 7], [8]])
+        XCTAssertEqual(byBytes.map(\.1), [2, 4, 7, nil])
+        XCTAssertEqual(try q.audit("42", after: 8).events.count, 0)
+        XCTAssertEqual(try q.audit("42", asOf: .seq(4), limit: 2).events.map(\.seq), [1, 2])
+        XCTAssertEqual(try q.audit("42", asOf: .seq(4), after: 2, limit: 2).next, nil, "as_of 4 ends the trail at seq 4")
+    }
+
+    func testTimeRangesAreSeqRanges() async throws {
+        let (e, _) = try await history()
+        defer { e.close() }
+        let q = e.engine.queries
+        // since 3,000 (seq 3 on) and until 7,000 (through seq 7).
+        let ranged = try pages(q, limit: 2, since: 3_000, until: 7_000)
+        XCTAssertEqual(ranged.map(\.0), [[3, 4], [6, 7]])
+        XCTAssertEqual(ranged.last?.1, nil)
+        XCTAssertEqual(try q.audit("42", since: Timestamp(milliseconds: 9_000)).events.count, 0)
+        XCTAssertEqual(try q.audit("42", until: Timestamp(milliseconds: 500)).events.count, 0)
+    }
+
+    /// The first version after a seq, found by binary search, for every seq of a stream.
+    func testFirstVersionAfterASeq() async throws {
+        let (e, _) = try await history()
+        defer { e.close() }
+        let store = e.engine.store
+        let expected: [UInt64: UInt64] = [0: 1, 1: 2, 2: 2, 3: 3, 5: 3, 6: 4, 7: 4, 8: 5, 100: 5]
+        for (seq, version) in expected {
+            let found = try store.environment.read { try StreamIndex.firstVersion(of: "user-42", after: seq, in: $0, store: store) }
+            XCTAssertEqual(found, version, "after seq \(seq)")
+        }
+        XCTAssertEqual(try store.environment.read { try StreamIndex.firstVersion(of: "user-none", after: 0, in: $0, store: store) }, 1)
+    }
+}
