@@ -12,7 +12,7 @@ extension Dispatcher {
         Operation("segments", "every segment with its member count: as_of", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.segments(&request, &writer)
         },
-        Operation("list_emails", "a user's generated emails with their status: user_id, as_of", access: .role(.read)) {
+        Operation("list_emails", "a user's generated emails with their status: user_id, as_of, after, limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.listEmails(&request, &writer)
         },
         Operation(
@@ -62,15 +62,21 @@ extension Dispatcher {
         writer.write(.array(segments.map { .object(["name": .string($0.name), "count": .int(Int64($0.count))]) }))
     }
 
-    /// `list_emails` → `emails`, in the order they were generated, status as of `as_of`.
+    /// `list_emails` → `emails` generated after seq `after`, in the order they were generated,
+    /// status as of `as_of`, and `next` (the `after` of the next page, or null).
     func listEmails(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         let userID = try request.fields.userID()
         let asOf = try request.fields.asOf()
+        let after = try request.fields.optionalUInt64("after") ?? 0
+        let limit = try readLimit(&request.fields)
         try request.fields.finish()
         let queries = engine.queries
-        let emails = try await blocking { try queries.emails(userID, asOf: asOf) }
+        let pageBytes = limits.pageBytes
+        let page = try await blocking { try queries.emails(userID, asOf: asOf, after: after, limit: limit, maxBytes: pageBytes) }
         writer.key("emails")
-        writer.write(.array(emails))
+        writer.write(.array(page.emails))
+        writer.key("next")
+        writer.writeOptionalUInt(page.next)
     }
 
     /// `audit` → `events` (E) of `user-<id>` and `email-<id>` in seq order after seq `after`,

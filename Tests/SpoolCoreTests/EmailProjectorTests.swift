@@ -50,7 +50,7 @@ final class EmailProjectorTests: XCTestCase {
         let welcome = try XCTUnwrap(try emails(e.engine, "ada").first)
         let cause = try XCTUnwrap(try e.engine.log.event(at: 1))
         XCTAssertEqual(try JSONParser.parse(welcome.metadata)["causation_id"], .string(cause.id.lowercasedString))
-        XCTAssertEqual(try e.engine.queries.emails("ada").count, 3, "emails-by-user sees them")
+        XCTAssertEqual(try e.engine.queries.emails("ada").emails.count, 3, "emails-by-user sees them")
 
         // Redelivering everything appends nothing new: the email ids are derived from the source.
         let before = try e.engine.log.head().seq

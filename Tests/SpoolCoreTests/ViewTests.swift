@@ -89,16 +89,16 @@ final class ViewTests: XCTestCase {
         XCTAssertEqual(try q.segments().map(\.name), ["vip"])
         XCTAssertEqual(try q.segments().map(\.count), [1])
 
-        let emails = try q.emails("42")
+        let emails = try q.emails("42").emails
         XCTAssertEqual(emails.count, 1)
         XCTAssertEqual(emails[0]["email_id"], "m1")
         XCTAssertEqual(emails[0]["subject"], "Hi Ada")
         XCTAssertEqual(emails[0]["status"], "opened")
         XCTAssertEqual(emails[0]["cause"], "src-1")
         XCTAssertEqual(emails[0]["sent_at"], .string(Timestamp(milliseconds: 3_000_000).rfc3339))
-        XCTAssertEqual(try q.emails("42", asOf: .seq(7))[0]["status"], "generated")
-        XCTAssertEqual(try q.emails("42", asOf: .seq(8))[0]["status"], "sent")
-        XCTAssertEqual(try q.emails("42", asOf: .seq(6)).count, 0)
+        XCTAssertEqual(try q.emails("42", asOf: .seq(7)).emails[0]["status"], "generated")
+        XCTAssertEqual(try q.emails("42", asOf: .seq(8)).emails[0]["status"], "sent")
+        XCTAssertEqual(try q.emails("42", asOf: .seq(6)).emails.count, 0)
 
         let audit = try q.audit("42")
         XCTAssertEqual(audit.events.map(\.seq), [1, 2, 3, 5, 6, 7, 8, 9])

@@ -109,21 +109,37 @@ public struct ViewQueries: Sendable {
         }
     }
 
-    /// The user's emails in the order they were generated, with status as of `asOf`.
-    public func emails(_ userID: String, asOf: AsOf? = nil) throws -> [JSONValue] {
+    /// Up to `limit` of the user's emails generated after seq `after`, in the order they were
+    /// generated, with status as of `asOf`, the page ending early once their rows reach
+    /// `maxBytes` (it holds at least one); `next` is the `after` of the next page, nil at the end.
+    public func emails(
+        _ userID: String, asOf: AsOf? = nil, after: UInt64 = 0, limit: Int = .max, maxBytes: Int = .max
+    ) throws -> (emails: [JSONValue], next: UInt64?) {
         try store.environment.read { txn in
             let table = try views.liveTables(.emailsByUser, in: txn)[EmailProjection.emails]
             let seq = try asOf.map { try resolve($0, in: txn) } ?? .max
             let prefix = Array(userID.utf8) + [0]
+            guard after < .max else { return ([], nil) }
             var emails: [JSONValue] = []
-            try txn.scan(table, from: prefix) { key, value in
+            var bytes = 0
+            var next: UInt64? = nil
+            var scanned = after
+            try txn.scan(table, from: prefix + BigEndian.bytes(after + 1)) { key, value in
                 guard key.starts(with: prefix), let emailSeq = BigEndian.uint64(key, at: prefix.count), emailSeq <= seq else {
                     return false
                 }
-                if let email = EmailRecord.render(value, asOf: seq) { emails.append(email) }
+                guard emails.count < limit, bytes < maxBytes else {
+                    next = scanned
+                    return false
+                }
+                if let email = EmailRecord.render(value, asOf: seq) {
+                    emails.append(email)
+                    bytes += value.count
+                }
+                scanned = emailSeq
                 return true
             }
-            return emails
+            return (emails, next)
         }
     }
 

@@ -40,7 +40,7 @@ struct AuditCommand: AsyncParsableCommand {
         let userID = id
         let json = output.json
         let text = try await connection.withBackend(directory: data.directory, access: .read) { backend -> String? in
-            let response = try await Self.wholeTrail(fields, backend: backend)
+            let response = try await backend.everyPage("audit", fields, collecting: "events")
             if json {
                 Terminal.printJSON(response)
                 return nil
@@ -50,21 +50,6 @@ struct AuditCommand: AsyncParsableCommand {
             return AuditTimeline(userID: userID, events: events, initial: initial).render()
         }
         if let text { Terminal.write(Array(text.utf8)) }
-    }
-
-    /// The `audit` answer for `fields` with the events of every page, asked a page of
-    /// `pageSize` at a time (the server answers at most 10,000 events at once).
-    static func wholeTrail(_ fields: JSONObject, backend: any Backend, pageSize: Int = 1_000) async throws -> JSONValue {
-        var fields = fields
-        fields["limit"] = .int(Int64(pageSize))
-        var events: [JSONValue] = []
-        while true {
-            let page = try await backend.call("audit", fields)
-            events += page["events"]?.arrayValue ?? []
-            guard let next = page["next"]?.uint64Value else { break }
-            fields["after"] = .int(Int64(clamping: next))
-        }
-        return ["ok": true, "events": .array(events), "next": .null]
     }
 
     /// The profile just before the first user event shown, asked of the server when the

@@ -48,6 +48,25 @@ extension Backend {
         try ServerError.check(try await send(requestObject(op, fields)))
     }
 
+    /// Calls a paged `op` (one that takes `after` and `limit` and answers `next`) until its
+    /// last page, `pageSize` items a request, and returns one answer whose `key` array holds
+    /// the items of every page, with `next` null. Throws as `call` does.
+    func everyPage(_ op: String, _ fields: JSONObject, collecting key: String, pageSize: Int = 1_000) async throws -> JSONValue {
+        var fields = fields
+        fields["limit"] = .int(Int64(pageSize))
+        var items: [JSONValue] = []
+        while true {
+            let page = try await call(op, fields)
+            items += page[key]?.arrayValue ?? []
+            guard let next = page["next"]?.uint64Value else { break }
+            fields["after"] = .int(Int64(clamping: next))
+        }
+        var answer: JSONObject = ["ok": true]
+        answer[key] = .array(items)
+        answer["next"] = .null
+        return .object(answer)
+    }
+
     /// Sends `op` with `fields` and returns the answer as it is, `ok` or not.
     func ask(_ op: String, _ fields: JSONObject = [:]) async throws -> JSONValue {
         try await send(requestObject(op, fields))

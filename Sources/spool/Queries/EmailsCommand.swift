@@ -22,7 +22,7 @@ struct EmailsCommand: AsyncParsableCommand {
         var fields: JSONObject = ["user_id": .string(id)]
         if let asOf { fields["as_of"] = asOf.wire }
         let response = try await connection.withBackend(directory: data.directory, access: .read) {
-            try await $0.call("list_emails", fields)
+            try await $0.everyPage("list_emails", fields, collecting: "emails")
         }
         if output.json { return Terminal.printJSON(response) }
         var table = Table(["SEQ", "GENERATED", "TEMPLATE", "CATEGORY", "STATUS", "SUBJECT"])

@@ -6,8 +6,8 @@ import XCTest
 
 /// `audit` merges a user's two streams in seq order a page at a time: a page never skips an
 /// event of either stream, `next` continues exactly after it, and time ranges, `as_of` and a
-/// byte budget narrow or end pages without losing events.
-final class AuditPageTests: XCTestCase {
+/// byte budget narrow or end pages without losing events. `list_emails` pages the same way.
+final class PagedQueryTests: XCTestCase {
     private let generated: JSONObject = [
         "email_id": "m1", "template": "welcome", "category": "transactional", "to": "ada@example.com", "subject": "Hi",
         "text": "Hi",
@@ -95,5 +95,33 @@ final class AuditPageTests: XCTestCase {
             XCTAssertEqual(found, version, "after seq \(seq)")
         }
         XCTAssertEqual(try store.environment.read { try StreamIndex.firstVersion(of: "user-none", after: 0, in: $0, store: store) }, 1)
+    }
+
+    func testEmailsPageInTheOrderTheyWereGenerated() async throws {
+        let (e, _) = try await history()
+        defer { e.close() }
+        for name in ["m2", "m3", "m4"] {
+            var email = generated
+            email["email_id"] = .string(name)
+            try await e.email("42", "EmailGenerated", email)  // 9, 10, 11
+        }
+        let q = e.engine.queries
+        let whole = try q.emails("42")
+        XCTAssertEqual(whole.emails.map { $0["email_id"] }, ["m1", "m2", "m3", "m4"])
+        XCTAssertNil(whole.next)
+        var after: UInt64 = 0
+        var pages: [[JSONValue?]] = []
+        while pages.count < 10 {
+            let page = try q.emails("42", after: after, limit: 3)
+            pages.append(page.emails.map { $0["email_id"] })
+            guard let next = page.next else { break }
+            after = next
+        }
+        XCTAssertEqual(pages, [["m1", "m2", "m3"], ["m4"]])
+        XCTAssertEqual(after, 10, "the next page starts after m3's seq")
+        XCTAssertEqual(try q.emails("42", maxBytes: 1).emails.count, 1, "a page holds one email at least")
+        XCTAssertEqual(try q.emails("42", maxBytes: 1).next, 2)
+        XCTAssertEqual(try q.emails("42", asOf: .seq(9), after: 2).emails.map { $0["email_id"] }, ["m2"])
+        XCTAssertEqual(try q.emails("42", after: .max).emails.count, 0)
     }
 }
