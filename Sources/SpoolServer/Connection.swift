@@ -15,7 +15,8 @@ import SpoolProtocol
 /// waits, so nothing after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request
 /// order; the request that readies the head sends every answer ready there in one write. At
 /// most `maxPipelinedRequests` answers are unsent; past that the connection stops reading
-/// (and TCP pushes back on the client).
+/// (and TCP pushes back on the client). It also stops while the server's appends in flight
+/// hold `maxPendingAppendBytes` (`PendingAppendBytes`).
 /// Rejected: one request at a time (a pipelined client gets one commit per append: ~1,500
 /// appends/s), answering out of order (clients match answers by position), and a write and
 /// flush per answer (a syscall each).
@@ -33,6 +34,8 @@ struct Connection {
     let channel: NIOAsyncChannel<[Frame], ByteBuffer>
     let dispatcher: Dispatcher
     let configuration: ServerConfiguration
+    /// Shared by every connection: the bytes of appends read and not yet answered.
+    let pendingAppendBytes: PendingAppendBytes
     let logger: Logger
 
     /// Runs until the client closes, the connection fails, or shutdown closes its input, on
@@ -94,9 +97,12 @@ struct Connection {
                 let slot: Int
                 if let room = answers.tryReserve() { slot = room } else { slot = await answers.reserve() }
                 let decoded: Dispatcher.Decoded
+                var lineBytes = 0
                 switch frame {
                 case .tooLong: decoded = .response(dispatcher.lineTooLong())
-                case .line(let line): decoded = dispatcher.decode(Array(line.readableBytesView), session: session)
+                case .line(let line):
+                    lineBytes = line.readableBytes
+                    decoded = dispatcher.decode(Array(line.readableBytesView), session: session)
                 }
                 if case .refused(let retryAfter) = limiter.take(nowMilliseconds: MonotonicMilliseconds.now()) {
                     answers.fill(slot, with: Response.failure(id: decoded.requestID, Self.rateLimited(retryAfter, configuration)))
@@ -109,10 +115,12 @@ struct Connection {
                     // Its effect is in place once `start` returns; the answer slot bounds how many run.
                     dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
                 case .request(let request, let operation) where operation.scheduling == .pipelined:
+                    if !pendingAppendBytes.tryTake(lineBytes) { await pendingAppendBytes.take(lineBytes) }
                     pipelined.begin()
-                    dispatcher.start(request, operation, on: executor) {
+                    dispatcher.start(request, operation, on: executor) { [pendingAppendBytes, lineBytes] in
                         answers.fill(slot, with: $0)
                         pipelined.end()
+                        pendingAppendBytes.give(lineBytes)
                     }
                 case .request(let request, let operation):
                     await pipelined.idle()

@@ -19,6 +19,7 @@ public final class Server: Service, Sendable {
     public let dispatcher: Dispatcher
     private let pool: NIOThreadPool
     private let registry: ConnectionRegistry
+    private let pendingAppendBytes: PendingAppendBytes
     private let logger: Logger
     private let onListening: @Sendable (_ host: String, _ port: Int) -> Void
 
@@ -35,6 +36,7 @@ public final class Server: Service, Sendable {
         pool.start()
         let status = ServerStatus()
         registry = ConnectionRegistry(maxConnections: configuration.maxConnections, status: status)
+        pendingAppendBytes = PendingAppendBytes(capacity: configuration.maxPendingAppendBytes)
         dispatcher = Dispatcher(
             engine: engine, limits: configuration.dispatcherLimits, status: status, tokens: configuration.tokens,
             blocking: ThreadPoolExecutor(pool: pool), logger: logger)
@@ -105,7 +107,10 @@ public final class Server: Service, Sendable {
             }
             return
         }
-        await Connection(channel: connection, dispatcher: dispatcher, configuration: configuration, logger: logger).run()
+        await Connection(
+            channel: connection, dispatcher: dispatcher, configuration: configuration, pendingAppendBytes: pendingAppendBytes,
+            logger: logger
+        ).run()
         registry.unregister(connection.channel)
     }
 }

@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     /// The most answers one connection may have pending (pipelined requests started but not
     /// yet written); past that the server stops reading from it until answers go out.
     public var maxPipelinedRequests = 256
+    /// The most bytes of append lines read but not yet answered, across every connection;
+    /// past that, connections stop reading appends until earlier ones are answered.
+    public var maxPendingAppendBytes = 256 << 20
     /// The deepest nesting of arrays and objects in a request (at most 64, the depth at which
     /// stored data is read back).
     public var maxJSONDepth = 64
@@ -82,6 +85,9 @@ public struct ServerConfiguration: Sendable {
     public var problem: String? {
         if !(0...65_535).contains(port) { return "port must be in 0...65535, got \(port)" }
         if !(64...(1 << 30)).contains(maxLineBytes) { return "max_line_bytes must be in 64...1073741824, got \(maxLineBytes)" }
+        if !(1...(1 << 40)).contains(maxPendingAppendBytes) {
+            return "max_pending_append_bytes must be in 1...\(1 << 40), got \(maxPendingAppendBytes)"
+        }
         if !(1...1_000_000).contains(maxPipelinedRequests) {
             return "max_pipelined_requests must be in 1...1000000, got \(maxPipelinedRequests)"
         }

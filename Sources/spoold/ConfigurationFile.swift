@@ -13,6 +13,7 @@ struct ConfigurationFile: Decodable {
     var maxLineBytes: Int?
     var maxConnections: Int?
     var maxPipelinedRequests: Int?
+    var maxPendingAppendBytes: Int?
     var maxJSONDepth: Int?
     var defaultReadLimit: Int?
     var maxReadLimit: Int?
@@ -44,6 +45,7 @@ struct ConfigurationFile: Decodable {
         case maxLineBytes = "max_line_bytes"
         case maxConnections = "max_connections"
         case maxPipelinedRequests = "max_pipelined_requests"
+        case maxPendingAppendBytes = "max_pending_append_bytes"
         case maxJSONDepth = "max_json_depth"
         case defaultReadLimit = "default_read_limit"
         case maxReadLimit = "max_read_limit"
@@ -90,6 +92,7 @@ struct ConfigurationFile: Decodable {
         if let maxLineBytes { configuration.maxLineBytes = maxLineBytes }
         if let maxConnections { configuration.maxConnections = maxConnections }
         if let maxPipelinedRequests { configuration.maxPipelinedRequests = maxPipelinedRequests }
+        if let maxPendingAppendBytes { configuration.maxPendingAppendBytes = maxPendingAppendBytes }
         if let maxJSONDepth { configuration.maxJSONDepth = maxJSONDepth }
         if let defaultReadLimit { configuration.defaultReadLimit = defaultReadLimit }
         if let maxReadLimit { configuration.maxReadLimit = maxReadLimit }

@@ -97,6 +97,45 @@ final class LimitsEndToEndTests: XCTestCase {
         await admin.close()
     }
 
+    /// With room for about two append lines in flight, server-wide, eight connections that
+    /// pipeline appends all get every answer: they wait their turn instead of failing, and
+    /// every acknowledged event is in the log once.
+    func testAppendsPastThePendingByteBudgetWaitTheirTurn() async throws {
+        let (server, directory) = try server(#"{"max_pending_append_bytes": 300}"#)
+        // Should an answer never come, the server is killed, which ends the pipelines in errors.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            server.process.kill()
+        }
+        defer {
+            watchdog.cancel()
+            server.stopAndRemove()
+            directory.remove()
+        }
+        let seqs = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    let connection = try await server.connect()
+                    let appends: [JSONValue] = (0..<25).map { index in
+                        let data: JSONValue = ["user_id": .string("c\(client)"), "segment": .string("s\(index)")]
+                        return [
+                            "op": "append", "stream": .string("user-c\(client)"), "events": [["type": "UserJoinedSegment", "data": data]],
+                        ]
+                    }
+                    let answers = try await connection.pipeline(appends)
+                    await connection.close()
+                    return answers.compactMap { $0["last_seq"]?.uint64Value }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        XCTAssertEqual(seqs.sorted(), (1...200).map(UInt64.init), "200 appends, each answered with its own seq")
+        let connection = try await server.connect()
+        let stats = try await connection.request("stats")
+        XCTAssertEqual(stats["head_seq"]?.uint64Value, 200)
+        await connection.close()
+    }
+
     func testOutOfRangeSettingsAreRefusedAtStart() throws {
         let directory = try TemporaryDirectory("settings")
         defer { directory.remove() }
@@ -106,6 +145,7 @@ final class LimitsEndToEndTests: XCTestCase {
             (#"{"shutdown_grace_seconds": 1e300}"#, "shutdown_grace_seconds must be in"),
             (#"{"request_burst": 0}"#, "request_burst"),
             (#"{"max_json_depth": 65}"#, "max_json_depth must be in 1...64"),
+            (#"{"max_pending_append_bytes": 0}"#, "max_pending_append_bytes must be in"),
             (#"{"tokens": [{"name": "x", "sha256": "abc", "roles": ["read"]}]}"#, "tokens[0].sha256 must be 64 hex digits"),
         ] {
             let config = directory.appending("spoold.json")
