@@ -61,12 +61,6 @@ public final class Dispatcher: Sendable {
     public enum Decoded: Sendable {
         case request(Request, Operation)
         case response([UInt8])
-
-        /// The request's `id`; nil for a line already answered.
-        public var requestID: JSONValue? {
-            if case .request(let request, _) = self { return request.id }
-            return nil
-        }
     }
 
     /// Answers one request line (without its `\n`) with one response line (with its `\n`).

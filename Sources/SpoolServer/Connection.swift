@@ -21,11 +21,12 @@ import SpoolProtocol
 /// appends/s), answering out of order (clients match answers by position), and a write and
 /// flush per answer (a syscall each).
 ///
-/// Limits: each request takes a token from the connection's `RequestRateLimiter` (refused:
-/// `rate_limited`, the connection stays open); with tokens configured, a connection that has
-/// not authenticated within `authTimeout` is told so and closed; answers the client leaves
-/// unread past `maxOutputBytes` close the connection (a consumer that stops reading cannot
-/// make the server hold its pushes without bound).
+/// Limits: each request takes a token from the connection's `RequestRateLimiter` before it is
+/// parsed (refused: `rate_limited`, without the request's `id`; the connection stays open);
+/// with tokens configured, a connection that has not authenticated within `authTimeout` is
+/// told so and closed; answers the client leaves unread past `maxOutputBytes` close the
+/// connection (a consumer that stops reading cannot make the server hold its pushes without
+/// bound).
 ///
 /// With half-closure allowed, a client that closes its sending side (`nc -N`) still gets
 /// every answer: the loop ends when input ends, the last answer is flushed, then the
@@ -96,6 +97,12 @@ struct Connection {
                 // Without a suspension point while there is room.
                 let slot: Int
                 if let room = answers.tryReserve() { slot = room } else { slot = await answers.reserve() }
+                // Refused before it is parsed, so a client over its rate costs no parsing (its
+                // answer cannot echo an `id` it was not read for).
+                if case .refused(let retryAfter) = limiter.take(nowMilliseconds: MonotonicMilliseconds.now()) {
+                    answers.fill(slot, with: Response.failure(id: nil, Self.rateLimited(retryAfter, configuration)))
+                    continue
+                }
                 let decoded: Dispatcher.Decoded
                 var lineBytes = 0
                 switch frame {
@@ -103,10 +110,6 @@ struct Connection {
                 case .line(let line):
                     lineBytes = line.readableBytes
                     decoded = dispatcher.decode(Array(line.readableBytesView), session: session)
-                }
-                if case .refused(let retryAfter) = limiter.take(nowMilliseconds: MonotonicMilliseconds.now()) {
-                    answers.fill(slot, with: Response.failure(id: decoded.requestID, Self.rateLimited(retryAfter, configuration)))
-                    continue
                 }
                 switch consume decoded {
                 case .response(let response):

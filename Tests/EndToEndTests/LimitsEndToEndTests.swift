@@ -22,10 +22,12 @@ final class LimitsEndToEndTests: XCTestCase {
             directory.remove()
         }
         let connection = try await server.connect()
-        let answers = try await connection.pipeline(Array(repeating: ["op": "ping"], count: 20))
+        let answers = try await connection.pipeline((1...20).map { ["op": "ping", "id": .int($0)] })
+        XCTAssertEqual(answers.prefix(5).map { $0["id"] }, (1...5).map { .int($0) }, "answers in request order, ids echoed")
         XCTAssertEqual(answers.prefix(5).map { $0["pong"] }, Array(repeating: true, count: 5), "the burst is allowed")
         let refused = answers.dropFirst(5).filter { errorCode($0) == "rate_limited" }
         XCTAssertGreaterThanOrEqual(refused.count, 10, "past the burst at 5/s: \(answers.map(\.jsonString))")
+        XCTAssertTrue(refused.allSatisfy { $0["id"] == nil }, "a refused line is not read, so its id is not echoed")
         let wait = refused.first?["error"]?["retry_after_ms"]?.intValue ?? 0
         XCTAssertTrue((1...200).contains(wait), "retry_after_ms: \(wait)")
         try await Task.sleep(for: .milliseconds(Int64(wait) + 50))
