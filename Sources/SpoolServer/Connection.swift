@@ -38,6 +38,8 @@ struct Connection {
     /// Shared by every connection: the bytes of appends read and not yet answered.
     let pendingAppendBytes: PendingAppendBytes
     let logger: Logger
+    /// Called once when the connection authenticates (with tokens configured).
+    let onAuthenticated: @Sendable () -> Void
 
     /// Runs until the client closes, the connection fails, or shutdown closes its input, on
     /// the event loop of the connection's socket (see `EventLoopTaskExecutor`). Never throws:
@@ -131,6 +133,7 @@ struct Connection {
                     if session.isAuthenticated, let pending = deadline {
                         pending.cancel()
                         deadline = nil
+                        onAuthenticated()
                     }
                 }
             }

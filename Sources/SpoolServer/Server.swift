@@ -35,7 +35,9 @@ public final class Server: Service, Sendable {
         pool = NIOThreadPool(numberOfThreads: configuration.blockingThreads)
         pool.start()
         let status = ServerStatus()
-        registry = ConnectionRegistry(maxConnections: configuration.maxConnections, status: status)
+        registry = ConnectionRegistry(
+            maxConnections: configuration.maxConnections,
+            maxUnauthenticatedPerAddress: configuration.maxUnauthenticatedPerAddress, status: status)
         pendingAppendBytes = PendingAppendBytes(capacity: configuration.maxPendingAppendBytes)
         dispatcher = Dispatcher(
             engine: engine, limits: configuration.dispatcherLimits, status: status, tokens: configuration.tokens,
@@ -100,16 +102,17 @@ public final class Server: Service, Sendable {
 
     /// Serves one accepted connection, or turns it away when there are too many.
     private func accept(_ connection: NIOAsyncChannel<[Frame], ByteBuffer>) async {
-        if let error = registry.register(connection.channel) {
+        if let error = registry.register(connection.channel, authenticates: !configuration.tokens.isEmpty) {
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(bytes: Response.failure(id: nil, error)))
                 try await connection.channel.writeAndFlush(ByteBuffer()).get()
             }
             return
         }
+        let registry = registry
         await Connection(
             channel: connection, dispatcher: dispatcher, configuration: configuration, pendingAppendBytes: pendingAppendBytes,
-            logger: logger
+            logger: logger, onAuthenticated: { registry.authenticated(connection.channel) }
         ).run()
         registry.unregister(connection.channel)
     }

@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a connection may stay unauthenticated when tokens are configured; then it is
     /// sent an `unauthorized` error and closed.
     public var authTimeout = Duration.seconds(10)
+    /// With tokens configured, the most connections one remote address may hold open before
+    /// they authenticate; one more is sent a `rate_limited` error and closed.
+    public var maxUnauthenticatedPerAddress = 64
     /// The most answer bytes one connection may have waiting for its client to read them
     /// (pushes included); past that the client is too slow and is disconnected.
     public var maxOutputBytes = 64 << 20
@@ -92,6 +95,9 @@ public struct ServerConfiguration: Sendable {
             return "max_pipelined_requests must be in 1...1000000, got \(maxPipelinedRequests)"
         }
         if !(1...1_000_000).contains(maxConnections) { return "max_connections must be in 1...1000000, got \(maxConnections)" }
+        if !(1...1_000_000).contains(maxUnauthenticatedPerAddress) {
+            return "max_unauthenticated_per_address must be in 1...1000000, got \(maxUnauthenticatedPerAddress)"
+        }
         // Stored data is read back at the parser's default depth, 64: deeper data could be appended
         // and then never read (views, rebuilds).
         if !(1...64).contains(maxJSONDepth) { return "max_json_depth must be in 1...64, got \(maxJSONDepth)" }

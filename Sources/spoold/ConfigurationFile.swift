@@ -12,6 +12,7 @@ struct ConfigurationFile: Decodable {
     var data: String?
     var maxLineBytes: Int?
     var maxConnections: Int?
+    var maxUnauthenticatedPerAddress: Int?
     var maxPipelinedRequests: Int?
     var maxPendingAppendBytes: Int?
     var maxJSONDepth: Int?
@@ -44,6 +45,7 @@ struct ConfigurationFile: Decodable {
         case listen, data
         case maxLineBytes = "max_line_bytes"
         case maxConnections = "max_connections"
+        case maxUnauthenticatedPerAddress = "max_unauthenticated_per_address"
         case maxPipelinedRequests = "max_pipelined_requests"
         case maxPendingAppendBytes = "max_pending_append_bytes"
         case maxJSONDepth = "max_json_depth"
@@ -91,6 +93,7 @@ struct ConfigurationFile: Decodable {
         if let data { configuration.dataDirectory = data }
         if let maxLineBytes { configuration.maxLineBytes = maxLineBytes }
         if let maxConnections { configuration.maxConnections = maxConnections }
+        if let maxUnauthenticatedPerAddress { configuration.maxUnauthenticatedPerAddress = maxUnauthenticatedPerAddress }
         if let maxPipelinedRequests { configuration.maxPipelinedRequests = maxPipelinedRequests }
         if let maxPendingAppendBytes { configuration.maxPendingAppendBytes = maxPendingAppendBytes }
         if let maxJSONDepth { configuration.maxJSONDepth = maxJSONDepth }

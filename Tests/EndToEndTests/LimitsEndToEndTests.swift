@@ -138,6 +138,50 @@ final class LimitsEndToEndTests: XCTestCase {
         await connection.close()
     }
 
+    /// With tokens, one address holds at most `max_unauthenticated_per_address` connections
+    /// that have not authenticated: one more gets one `rate_limited` line and is closed, and a
+    /// connection that authenticates, or closes, gives its place back.
+    func testConnectionsNotYetAuthenticatedAreCappedPerAddress() async throws {
+        let token = "spool_limits_test_token"  // its SHA-256 below
+        let digest = "d4b11ee6a52e9e4c863d5c65d75e16c3500b09540a12bf810060a6cee10c02e0"
+        let (server, directory) = try server(
+            #"{"tokens": [{"name": "t", "sha256": "\#(digest)", "roles": ["read"]}], "max_unauthenticated_per_address": 2}"#)
+        defer {
+            server.stopAndRemove()
+            directory.remove()
+        }
+        let first = try await server.connect()
+        let second = try await server.connect()
+        for connection in [first, second] {  // an answer each: both are registered
+            let answer = try await connection.request("ping")
+            XCTAssertEqual(errorCode(answer), "unauthorized")
+        }
+        let refused = try linesUntilClosed(port: server.port)
+        XCTAssertEqual(refused.lines.count, 1, "\(refused.lines)")
+        let line = try JSONParser.parse(refused.lines.first ?? "")
+        XCTAssertEqual(errorCode(line), "rate_limited")
+        XCTAssertTrue(line["error"]?["message"]?.stringValue?.contains("not authenticated (limit 2)") == true, line.jsonString)
+
+        let auth = try await first.request("auth", ["token": .string(token)])
+        XCTAssertEqual(auth["principal"], "t", auth.jsonString)
+        let third = try await server.connect()
+        let thirdAnswer = try await third.request("ping")
+        XCTAssertEqual(errorCode(thirdAnswer), "unauthorized", "admitted: the authenticated one left the count")
+        await second.close()
+        var admitted = false
+        for _ in 0..<50 where !admitted {  // once the server has seen the close
+            let again = try await server.connect()
+            admitted = (try? await again.request("ping")).map { errorCode($0) == "unauthorized" } ?? false
+            await again.close()
+            if !admitted { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        XCTAssertTrue(admitted, "a closed connection gives its place back")
+        let pong = try await first.request("ping")
+        XCTAssertEqual(pong["pong"], true)
+        await first.close()
+        await third.close()
+    }
+
     func testOutOfRangeSettingsAreRefusedAtStart() throws {
         let directory = try TemporaryDirectory("settings")
         defer { directory.remove() }
@@ -148,6 +192,7 @@ final class LimitsEndToEndTests: XCTestCase {
             (#"{"request_burst": 0}"#, "request_burst"),
             (#"{"max_json_depth": 65}"#, "max_json_depth must be in 1...64"),
             (#"{"max_pending_append_bytes": 0}"#, "max_pending_append_bytes must be in"),
+            (#"{"max_unauthenticated_per_address": 0}"#, "max_unauthenticated_per_address must be in"),
             (#"{"tokens": [{"name": "x", "sha256": "abc", "roles": ["read"]}]}"#, "tokens[0].sha256 must be 64 hex digits"),
         ] {
             let config = directory.appending("spoold.json")
