@@ -9,11 +9,10 @@ import Synchronization
 /// reading and TCP pushes back on its client, until earlier appends are answered. Waiters go
 /// in arrival order, so a large line is not passed over for ever by small ones; a line larger
 /// than the whole budget goes once nothing else is held. Guarantees: what is held never
-/// passes `capacity`, except by one line larger than it, held alone. Rejected: refusing
+/// passes the capacity, except by one line larger than it, held alone. Rejected: refusing
 /// appends over the budget (a client's window of appends would fail in bursts instead of
 /// slowing down).
 final class PendingAppendBytes: Sendable {
-    let capacity: Int
     private let state: Mutex<State>
 
     private struct State {
@@ -25,10 +24,8 @@ final class PendingAppendBytes: Sendable {
         func fits(_ bytes: Int) -> Bool { held == 0 || held + bytes <= capacity }
     }
 
-    init(capacity: Int) {
-        self.capacity = max(capacity, 1)
-        state = Mutex(State(capacity: max(capacity, 1)))
-    }
+    /// A budget of `capacity` bytes (at least 1).
+    init(capacity: Int) { state = Mutex(State(capacity: max(capacity, 1))) }
 
     /// The bytes held now, and how many takers wait.
     var usage: (held: Int, waiting: Int) { state.withLock { ($0.held, $0.waiting.count) } }
