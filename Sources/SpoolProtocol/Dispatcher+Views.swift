@@ -9,7 +9,7 @@ extension Dispatcher {
         Operation("list_segment", "a segment's members in user-id order: segment, as_of, after, limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.listSegment(&request, &writer)
         },
-        Operation("segments", "every segment with its member count: as_of", access: .role(.read)) {
+        Operation("segments", "the segments with their member counts, by name: as_of, after, limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.segments(&request, &writer)
         },
         Operation("list_emails", "a user's generated emails with their status: user_id, as_of, after, limit (100)", access: .role(.read)) {
@@ -39,9 +39,9 @@ extension Dispatcher {
 
     /// `list_segment` → `users` (ids) and `next` (the `after` of the next page, or null).
     func listSegment(_ request: inout Request, _ writer: inout JSONWriter) async throws {
-        let segment = try request.fields.string("segment")
+        let segment = try request.fields.name("segment", maxBytes: EventValidator.longestSegmentName)
         let asOf = try request.fields.asOf()
-        let after = try request.fields.optionalString("after")
+        let after = try request.fields.optionalName("after", maxBytes: StreamName.maxLength - "user-".utf8.count)
         let limit = try readLimit(&request.fields)
         try request.fields.finish()
         let queries = engine.queries
@@ -52,14 +52,19 @@ extension Dispatcher {
         if let next = page.next { writer.writeString(next) } else { writer.writeNull() }
     }
 
-    /// `segments` → `segments` [{name, count}].
+    /// `segments` → `segments` [{name, count}] after the name `after`, and `next` (the
+    /// `after` of the next page, or null).
     func segments(_ request: inout Request, _ writer: inout JSONWriter) async throws {
         let asOf = try request.fields.asOf()
+        let after = try request.fields.optionalName("after", maxBytes: EventValidator.longestSegmentName)
+        let limit = try readLimit(&request.fields)
         try request.fields.finish()
         let queries = engine.queries
-        let segments = try await blocking { try queries.segments(asOf: asOf) }
+        let page = try await blocking { try queries.segments(asOf: asOf, after: after, limit: limit) }
         writer.key("segments")
-        writer.write(.array(segments.map { .object(["name": .string($0.name), "count": .int(Int64($0.count))]) }))
+        writer.write(.array(page.segments.map { .object(["name": .string($0.name), "count": .int(Int64($0.count))]) }))
+        writer.key("next")
+        if let next = page.next { writer.writeString(next) } else { writer.writeNull() }
     }
 
     /// `list_emails` → `emails` generated after seq `after`, in the order they were generated,
@@ -151,6 +156,20 @@ extension Dispatcher {
 extension FieldReader {
     /// `user_id`: required, and such that `user-<user_id>` is a stream name (not empty, no
     /// spaces or control characters, short enough). Throws `bad_request` naming the field.
+    /// `name`, a string of at most `maxBytes` bytes (longer ones could be no key of the view
+    /// it is looked up in), or nil when absent.
+    mutating func optionalName(_ name: String, maxBytes: Int) throws(SpoolError) -> String? {
+        guard let string = try optionalString(name) else { return nil }
+        guard string.utf8.count <= maxBytes else { throw problem(name, "expected at most \(maxBytes) bytes, got \(string.utf8.count)") }
+        return string
+    }
+
+    /// `optionalName`, required.
+    mutating func name(_ name: String, maxBytes: Int) throws(SpoolError) -> String {
+        guard let string = try optionalName(name, maxBytes: maxBytes) else { throw problem(name, "required") }
+        return string
+    }
+
     mutating func userID() throws(SpoolError) -> String {
         let userID = try string("user_id")
         guard StreamName.problem(with: "user-" + userID) == nil else {

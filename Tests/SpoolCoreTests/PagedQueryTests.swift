@@ -124,4 +124,46 @@ final class PagedQueryTests: XCTestCase {
         XCTAssertEqual(try q.emails("42", asOf: .seq(9), after: 2).emails.map { $0["email_id"] }, ["m2"])
         XCTAssertEqual(try q.emails("42", after: .max).emails.count, 0)
     }
+
+    /// Segments page by name, now and as of every seq of a history of joins and leaves, and
+    /// the pages add up to the counts a plain fold of that history gives.
+    func testSegmentsPageByNameNowAndAsOfEverySeq() async throws {
+        let e = try OpenEngine()
+        defer { e.close() }
+        var script: [(user: String, segment: String, joins: Bool)] = []
+        var random = SystemRandomNumberGenerator()
+        for user in 1...6 { try await e.user("u\(user)", "UserCreated", ["email": .string("u\(user)@example.com")]) }
+        for _ in 0..<60 {
+            let step = (
+                user: "u\(Int.random(in: 1...6, using: &random))", segment: ["a", "b", "c", "d", "e"].randomElement(using: &random) ?? "a",
+                joins: Bool.random(using: &random)
+            )
+            try await e.user(step.user, step.joins ? "UserJoinedSegment" : "UserLeftSegment", ["segment": .string(step.segment)])
+            script.append(step)
+        }
+        let q = e.engine.queries
+        for seq in UInt64(6)...UInt64(66) {
+            var members: [String: Set<String>] = [:]
+            for step in script.prefix(Int(seq) - 6) {
+                if step.joins { members[step.segment, default: []].insert(step.user) } else { members[step.segment]?.remove(step.user) }
+            }
+            let expected = members.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.count)" }
+            for limit in [1, 2, 100] {
+                var after: String? = nil
+                var listed: [String] = []
+                for _ in 0..<10 {
+                    let page = try q.segments(asOf: .seq(seq), after: after, limit: limit)
+                    XCTAssertLessThanOrEqual(page.segments.count, limit)
+                    listed += page.segments.map { "\($0.name)=\($0.count)" }
+                    guard let next = page.next else { break }
+                    after = next
+                }
+                XCTAssertEqual(listed, expected, "as of seq \(seq), \(limit) a page")
+                if seq == 66 {
+                    let now = try q.segments(limit: limit)
+                    XCTAssertEqual(now.segments.map { "\($0.name)=\($0.count)" }, Array(expected.prefix(limit)), "now, \(limit) a page")
+                }
+            }
+        }
+    }
 }

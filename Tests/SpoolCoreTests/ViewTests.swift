@@ -86,8 +86,8 @@ final class ViewTests: XCTestCase {
 
         XCTAssertEqual(try q.segmentMembers("vip", limit: 10).users, ["42"])
         XCTAssertEqual(try q.segmentMembers("beta", limit: 10).users, [])
-        XCTAssertEqual(try q.segments().map(\.name), ["vip"])
-        XCTAssertEqual(try q.segments().map(\.count), [1])
+        XCTAssertEqual(try q.segments().segments.map(\.name), ["vip"])
+        XCTAssertEqual(try q.segments().segments.map(\.count), [1])
 
         let emails = try q.emails("42").emails
         XCTAssertEqual(emails.count, 1)
@@ -140,8 +140,8 @@ final class ViewTests: XCTestCase {
         XCTAssertEqual(firstPage.next, "1")
         XCTAssertEqual(try q.segmentMembers("vip", asOf: .seq(3), after: "1", limit: 1).users, ["2"])
         XCTAssertNil(try q.segmentMembers("vip", asOf: .seq(3), after: "1", limit: 1).next)
-        XCTAssertEqual(try q.segments(asOf: .seq(3)).map(\.count), [2])
-        XCTAssertEqual(try q.segments(asOf: .seq(1)).count, 0)
+        XCTAssertEqual(try q.segments(asOf: .seq(3)).segments.map(\.count), [2])
+        XCTAssertEqual(try q.segments(asOf: .seq(1)).segments.count, 0)
     }
 
     func testAUserWrittenFieldByFieldIsItsJSONTree() throws {
@@ -174,7 +174,7 @@ final class ViewTests: XCTestCase {
             after = page.next
         } while after != nil
         XCTAssertEqual(seen, (0..<25).map { String(format: "u%02d", $0) })
-        XCTAssertEqual(try e.engine.queries.segments().first?.count, 25)
+        XCTAssertEqual(try e.engine.queries.segments().segments.first?.count, 25)
     }
 }
 
@@ -202,7 +202,7 @@ final class ViewCheckTests: XCTestCase {
         let inline = try e.engine.checkViews().map(\.stored)
         let rebuilt = try await e.engine.rebuild()
         XCTAssertEqual(ViewKind.allCases.map { rebuilt[$0] }, inline, "a rebuild writes what the inline fold built")
-        XCTAssertEqual(try e.engine.queries.segments().first { $0.name == "all" }?.count, 24)
+        XCTAssertEqual(try e.engine.queries.segments().segments.first { $0.name == "all" }?.count, 24)
     }
 
     func testAViewThatDiffersFromAFreshFoldIsReported() async throws {

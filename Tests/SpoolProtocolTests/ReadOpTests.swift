@@ -146,6 +146,27 @@ final class ReadOpTests: XCTestCase {
         XCTAssertTrue(errorMessage(badAfter).hasPrefix("after:"), badAfter.jsonString)
     }
 
+    /// Names longer than any key of the segment views are refused by name, not failed as an
+    /// internal error (LMDB takes keys of at most 511 bytes).
+    func testSegmentQueriesRefuseOverlongNames() async throws {
+        let long = String(repeating: "s", count: 600)
+        for (request, field) in [
+            (["op": "list_segment", "segment": .string(long)], "segment"),
+            (["op": "list_segment", "segment": "vip", "after": .string(long)], "after"),
+            (["op": "segments", "after": .string(long)], "after"),
+            (["op": "segments", "after": .string(long), "as_of": 1], "after"),
+        ] as [(JSONValue, String)] {
+            let response = try await fixture.call(request)
+            XCTAssertEqual(errorCode(response), "bad_request", response.jsonString)
+            XCTAssertTrue(errorMessage(response).hasPrefix("\(field): expected at most"), response.jsonString)
+        }
+        let page = try await fixture.call(#"{"op":"segments","limit":1}"#)
+        XCTAssertEqual(page["segments"], [["name": "vip", "count": 5]])
+        XCTAssertEqual(page["next"], .null)
+        let after = try await fixture.call(#"{"op":"segments","after":"vip"}"#)
+        XCTAssertEqual(after["segments"], [])
+    }
+
     func testReadAllFilters() async throws {
         let byType = try await fixture.call(#"{"op":"read_all","filter":{"types":["UserJoinedSegment"]}}"#)
         XCTAssertEqual(byType["events"]?.arrayValue?.count, 5)

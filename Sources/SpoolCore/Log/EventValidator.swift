@@ -19,6 +19,9 @@ public enum EventValidator {
     /// in the batch and its type, and names the field, e.g.
     /// `event 0 (UserCreated): field 'email' is required`. The caller refuses the whole append
     /// and writes nothing.
+    /// The longest segment name, in bytes (the segment rule: 1-128 of A-Z a-z 0-9 . _ : -).
+    public static let longestSegmentName = 128
+
     public static func validate(
         type: String,
         data: JSONValue,
@@ -174,7 +177,7 @@ public enum EventValidator {
                 Kind.isName(string, maxLength: 256, allowingAt: true)
                     ? nil : "must be 1-256 characters of A-Z a-z 0-9 . _ : @ - (no spaces)"
             case .segment:
-                Kind.isName(string, maxLength: 128, allowingAt: false) ? nil : Kind.segmentRule
+                Kind.isName(string, maxLength: EventValidator.longestSegmentName, allowingAt: false) ? nil : Kind.segmentRule
             case .email:
                 Kind.isEmail(string)
                     ? nil : "must be an email address: one '@' with text both sides, no spaces, at most 320 characters"

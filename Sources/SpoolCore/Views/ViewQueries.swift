@@ -77,35 +77,61 @@ public struct ViewQueries: Sendable {
         }
     }
 
-    /// Every segment with members and its member count, by name; as of a point, from the
-    /// history (a scan of all of it).
-    public func segments(asOf: AsOf? = nil) throws -> [(name: String, count: UInt64)] {
+    /// Up to `limit` segments with members, by name, each after the name `after`, with their
+    /// member counts; `next` is the `after` of the next page, nil at the end. As of a point,
+    /// they are counted from the history, whose keys run segment by segment and within one
+    /// user by user, oldest first: a scan from `after` that holds one user's state at a time.
+    public func segments(asOf: AsOf? = nil, after: String? = nil, limit: Int = .max) throws -> (
+        segments: [(name: String, count: UInt64)], next: String?
+    ) {
         try store.environment.read { txn in
             let tables = try views.liveTables(.usersBySegment, in: txn)
             var result: [(name: String, count: UInt64)] = []
+            // One more than asked, to know whether a page follows.
+            func page() -> (segments: [(name: String, count: UInt64)], next: String?) {
+                result.count > limit ? (Array(result.prefix(limit)), result[limit - 1].name) : (result, nil)
+            }
+            let afterKey = after.map { Array($0.utf8) }
             guard let asOf else {
-                try txn.scan(tables[SegmentProjection.counts]) { key, value in
+                try txn.scan(tables[SegmentProjection.counts], from: afterKey.map { $0 + [0] }) { key, value in
                     result.append((String(decoding: key, as: UTF8.self), BigEndian.uint64(value, at: 0) ?? 0))
-                    return true
+                    return result.count <= limit
                 }
-                return result
+                return page()
             }
             let seq = try resolve(asOf, in: txn)
-            var membership: [String: [String: Bool]] = [:]
-            try txn.scan(tables[SegmentProjection.history]) { key, value in
-                guard key.count > 9, let entrySeq = BigEndian.uint64(key, at: key.count - 8), entrySeq <= seq,
-                    let separator = key.firstIndex(of: 0)
-                else { return true }
-                let segment = String(decoding: key[..<separator], as: UTF8.self)
-                let user = String(decoding: key[(separator + 1)..<(key.count - 9)], as: UTF8.self)
-                membership[segment, default: [:]][user] = value == [1]
+            var segment: ArraySlice<UInt8> = []
+            var user: ArraySlice<UInt8> = []
+            var count: UInt64 = 0
+            var joined = false
+            func endUser() {
+                if joined { count += 1 }
+                joined = false
+            }
+            func endSegment() {
+                endUser()
+                if count > 0 { result.append((String(decoding: segment, as: UTF8.self), count)) }
+                count = 0
+            }
+            // Segment names never hold bytes below 0x2D, so `after` ‖ 0x01 is past all of its keys.
+            try txn.scan(tables[SegmentProjection.history], from: afterKey.map { $0 + [1] }) { key, value in
+                guard key.count > 9, let separator = key.firstIndex(of: 0) else { return true }
+                let keySegment = key[..<separator]
+                let keyUser = key[(separator + 1)..<(key.count - 9)]
+                if keySegment != segment {
+                    if !segment.isEmpty { endSegment() }
+                    if result.count > limit { return false }
+                    segment = keySegment
+                    user = keyUser
+                } else if keyUser != user {
+                    endUser()
+                    user = keyUser
+                }
+                if let entrySeq = BigEndian.uint64(key, at: key.count - 8), entrySeq <= seq { joined = value == [1] }
                 return true
             }
-            for (segment, users) in membership.sorted(by: { $0.key < $1.key }) {
-                let count = users.values.filter { $0 }.count
-                if count > 0 { result.append((segment, UInt64(count))) }
-            }
-            return result
+            if !segment.isEmpty && result.count <= limit { endSegment() }
+            return page()
         }
     }
 

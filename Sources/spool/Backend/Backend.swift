@@ -58,8 +58,8 @@ extension Backend {
         while true {
             let page = try await call(op, fields)
             items += page[key]?.arrayValue ?? []
-            guard let next = page["next"]?.uint64Value else { break }
-            fields["after"] = .int(Int64(clamping: next))
+            guard let next = page["next"], next != .null else { break }
+            fields["after"] = next
         }
         var answer: JSONObject = ["ok": true]
         answer[key] = .array(items)

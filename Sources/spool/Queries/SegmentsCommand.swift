@@ -18,7 +18,9 @@ struct SegmentsCommand: AsyncParsableCommand {
     func run() async throws {
         var fields: JSONObject = [:]
         if let asOf { fields["as_of"] = asOf.wire }
-        let response = try await connection.withBackend(directory: data.directory, access: .read) { try await $0.call("segments", fields) }
+        let response = try await connection.withBackend(directory: data.directory, access: .read) {
+            try await $0.everyPage("segments", fields, collecting: "segments")
+        }
         if output.json { return Terminal.printJSON(response) }
         var table = Table(["SEGMENT", "MEMBERS"])
         for segment in response["segments"]?.arrayValue ?? [] {
