@@ -87,22 +87,37 @@ public struct EventLog: Sendable {
         _ stream: String, fromVersion: UInt64, through lastSeq: UInt64 = .max, limit: Int, maxBytes: Int = .max, in txn: Transaction,
         store: Store
     ) throws -> [RecordedEvent] {
-        var version = max(fromVersion, 1)
         var events: [RecordedEvent] = []
         var bytes = 0
+        guard limit > 0, maxBytes > 0 else { return events }
+        try forEachEvent(of: stream, fromVersion: fromVersion, through: lastSeq, in: txn, store: store) { stored in
+            events.append(stored.decoded())
+            bytes += stored.byteCount
+            return events.count < limit && bytes < maxBytes
+        }
+        return events
+    }
+
+    /// Calls `body` with the events of `stream` from version `fromVersion` on, up to seq
+    /// `lastSeq`, in version order, until it returns false: a fold over a long stream holds one
+    /// event at a time. Throws `Corrupt` when the index points at a missing event.
+    static func forEachEvent(
+        of stream: String, fromVersion: UInt64, through lastSeq: UInt64 = .max, in txn: Transaction, store: Store,
+        _ body: (StoredEvent) throws -> Bool
+    ) throws {
+        var version = max(fromVersion, 1)
+        var going = true
         try StreamIndex.forEachRun(of: stream, from: version, in: txn, store: store) { run in
             version = max(version, run.firstVersion)
-            while events.count < limit, bytes < maxBytes, let seq = run.seq(ofVersion: version), seq <= lastSeq {
+            while going, let seq = run.seq(ofVersion: version), seq <= lastSeq {
                 guard let stored = try stored(at: seq, in: txn, store: store) else {
                     throw EventRecord.Corrupt(seq: seq, reason: "stream \(stream) points at a missing event")
                 }
-                events.append(stored.decoded())
-                bytes += stored.byteCount
+                going = try body(stored)
                 version += 1
             }
-            return version > run.lastVersion && events.count < limit && bytes < maxBytes
+            return going && version > run.lastVersion
         }
-        return events
     }
 
     /// The version of `stream`'s last event, 0 when the stream does not exist.

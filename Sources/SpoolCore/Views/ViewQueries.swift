@@ -21,9 +21,13 @@ public struct ViewQueries: Sendable {
                 return user
             }
             let seq = try resolve(asOf, in: txn)
-            let events = try EventLog.readStream("user-\(userID)", fromVersion: 1, through: seq, limit: .max, in: txn, store: store)
-            guard !events.isEmpty else { throw notFound }
-            return try events.reduce(nil as UserView?) { try UserView.fold($0, DecodedEvent($1)) } ?? { throw notFound }()
+            var user: UserView? = nil
+            try EventLog.forEachEvent(of: "user-\(userID)", fromVersion: 1, through: seq, in: txn, store: store) { stored in
+                user = try UserView.fold(user, DecodedEvent(stored.decoded()))
+                return true
+            }
+            guard let user else { throw notFound }
+            return user
         }
     }
 
