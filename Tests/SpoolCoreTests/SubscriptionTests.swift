@@ -289,4 +289,40 @@ final class SubscriptionTests: XCTestCase {
         try await join("d")
         XCTAssertEqual(try hub.info("joins").lag, 2)
     }
+
+    /// Rounds of appends (matching and not) and of consumption that moves the cursor by
+    /// various amounts: each lag, counted on from the last count, equals a count of the
+    /// matching events not yet acked.
+    func testFilteredLagStaysExactWhileCountsContinue() async throws {
+        let clock = TestClock(start: 1_000)
+        let directory = try TemporaryDirectory("lag-rounds")
+        defer { directory.remove() }
+        let engine = try makeEngine(clock, directory: directory)
+        defer { engine.close() }
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "joins", filter: EventFilter(types: ["UserJoinedSegment"])))
+        try await appendUsers(engine, ["a"])
+        var random = SystemRandomNumberGenerator()
+        var matching = 0
+        var acked = 0
+        for round in 0..<40 {
+            for _ in 0..<Int.random(in: 0...6, using: &random) {
+                let joins = Bool.random(using: &random)
+                let event =
+                    joins
+                    ? ProposedEvent(type: "UserJoinedSegment", data: ["user_id": "a", "segment": .string("s\(round)")])
+                    : ProposedEvent(type: "UserProfileUpdated", data: ["user_id": "a", "first_name": .string("n\(round)")])
+                _ = try await engine.append(AppendRequest(stream: "user-a", events: [event]), actor: "test")
+                if joins { matching += 1 }
+            }
+            if Bool.random(using: &random) {
+                let fetched = try await hub.fetch("joins", max: Int.random(in: 1...5, using: &random), consumer: "x")
+                try await hub.ack("joins", fetched.map(\.seq))
+                acked += fetched.count
+            }
+            let info = try hub.info("joins")
+            XCTAssertEqual(info.lag, UInt64(matching - acked), "round \(round)")
+            XCTAssertTrue(info.lagExact)
+        }
+    }
 }

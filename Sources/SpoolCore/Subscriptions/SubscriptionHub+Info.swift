@@ -50,27 +50,52 @@ extension SubscriptionHub {
     }
 
     /// Matching events after `cursor`: exact for an unfiltered subscription; otherwise counted
-    /// by a scan of at most a million events, continuing `earlier` when it counted after the
-    /// same cursor with the same filter (the log only grows, so that count still holds). A
-    /// subscription nobody consumes (its cursor stays put) so costs a scan of the new events
-    /// only, and a count past the limit becomes exact over the following calls.
+    /// by scanning at most a million events, continuing `earlier` when it counted with the same
+    /// filter (the log only grows, so that count still holds): after the same cursor it scans
+    /// only the events appended since; after an earlier cursor, also the events the consumers
+    /// passed since, whose matches it takes off. A call's cost so follows what was appended and
+    /// consumed since the last one, not the lag, and a count past the limit becomes exact over
+    /// the following calls.
     private func countMatching(
         after cursor: UInt64, filter: EventFilter, continuing earlier: MatchCount?, txn: Transaction
     ) throws -> MatchCount {
         let head = try EventLog(store: store).headSeq(in: txn)
         guard !filter.isAll else { return MatchCount(filter: filter, cursor: cursor, through: head, count: head - min(head, cursor)) }
+        var budget = 1_000_000
         var counted = MatchCount(filter: filter, cursor: cursor, through: cursor, count: 0)
-        if let earlier, earlier.filter == filter, earlier.cursor == cursor, earlier.through <= head { counted = earlier }
-        var examined = 0
-        try txn.scan(store.events, from: BigEndian.bytes(counted.through + 1)) { key, value in
-            guard examined < 1_000_000, let seq = BigEndian.uint64(key, at: 0) else { return false }
-            examined += 1
-            if try filter.matches(StoredEvent(seq: seq, value)) { counted.count += 1 }
-            counted.through = seq
-            return true
+        if let earlier, earlier.filter == filter, earlier.through <= head, earlier.cursor <= cursor, cursor <= earlier.through,
+            cursor - earlier.cursor <= budget
+        {
+            // Every event the consumers passed is examined (seqs have no gaps), so the
+            // subtraction is exact.
+            let passed = try countMatches(filter, after: earlier.cursor, through: cursor, budget: &budget, txn: txn)
+            counted = MatchCount(
+                filter: filter, cursor: cursor, through: earlier.through, count: earlier.count - min(earlier.count, passed.count))
         }
+        let appended = try countMatches(filter, after: counted.through, through: head, budget: &budget, txn: txn)
+        counted.count += appended.count
+        counted.through = appended.through
         counted.exact = counted.through >= head
         return counted
+    }
+
+    /// How many events after seq `after`, up to `through`, match `filter`, examining at most
+    /// `budget` events (it takes off what it examined); `through` in the answer is the last
+    /// seq it examined, or `after` when none.
+    private func countMatches(
+        _ filter: EventFilter, after: UInt64, through: UInt64, budget: inout Int, txn: Transaction
+    ) throws -> (count: UInt64, through: UInt64) {
+        var count: UInt64 = 0
+        var last = after
+        guard after < through else { return (0, after) }
+        try txn.scan(store.events, from: BigEndian.bytes(after + 1)) { key, value in
+            guard budget > 0, let seq = BigEndian.uint64(key, at: 0), seq <= through else { return false }
+            budget -= 1
+            if try filter.matches(StoredEvent(seq: seq, value)) { count += 1 }
+            last = seq
+            return true
+        }
+        return (count, last)
     }
 }
 
