@@ -129,12 +129,13 @@ struct Connection {
                     }
                 case .request(let request, let operation):
                     await pipelined.idle()
-                    answers.fill(slot, with: await dispatcher.execute(request, operation, updating: &session))
-                    if session.isAuthenticated, let pending = deadline {
+                    let answer = await dispatcher.execute(request, operation, updating: &session)
+                    if session.isAuthenticated, let pending = deadline {  // before the client can read that it is in
                         pending.cancel()
                         deadline = nil
                         onAuthenticated()
                     }
+                    answers.fill(slot, with: answer)
                 }
             }
         }
