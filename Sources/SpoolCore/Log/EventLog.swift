@@ -55,16 +55,15 @@ public struct EventLog: Sendable {
             var scanned = 0
             var bytes = 0
             var next: UInt64? = nil
-            try txn.scan(store.events, from: BigEndian.bytes(max(fromSeq, 1))) { key, value in
+            try txn.scanInPlace(store.events, from: BigEndian.bytes(max(fromSeq, 1))) { key, value in
                 let seq = BigEndian.uint64(key, at: 0) ?? 0
                 guard events.count < limit, scanned < scanLimit, bytes < maxBytes else {
                     next = seq
                     return false
                 }
                 scanned += 1
-                let event = try StoredEvent(seq: seq, value)
-                if filter.matches(event) {
-                    events.append(event.decoded())
+                if try StoredEvent.matches(filter, seq: seq, value) {
+                    events.append(try StoredEvent(seq: seq, Array(copying: value)).decoded())
                     bytes += value.count
                 }
                 return true

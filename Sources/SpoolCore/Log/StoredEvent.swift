@@ -59,6 +59,15 @@ public struct StoredEvent: Sendable {
     /// `data` parsed where it lies.
     public func parsedData() throws(JSONParseError) -> JSONValue { try JSONParser.parse(bytes, in: layout.metadataEnd..<layout.dataEnd) }
 
+    /// Whether the record stored under `seq` matches `filter`, read where it lies: a scan copies
+    /// only the records it keeps. Throws `Corrupt` as `init` does.
+    static func matches(_ filter: EventFilter, seq: UInt64, _ record: Span<UInt8>) throws(EventRecord.Corrupt) -> Bool {
+        let layout = try Layout(seq: seq, record)
+        return filter.matches(
+            type: record.extracting(layout.streamEnd..<layout.typeEnd), stream: record.extracting(EventRecord.headerSize..<layout.streamEnd)
+        )
+    }
+
     /// Which of `partCount` parts a record's stream falls in, and the record's type when
     /// `wantsType(part)` (else nil), read where the record lies: a replay routes every record
     /// by these and copies only those it folds. The part is from an FNV-1a hash of the stream

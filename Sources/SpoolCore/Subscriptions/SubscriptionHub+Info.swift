@@ -88,10 +88,10 @@ extension SubscriptionHub {
         var count: UInt64 = 0
         var last = after
         guard after < through else { return (0, after) }
-        try txn.scan(store.events, from: BigEndian.bytes(after + 1)) { key, value in
+        try txn.scanInPlace(store.events, from: BigEndian.bytes(after + 1)) { key, value in
             guard budget > 0, let seq = BigEndian.uint64(key, at: 0), seq <= through else { return false }
             budget -= 1
-            if try filter.matches(StoredEvent(seq: seq, value)) { count += 1 }
+            if try StoredEvent.matches(filter, seq: seq, value) { count += 1 }
             last = seq
             return true
         }

@@ -156,13 +156,12 @@ public final class SubscriptionHub: Sendable {
         var through = cursor
         var examined = 0
         var bytes = 0
-        try txn.scan(store.events, from: BigEndian.bytes(cursor + 1)) { key, value in
+        try txn.scanInPlace(store.events, from: BigEndian.bytes(cursor + 1)) { key, value in
             guard found.count < limit, examined < Self.scanLimit, bytes < Self.fetchBytes, let seq = BigEndian.uint64(key, at: 0)
             else { return false }
             examined += 1
-            let event = try StoredEvent(seq: seq, value)
-            if filter.matches(event) {
-                found.append(event)
+            if try StoredEvent.matches(filter, seq: seq, value) {
+                found.append(try StoredEvent(seq: seq, Array(copying: value)))
                 bytes += value.count
             }
             through = seq
