@@ -47,13 +47,12 @@ public final class Writer: @unchecked Sendable {
         self.projectors = projectors
         self.maxBatchWeight = maxBatchWeight
         self.state = try LogState.load(from: store)
-        // Named from the thread itself: on Linux a name set before `start` does not reach the
-        // kernel, and `top -H` would show the writer under its creator's name.
-        let thread = Thread { [unowned self] in
-            Thread.current.name = "spool-writer"
-            self.run()
-        }
+        let thread = Thread { [unowned self] in self.run() }
         thread.start()
+        // Named once started: on Linux a name set before `start` never reaches the kernel (nor
+        // one the thread sets itself before `start` has returned), and `top -H` would show the
+        // writer under its creator's name.
+        thread.name = "spool-writer"
     }
 
     /// Calls `observer` on the writer thread after every commit. Register before submitting.
