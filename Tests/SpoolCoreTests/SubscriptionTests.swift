@@ -83,6 +83,36 @@ final class SubscriptionTests: XCTestCase {
         XCTAssertEqual(try hub.info("q").ackFloor, 300)
     }
 
+    /// Fetches read the log outside the subscriptions' lock and admit what they read under it:
+    /// however many race (long scans of a sparse filter make them overlap), none leases an
+    /// event another holds, and together they keep to `max_in_flight`.
+    func testRacingFetchesKeepToMaxInFlightAndNeverShareAnEvent() async throws {
+        let engine = try openEngine().engine
+        let hub = engine.subscriptions
+        try await hub.create(SubscriptionConfig(name: "q", filter: EventFilter(types: ["UserJoinedSegment"]), maxInFlight: 5))
+        var joins: [UInt64] = []
+        for index in 0..<50 {
+            try await appendUsers(engine, (0..<40).map { "u\(index)-\($0)" })
+            let join = ProposedEvent(type: "UserJoinedSegment", data: ["user_id": .string("u\(index)-0"), "segment": "vip"])
+            joins.append(try await engine.append(AppendRequest(stream: "user-u\(index)-0", events: [join]), actor: "test").lastSeq)
+        }
+        var all: [UInt64] = []
+        for round in 0..<10 {  // 5 of the 50 joins a round
+            let leased = await withTaskGroup(of: [UInt64].self) { group in
+                for consumer in 0..<8 {
+                    group.addTask { (try? await hub.fetch("q", max: 3, consumer: "c\(consumer)"))?.map(\.seq) ?? [] }
+                }
+                return await group.reduce(into: [UInt64]()) { $0 += $1 }
+            }
+            XCTAssertEqual(leased.count, 5, "round \(round): max_in_flight, however the fetches interleave")
+            XCTAssertEqual(Set(leased).count, leased.count, "round \(round): no event leased twice")
+            XCTAssertEqual(try hub.info("q").inFlight, 5)
+            try await hub.ack("q", leased)
+            all += leased
+        }
+        XCTAssertEqual(all.sorted(), joins, "every join leased once")
+    }
+
     func testLeaseTimeoutNackDelayMaxDeliveriesDeadLettersAndRequeue() async throws {
         let (clock, engine) = try openEngine()
         let hub = engine.subscriptions

@@ -118,32 +118,45 @@ public final class SubscriptionHub: Sendable {
         }
     }
 
-    /// Under the lock: redeliveries, then new events from the log after the cursor.
+    /// Redeliveries, then new events from the log after the cursor. The log is read outside
+    /// the lock (a scan of up to `scanLimit` records, or `fetchBytes` of them, would hold up
+    /// every subscription and the writer's flushes): what it found is admitted under the lock
+    /// only if no one moved the cursor meanwhile, and read again from there otherwise.
     private func takeOnce(_ name: String, max: Int, consumer: String) throws -> ([Delivery], Bool) {
-        try states.withLock { states in
+        let now = clock()
+        var (leased, cursor, filter, wanted) = try states.withLock { states in
             guard var state = states[name] else { throw notFound(name) }
             defer { states[name] = state }
-            let now = clock()
             _ = state.advanceClock(now: now)
-            var leased = state.takeReady(max: max, consumer: consumer, now: now)
+            let leased = state.takeReady(max: max, consumer: consumer, now: now)
+            return (leased, state.cursor, state.config.filter, Swift.min(max - leased.count, state.room))
+        }
+        return try store.environment.read { txn in
+            var found: [StoredEvent] = []
             var examinedMore = false
-            let wanted = Swift.min(max - leased.count, state.room)
-            return try store.environment.read { txn in
-                var found: [StoredEvent] = []
-                if wanted > 0 {
-                    let through: UInt64
-                    (found, through) = try matching(after: state.cursor, limit: wanted, filter: state.config.filter, txn: txn)
-                    examinedMore = through > state.cursor
-                    leased += state.admit(found.map(\.seq), through: through, consumer: consumer, now: now)
+            while wanted > 0 {
+                let (read, through) = try matching(after: cursor, limit: wanted, filter: filter, txn: txn)
+                let moved: (cursor: UInt64, wanted: Int)? = try states.withLock { states in
+                    guard var state = states[name] else { throw notFound(name) }
+                    defer { states[name] = state }
+                    guard state.cursor == cursor else { return (state.cursor, Swift.min(wanted, state.room)) }
+                    // Others may have taken room meanwhile: the cursor passes only what is kept.
+                    found = Array(read.prefix(Swift.min(wanted, state.room)))
+                    let end = found.count < read.count ? (found.last?.seq ?? cursor) : through
+                    examinedMore = end > cursor
+                    leased += state.admit(found.map(\.seq), through: end, consumer: consumer, now: now)
+                    return nil
                 }
-                let deliveries = try leased.map { seq, delivery in
-                    guard let event = try Self.event(seq, among: found) ?? EventLog.stored(at: seq, in: txn, store: store) else {
-                        throw EventRecord.Corrupt(seq: seq, reason: "subscription \(name) points at a missing event")
-                    }
-                    return Delivery(subscription: name, seq: seq, delivery: delivery, stored: event)
-                }
-                return (deliveries, examinedMore)
+                guard let moved else { break }
+                (cursor, wanted) = moved
             }
+            let deliveries = try leased.map { seq, delivery in
+                guard let event = try Self.event(seq, among: found) ?? EventLog.stored(at: seq, in: txn, store: store) else {
+                    throw EventRecord.Corrupt(seq: seq, reason: "subscription \(name) points at a missing event")
+                }
+                return Delivery(subscription: name, seq: seq, delivery: delivery, stored: event)
+            }
+            return (deliveries, examinedMore)
         }
     }
 
