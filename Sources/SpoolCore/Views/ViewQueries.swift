@@ -119,7 +119,7 @@ public struct ViewQueries: Sendable {
             }
             // Segment names never hold bytes below 0x2D, so `after` ‖ 0x01 is past all of its keys.
             try txn.scan(tables[SegmentProjection.history], from: afterKey.map { $0 + [1] }) { key, value in
-                guard key.count > 9, let separator = key.firstIndex(of: 0) else { return true }
+                guard key.count > 9, let separator = key.firstIndex(of: 0), separator < key.count - 9 else { return true }  // not a history key
                 let keySegment = key[..<separator]
                 let keyUser = key[(separator + 1)..<(key.count - 9)]
                 if keySegment != segment {
