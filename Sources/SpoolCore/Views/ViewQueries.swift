@@ -119,7 +119,8 @@ public struct ViewQueries: Sendable {
             }
             // Segment names never hold bytes below 0x2D, so `after` ‖ 0x01 is past all of its keys.
             try txn.scan(tables[SegmentProjection.history], from: afterKey.map { $0 + [1] }) { key, value in
-                guard key.count > 9, let separator = key.firstIndex(of: 0), separator < key.count - 9 else { return true }  // not a history key
+                // A key too short to hold a user is no history key: skipped.
+                guard key.count > 9, let separator = key.firstIndex(of: 0), separator < key.count - 9 else { return true }
                 let keySegment = key[..<separator]
                 let keyUser = key[(separator + 1)..<(key.count - 9)]
                 if keySegment != segment {
