@@ -19,22 +19,20 @@ public struct EventFilter: Sendable, Equatable {
     }
 
     /// `matches(type:stream:)` for a stored record's type and stream bytes, read where they lie
-    /// (a scan then copies only the records it keeps). ASCII is compared byte for byte, which
-    /// is what `String` comparison gives for it, but for a prefix ending in CR (a CR LF pair
-    /// is one character); anything else is compared as `String`s.
+    /// (a scan then copies only the records it keeps). When all of it is ASCII it compares
+    /// bytes, which is what `String` comparison gives there (but for a prefix ending in CR: a
+    /// CR LF pair is one character); otherwise it asks `matches(type:stream:)` itself.
     func matches(type: Span<UInt8>, stream: Span<UInt8>) -> Bool {
         if isAll { return true }
-        if !types.isEmpty && !types.contains(where: { Self.text(type, equals: $0) }) { return false }
-        guard let prefix = streamPrefix, !prefix.isEmpty else { return true }
-        guard Self.isASCII(stream), Self.isASCII(prefix), prefix.utf8.last != 0x0D else {
-            return String(decoding: Array(copying: stream), as: UTF8.self).hasPrefix(prefix)
+        let prefix = streamPrefix ?? ""
+        guard Self.isASCII(type), Self.isASCII(stream), Self.isASCII(prefix), prefix.utf8.last != 0x0D, types.allSatisfy(Self.isASCII)
+        else {
+            return matches(
+                type: String(decoding: Array(copying: type), as: UTF8.self), stream: String(decoding: Array(copying: stream), as: UTF8.self)
+            )
         }
-        return prefix.utf8.count <= stream.count && Self.bytes(stream, startWith: prefix)
-    }
-
-    private static func text(_ bytes: Span<UInt8>, equals string: String) -> Bool {
-        guard isASCII(bytes), isASCII(string) else { return String(decoding: Array(copying: bytes), as: UTF8.self) == string }
-        return string.utf8.count == bytes.count && Self.bytes(bytes, startWith: string)
+        return (types.isEmpty || types.contains { $0.utf8.count == type.count && Self.bytes(type, startWith: $0) })
+            && prefix.utf8.count <= stream.count && Self.bytes(stream, startWith: prefix)
     }
 
     /// `bytes` begins with the UTF-8 of `string`, which is no longer than `bytes`.
