@@ -6,11 +6,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: build run test bench clean deps lint
 
-# liblmdb-dev (lmdb.h and the library) and libjemalloc-dev (the allocator spoold links);
-# installed here when missing.
-PACKAGES := liblmdb-dev libjemalloc-dev pkg-config
+# liblmdb-dev (lmdb.h and the library), libjemalloc-dev (the allocator spoold links) and
+# libssl-dev (libcrypto's SHA-256); installed here when missing.
+PACKAGES := liblmdb-dev libjemalloc-dev libssl-dev pkg-config
 deps:
-	@pkg-config --exists lmdb jemalloc 2>/dev/null || { \
+	@pkg-config --exists lmdb jemalloc libcrypto 2>/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing $(PACKAGES)"; apt-get update -qq && apt-get install -y -qq $(PACKAGES) >/dev/null; \
 	  else \

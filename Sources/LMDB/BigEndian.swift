@@ -47,21 +47,6 @@ public enum BigEndian {
         integer(at: offset, in: 0..<bytes.count) { bytes[$0] }
     }
 
-    /// The four big-endian UInt64s of `value`'s first 32 bytes (a SHA-256 digest, say), or
-    /// nil when it has fewer. In one pass: a digest lends its bytes through a closure each time
-    /// (reading a word per call was ~650 instructions a hash).
-    @inlinable
-    public static func uint64x4(bytesOf value: some ContiguousBytes) -> SIMD4<UInt64>? {
-        value.withUnsafeBytes { raw in
-            guard raw.count >= 32 else { return nil }
-            return SIMD4(
-                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
-        }
-    }
-
     /// The big-endian UInt32 at `offset`, or nil when fewer than 4 bytes remain.
     @inlinable
     public static func uint32<C: Collection<UInt8>>(_ bytes: C, at offset: Int) -> UInt32? where C.Index == Int {

@@ -231,12 +231,6 @@ final class EnvironmentTests: XCTestCase {
         BigEndian.write(UInt16(0x0A0B), to: &buffer, at: 1)
         BigEndian.write(UInt64(0x0102_0304_0506_0708), to: &buffer, at: 3)
         XCTAssertEqual(buffer, [9, 0x0A, 0x0B, 1, 2, 3, 4, 5, 6, 7, 8])
-        let words = Data((1...32).map { UInt8($0) })
-        XCTAssertEqual(
-            BigEndian.uint64x4(bytesOf: words),
-            SIMD4(0x0102_0304_0506_0708, 0x090A_0B0C_0D0E_0F10, 0x1112_1314_1516_1718, 0x191A_1B1C_1D1E_1F20))
-        XCTAssertEqual(BigEndian.uint64x4(bytesOf: words + [0xFF])?[0], 0x0102_0304_0506_0708, "only the first 32 bytes")
-        XCTAssertNil(BigEndian.uint64x4(bytesOf: Data(buffer)), "fewer than 32 bytes")
     }
 }
 

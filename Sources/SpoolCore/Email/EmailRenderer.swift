@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Hashing
 import JSON
 
 /// An email a rule produced for one event, ready to append as `EmailGenerated`.
@@ -57,9 +57,9 @@ extension EmailCatalog {
     }
 
     static func emailID(source: UUID, template: String) -> UUID {
-        var hasher = SHA256()
-        hasher.update(data: source.bytes)
-        hasher.update(data: Array(template.utf8))
+        var hasher = SHA256Hasher()
+        hasher.update(source.bytes)
+        hasher.update(Array(template.utf8))
         var bytes = Array(hasher.finalize().prefix(16))
         bytes[6] = 0x80 | (bytes[6] & 0x0F)  // version 8: custom, name-based
         bytes[8] = 0x80 | (bytes[8] & 0x3F)

@@ -1,4 +1,3 @@
-import Crypto
 import LMDB
 
 /// A record's SHA-256 as four words held by value, so the writer hands each record's hash
@@ -9,7 +8,8 @@ struct RecordHash: Equatable, Sendable {
     /// The previous hash of the first record: 32 zero bytes.
     static let zero = RecordHash(words: .zero)
 
-    private init(words: SIMD4<UInt64>) { self.words = words }
+    /// The hash whose bytes are the four words, each written big-endian.
+    init(words: SIMD4<UInt64>) { self.words = words }
 
     /// The hash whose bytes are `bytes`; nil unless there are 32 of them.
     init?<C: Collection<UInt8>>(_ bytes: C) where C.Index == Int {
@@ -18,10 +18,6 @@ struct RecordHash: Equatable, Sendable {
             let c = BigEndian.uint64(bytes, at: bytes.startIndex + 16), let d = BigEndian.uint64(bytes, at: bytes.startIndex + 24)
         else { return nil }
         words = SIMD4(a, b, c, d)
-    }
-
-    init(_ digest: SHA256Digest) {
-        words = BigEndian.uint64x4(bytesOf: digest) ?? .zero  // a SHA-256 digest has 32 bytes
     }
 
     /// Writes the 32 bytes over `buffer[offset...]`, which must hold them.

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Hashing
 import LMDB
 
 /// An event as stored in the log, with its position and its link in the hash chain.
@@ -158,7 +158,12 @@ public enum EventRecord {
         BigEndian.write(UInt32(dataStart - metadataStart), to: &out, at: 38)
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
-        let contentDigest = format >= 2 ? RecordHash(SHA256.hash(data: out[headerSize...])) : nil
+        var contentDigest: RecordHash?
+        if format >= 2 {
+            var hasher = SHA256Hasher()
+            hasher.update(out[headerSize...])
+            contentDigest = RecordHash(words: hasher.finalizeWords())
+        }
         out.append(repeating: 0, count: 2 * hashSize)
         return DraftRecord(bytes: out, contentDigest: contentDigest)
     }
@@ -182,16 +187,16 @@ public enum EventRecord {
         let hashStart = bodyEnd + hashSize
         previousHash.write(to: &record.bytes, at: bodyEnd)
         BigEndian.write(seq, to: &record.bytes, at: hashStart)
-        var hasher = SHA256()
-        hasher.update(data: record.bytes[bodyEnd..<hashStart + 8])
+        var hasher = SHA256Hasher()
+        hasher.update(record.bytes[bodyEnd..<hashStart + 8])
         if let contentDigest = record.contentDigest {
-            hasher.update(data: record.bytes[..<headerSize])
+            hasher.update(record.bytes[..<headerSize])
             contentDigest.write(to: &record.bytes, at: hashStart)  // the same way: in place
-            hasher.update(data: record.bytes[hashStart...])
+            hasher.update(record.bytes[hashStart...])
         } else {
-            hasher.update(data: record.bytes[..<bodyEnd])
+            hasher.update(record.bytes[..<bodyEnd])
         }
-        let hash = RecordHash(hasher.finalize())
+        let hash = RecordHash(words: hasher.finalizeWords())
         hash.write(to: &record.bytes, at: hashStart)
         return hash
     }
@@ -224,11 +229,13 @@ public enum EventRecord {
         BigEndian.append(seq, to: &input)
         if let format = body.first, format >= 2 {
             input += body.prefix(headerSize)
-            input += SHA256.hash(data: body.dropFirst(headerSize))
+            input += SHA256Hasher.hash(body.dropFirst(headerSize))
         } else {
             input += body
         }
-        return RecordHash(SHA256.hash(data: input))
+        var hasher = SHA256Hasher()
+        hasher.update(input)
+        return RecordHash(words: hasher.finalizeWords())
     }
 
     /// Only the time of a record, for binary searches by time.

@@ -1,4 +1,4 @@
-import Crypto
+import Hashing
 import LMDB
 
 /// A deterministic digest of a view's content: SHA-256 over its tables' digests in order, each
@@ -36,18 +36,18 @@ public enum ViewChecksum {
 
     /// A view's checksum from its tables' digests, in table order.
     static func combine(_ tables: [[UInt8]]) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         for (index, digest) in tables.enumerated() {
-            hasher.update(data: BigEndian.bytes(UInt64(index)))
-            hasher.update(data: digest)
+            hasher.update(BigEndian.bytes(UInt64(index)))
+            hasher.update(digest)
         }
-        return Hex.encode(Array(hasher.finalize()))
+        return Hex.encode(hasher.finalize())
     }
 
     /// The framed entries of one table being hashed. Entries are framed into a buffer that is
     /// hashed when it fills: a hash call per entry cost more than the hashing of most entries.
     private struct TableDigest {
-        private var hasher = SHA256()
+        private var hasher = SHA256Hasher()
         private var framed: [UInt8] = []
         private static let flushSize = 1 << 16
 
@@ -62,13 +62,13 @@ public enum ViewChecksum {
         }
 
         private mutating func flush() {
-            hasher.update(data: framed)
+            hasher.update(framed)
             framed.removeAll(keepingCapacity: true)
         }
 
         mutating func finish() -> [UInt8] {
             flush()
-            return Array(hasher.finalize())
+            return hasher.finalize()
         }
     }
 }

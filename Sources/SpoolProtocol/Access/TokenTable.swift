@@ -1,4 +1,4 @@
-import Crypto
+import Hashing
 import SpoolCore
 
 /// The configured tokens: each stored as the SHA-256 of the token, with the principal it
@@ -44,7 +44,7 @@ public struct TokenTable: Sendable {
     }
 
     /// SHA-256 of the token's UTF-8 bytes.
-    public static func hash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Array(token.utf8))) }
+    public static func hash(_ token: String) -> [UInt8] { SHA256Hasher.hash(Array(token.utf8)) }
 
     /// A new random token: `spool_` and 32 random bytes in hex (256 bits).
     public static func generate() -> String {
