@@ -22,21 +22,20 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
-        .target(name: "LMDB", dependencies: ["CLMDB"]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "Hashing", dependencies: ["CLibCrypto"]),
+        .target(name: "LMDB", dependencies: ["CLMDB", "CLibCrypto"]),
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
         .target(name: "JSON"),
         .target(
             name: "SpoolCore",
             dependencies: [
-                "LMDB", "JSON", "Hashing", .product(name: "Mustache", package: "swift-mustache"),
+                "LMDB", "JSON", .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         .target(
             name: "SpoolProtocol",
             dependencies: [
-                "JSON", "SpoolCore", "Hashing", .product(name: "Logging", package: "swift-log"),
+                "JSON", "SpoolCore", "LMDB", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -94,8 +93,7 @@ let package = Package(
         ),
         .target(name: "SpoolTestSupport", dependencies: ["JSON", "SpoolClient"], path: "Tests/SpoolTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "HashingTests", dependencies: ["Hashing", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport"]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "SpoolTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "SpoolCoreTests",
             dependencies: ["SpoolCore", "LMDB", "SpoolTestSupport", .product(name: "Crypto", package: "swift-crypto")]),

@@ -5,13 +5,12 @@ cd "$(dirname "$0")/.."
 failures=0
 fail() { echo "check-sources: $*"; failures=$((failures + 1)); }
 
-# Unsafe code and the C libraries stay inside the two modules over them: LMDB (liblmdb) and
-# Hashing (libcrypto's SHA-256).
+# Unsafe code and the C libraries (liblmdb, and libcrypto for SHA-256) stay inside LMDB.
 grep -rln 'import CLMDB' Sources Tests tools --include='*.swift' | grep -v '^Sources/LMDB/' | while read -r f; do echo "check-sources: $f imports CLMDB"; done | grep . && failures=$((failures + 1))
-grep -rln 'import CLibCrypto' Sources Tests tools --include='*.swift' | grep -v '^Sources/Hashing/' | while read -r f; do echo "check-sources: $f imports CLibCrypto"; done | grep . && failures=$((failures + 1))
-grep -rlnE '\bUnsafe(Mutable)?(Raw)?(Buffer)?Pointer' Sources --include='*.swift' | grep -vE '^Sources/(LMDB|Hashing)/' | while read -r f; do echo "check-sources: $f uses Unsafe pointers"; done | grep . && failures=$((failures + 1))
+grep -rln 'import CLibCrypto' Sources Tests tools --include='*.swift' | grep -v '^Sources/LMDB/' | while read -r f; do echo "check-sources: $f imports CLibCrypto"; done | grep . && failures=$((failures + 1))
+grep -rlnE '\bUnsafe(Mutable)?(Raw)?(Buffer)?Pointer' Sources --include='*.swift' | grep -v '^Sources/LMDB/' | while read -r f; do echo "check-sources: $f uses Unsafe pointers"; done | grep . && failures=$((failures + 1))
 # Nor the standard library's unchecked and unsafe calls (code lines, not comments).
-grep -rnE '^[^/]*(\[unchecked:|\(unchecked:|unsafeLoad|unsafeBitCast|withUnsafe)' Sources --include='*.swift' | grep -vE '^Sources/(LMDB|Hashing)/' | grep . && fail "unchecked or unsafe standard-library calls outside LMDB and Hashing"
+grep -rnE '^[^/]*(\[unchecked:|\(unchecked:|unsafeLoad|unsafeBitCast|withUnsafe)' Sources --include='*.swift' | grep -v '^Sources/LMDB/' | grep . && fail "unchecked or unsafe standard-library calls outside LMDB"
 # Layering: JSON imports nothing; SpoolCore no NIO; server, daemon and CLI never see LMDB.
 grep -rhE '^import ' Sources/JSON | grep -q . && fail "Sources/JSON imports a module"
 grep -rlE '^import NIO' Sources/SpoolCore Sources/SpoolProtocol 2>/dev/null | grep . && fail "SpoolCore/SpoolProtocol import NIO"

@@ -1,6 +1,6 @@
 import Foundation
-import Hashing
 import JSON
+import LMDB
 
 /// An email a rule produced for one event, ready to append as `EmailGenerated`.
 public struct RenderedEmail: Sendable, Equatable {

@@ -1,5 +1,4 @@
 import Foundation
-import Hashing
 import LMDB
 
 /// An event as stored in the log, with its position and its link in the hash chain.

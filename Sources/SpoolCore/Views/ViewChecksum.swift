@@ -1,4 +1,3 @@
-import Hashing
 import LMDB
 
 /// A deterministic digest of a view's content: SHA-256 over its tables' digests in order, each

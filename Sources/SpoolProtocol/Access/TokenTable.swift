@@ -1,4 +1,4 @@
-import Hashing
+import LMDB
 import SpoolCore
 
 /// The configured tokens: each stored as the SHA-256 of the token, with the principal it

@@ -1,5 +1,5 @@
 import Crypto
-import Hashing
+import LMDB
 import XCTest
 
 /// libcrypto's SHA-256 as Spool calls it, against the standard's vectors and swift-crypto.

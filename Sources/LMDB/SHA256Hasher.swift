@@ -3,7 +3,7 @@ import CLibCrypto
 /// SHA-256 through OpenSSL's libcrypto, its state held by value: a hash allocates nothing and
 /// takes the CPU's SHA instructions where there are some. swift-crypto's `SHA256` gives the same
 /// digests but allocated and cleared a context per hash, which cost a record's seal three to
-/// four times its hashing. Like `LMDB`, this is one of the two modules that touch pointers.
+/// four times its hashing. It lives here because this is the module that touches pointers.
 public struct SHA256Hasher {
     private var context = SHA256_CTX()
 
