@@ -1,8 +1,9 @@
-// A libFuzzer entry point for the JSON codec, built by tools/fuzz-json.sh (not part of the
+// A libFuzzer entry point for the JSON codec, built by tools/fuzz.sh (not part of the
 // package). For any input: the parser returns or throws, never traps; what it accepts, written
 // out, parses back to the same value and writes out the same bytes again; and an object's
 // text that the parser marked canonical is exactly what the writer makes of it (appends keep
 // a client's event data as sent on that promise, and the hash chain covers those bytes).
+import JSON
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with libFuzzer and AddressSanitizer. Usage: tools/fuzz.sh TARGET [SECONDS]
+#   json    the JSON codec: no trap, round trip, canonical text as written (tools/fuzz/JSONFuzz.swift)
+#   append  an append line up to its drafted records (tools/fuzz/AppendFuzz.swift)
+# Runs SECONDS (default 60) and stops by itself: exit 0 when nothing broke; otherwise libFuzzer
+# prints the failing input and leaves it in .build-fuzz/crash-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: tools/fuzz.sh json|append [SECONDS]}
+seconds=${2:-60}
+case $target in
+json) harness=tools/fuzz/JSONFuzz.swift ;;
+append) harness=tools/fuzz/AppendFuzz.swift ;;
+*) echo "fuzz.sh: unknown target '$target' (json or append)" >&2; exit 2 ;;
+esac
+out=.build-fuzz
+# SpoolProtocol and what it depends on, instrumented; the harness is linked to their objects
+# (only this target is built here, so no executable's `main` is among them). One `-sanitize=`
+# flag for both: with `--sanitize fuzzer --sanitize address` the compiler keeps only the last.
+swift build -c release --scratch-path "$out" --target SpoolProtocol -Xswiftc -sanitize=fuzzer,address
+swiftc -sanitize=fuzzer,address -parse-as-library -O "$harness" -I "$out/release/Modules" \
+    -Xcc -fmodule-map-file=Sources/CLMDB/module.modulemap -Xcc -fmodule-map-file=Sources/CLibCrypto/module.modulemap \
+    $(find "$out/release/" -path '*.build/*.o') -llmdb -lcrypto -o "$out/$target-fuzz"
+# Seeds: the schemas, and each example event alone and inside an append line.
+corpus=$out/corpus-$target
+mkdir -p "$corpus"
+cp schemas/events/*.json "$corpus/"
+python3 - "$corpus" <<'PY'
+import json, sys
+examples = json.load(open("schemas/events/examples.json"))
+for group in ("valid", "invalid"):
+    for index, event in enumerate(examples[group]):
+        line = {"op": "append", "id": index, "stream": "user-42", "expected_version": "any", "events": [event]}
+        open(f"{sys.argv[1]}/{group}-{index}", "w").write(json.dumps(line, ensure_ascii=False))
+        open(f"{sys.argv[1]}/{group}-{index}-event", "w").write(json.dumps(event, ensure_ascii=False))
+PY
+printf '%s' '{"a":"\u00e9\ud83d\ude00\n","b":[1.5e3,-0,12345678901234567890,1E400,true,null]}' >"$corpus/edges"
+cd "$out"
+# Swift's own crash reporter would catch the trap first and hold the run; libFuzzer reports it.
+SWIFT_BACKTRACE=enable=no "./$target-fuzz" -max_total_time="$seconds" -max_len=2048 -print_final_stats=1 "corpus-$target"
