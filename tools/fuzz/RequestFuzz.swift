@@ -1,6 +1,6 @@
 // A libFuzzer entry point for request lines as spoold answers them, built by tools/fuzz.sh (not
 // part of the package). Every line is decoded by the dispatcher; those of the read-only ops
-// run against an engine in a temporary directory holding a few users' events. Whatever the
+// run against an engine holding a few users' events. Whatever the
 // input, the answer is one line of JSON, an object with `ok`. Ops that write are decoded only,
 // so the log stays as it was set up and each input costs microseconds.
 import Dispatch
@@ -16,7 +16,8 @@ private let readOnlyOps: Set<String> = [
 private let session = Session()
 
 private let dispatcher: Dispatcher = {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spool-fuzz-\(UUID().uuidString)").path
+    let directory = "request-engine"  // in .build-fuzz, where tools/fuzz.sh runs it; made anew each run
+    try? FileManager.default.removeItem(atPath: directory)
     guard let engine = try? Engine(directory: directory) else { preconditionFailure("cannot open an engine in \(directory)") }
     let dispatcher = Dispatcher(engine: engine, blocking: InlineExecutor())
     for user in 1...5 {
