@@ -1,8 +1,8 @@
 // A libFuzzer entry point for request lines as spoold answers them, built by tools/fuzz.sh (not
 // part of the package). Every line is decoded by the dispatcher; those of the read-only ops
-// run against an engine holding a few users' events. Whatever the
-// input, the answer is one line of JSON, an object with `ok`. Ops that write are decoded only,
-// so the log stays as it was set up and each input costs microseconds.
+// run against an engine holding a few users' events. Whatever the input, the answer is one
+// line of JSON, an object with `ok`. Ops that write are decoded only, so the log stays as it
+// was set up and each input costs microseconds.
 import Dispatch
 import Foundation
 import JSON
