@@ -154,8 +154,6 @@ extension Dispatcher {
 }
 
 extension FieldReader {
-    /// `user_id`: required, and such that `user-<user_id>` is a stream name (not empty, no
-    /// spaces or control characters, short enough). Throws `bad_request` naming the field.
     /// `name`, a string of at most `maxBytes` bytes (longer ones could be no key of the view
     /// it is looked up in), or nil when absent.
     mutating func optionalName(_ name: String, maxBytes: Int) throws(SpoolError) -> String? {
@@ -170,6 +168,8 @@ extension FieldReader {
         return string
     }
 
+    /// `user_id`: required, and such that `user-<user_id>` is a stream name (not empty, no
+    /// spaces or control characters, short enough). Throws `bad_request` naming the field.
     mutating func userID() throws(SpoolError) -> String {
         let userID = try string("user_id")
         guard StreamName.problem(with: "user-" + userID) == nil else {
