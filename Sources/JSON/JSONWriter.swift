@@ -95,6 +95,16 @@ public struct JSONWriter: Sendable {
         appendNull()
     }
 
+    /// Writes `string` when present, `null` otherwise.
+    public mutating func writeOptionalString(_ string: String?) {
+        if let string { writeString(string) } else { writeNull() }
+    }
+
+    /// Writes `value` when present, `null` otherwise.
+    public mutating func writeOptionalUInt(_ value: UInt64?) {
+        if let value { writeUInt(value) } else { writeNull() }
+    }
+
     /// Writes a string whose bytes `body` appends to the buffer, quoted and not escaped: for
     /// text known to need no escaping (digits, hex, ASCII punctuation other than `"` and `\`),
     /// such as a time or a hash, without building a `String`. Nothing is checked.

@@ -49,7 +49,7 @@ extension Dispatcher {
         writer.key("users")
         writer.write(.array(page.users.map(JSONValue.string)))
         writer.key("next")
-        if let next = page.next { writer.writeString(next) } else { writer.writeNull() }
+        writer.writeOptionalString(page.next)
     }
 
     /// `segments` → `segments` [{name, count}] after the name `after`, and `next` (the
@@ -64,7 +64,7 @@ extension Dispatcher {
         writer.key("segments")
         writer.write(.array(page.segments.map { .object(["name": .string($0.name), "count": .int(Int64($0.count))]) }))
         writer.key("next")
-        if let next = page.next { writer.writeString(next) } else { writer.writeNull() }
+        writer.writeOptionalString(page.next)
     }
 
     /// `list_emails` → `emails` generated after seq `after`, in the order they were generated,

@@ -53,11 +53,6 @@ extension JSONWriter {
         for event in events { writeEvent(event) }
         endArray()
     }
-
-    /// Writes `value` when present, `null` otherwise.
-    public mutating func writeOptionalUInt(_ value: UInt64?) {
-        if let value { writeUInt(value) } else { writeNull() }
-    }
 }
 
 /// The member names of `E` and of a delivery, encoded once.

@@ -119,7 +119,7 @@ public struct UserView: Sendable, Equatable {
     /// allocate the array for every user written.)
     private static func write(_ key: JSONWriter.Key, _ value: String?, to writer: inout JSONWriter) {
         writer.key(key)
-        if let value { writer.writeString(value) } else { writer.writeNull() }
+        writer.writeOptionalString(value)
     }
 
     /// The member names of `U`, encoded once.
