@@ -22,6 +22,14 @@ final class PendingAppendBytes: Sendable {
         var waiting: [(bytes: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
         func fits(_ bytes: Int) -> Bool { held == 0 || held + bytes <= capacity }
+
+        /// Takes `bytes` when they fit and no one waits before them; false, taking nothing,
+        /// otherwise.
+        mutating func takeIfFree(_ bytes: Int) -> Bool {
+            guard waiting.isEmpty, fits(bytes) else { return false }
+            held += bytes
+            return true
+        }
     }
 
     /// A budget of `capacity` bytes (at least 1).
@@ -33,21 +41,14 @@ final class PendingAppendBytes: Sendable {
     /// Takes `bytes` when they fit and no one waits before them; false, taking nothing,
     /// otherwise (then `take`).
     func tryTake(_ bytes: Int) -> Bool {
-        state.withLock { state in
-            guard state.waiting.isEmpty, state.fits(bytes) else { return false }
-            state.held += bytes
-            return true
-        }
+        state.withLock { $0.takeIfFree(bytes) }
     }
 
     /// Takes `bytes`, waiting behind earlier takers until they fit.
     func take(_ bytes: Int) async {
         await withCheckedContinuation { continuation in
             let taken = state.withLock { state in
-                if state.waiting.isEmpty, state.fits(bytes) {
-                    state.held += bytes
-                    return true
-                }
+                if state.takeIfFree(bytes) { return true }
                 state.waiting.append((bytes, continuation))
                 return false
             }
