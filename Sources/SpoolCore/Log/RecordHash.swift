@@ -11,6 +11,13 @@ struct RecordHash: Equatable, Sendable {
     /// The hash whose bytes are the four words, each written big-endian.
     init(words: SIMD4<UInt64>) { self.words = words }
 
+    /// The SHA-256 of `bytes`.
+    init(digestOf bytes: ArraySlice<UInt8>) {
+        var hasher = SHA256Hasher()
+        hasher.update(bytes)
+        self.init(words: hasher.finalizeWords())
+    }
+
     /// The hash whose bytes are `bytes`; nil unless there are 32 of them.
     init?<C: Collection<UInt8>>(_ bytes: C) where C.Index == Int {
         guard bytes.count == EventRecord.hashSize,

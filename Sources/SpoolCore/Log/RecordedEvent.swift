@@ -157,12 +157,7 @@ public enum EventRecord {
         BigEndian.write(UInt32(dataStart - metadataStart), to: &out, at: 38)
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
-        var contentDigest: RecordHash?
-        if format >= 2 {
-            var hasher = SHA256Hasher()
-            hasher.update(out[headerSize...])
-            contentDigest = RecordHash(words: hasher.finalizeWords())
-        }
+        let contentDigest = format >= 2 ? RecordHash(digestOf: out[headerSize...]) : nil
         out.append(repeating: 0, count: 2 * hashSize)
         return DraftRecord(bytes: out, contentDigest: contentDigest)
     }
@@ -232,9 +227,7 @@ public enum EventRecord {
         } else {
             input += body
         }
-        var hasher = SHA256Hasher()
-        hasher.update(input)
-        return RecordHash(words: hasher.finalizeWords())
+        return RecordHash(digestOf: input[...])
     }
 
     /// Only the time of a record, for binary searches by time.
