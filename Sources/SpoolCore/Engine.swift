@@ -62,15 +62,6 @@ public final class Engine: Sendable {
         return try await requireWriter().append(prepared)
     }
 
-    /// `append` without a task: what validation refuses is thrown here; the rest goes to
-    /// `completion`, on the writer thread (see `Writer.submit(weight:_:completion:)`).
-    public func append(
-        _ request: AppendRequest, actor: String, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
-    ) throws(SpoolError) {
-        let prepared = try request.prepare(actor: actor)
-        try requireWriter().append(prepared, completion: completion)
-    }
-
     /// The writer, or `bad_request` when this engine is read-only.
     public func requireWriter() throws(SpoolError) -> Writer {
         guard let writer else { throw .badRequest("the data directory is open read-only") }

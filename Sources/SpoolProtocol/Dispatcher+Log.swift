@@ -6,7 +6,7 @@ extension Dispatcher {
         Operation(
             "append", "appends events to one stream: stream, expected_version, events[{type, id?, data, metadata?}]", access: .role(.write)
         ) {
-            dispatcher, request, done in try dispatcher.append(&request, done)
+            dispatcher, request in try dispatcher.prepareAppend(&request)
         },
         Operation("read", "reads one stream in version order: stream, from_version (1), limit (100)", access: .role(.read)) {
             dispatcher, request, writer in try await dispatcher.read(&request, &writer)
@@ -18,25 +18,24 @@ extension Dispatcher {
         },
     ]
 
-    /// `append` → `first_seq`, `last_seq`, `version`, `duplicate` (an idempotent retry that
-    /// wrote nothing). Answers only once the events are durable.
-    func append(_ request: inout Request, _ done: @escaping @Sendable (Result<Operation.Members, any Error>) -> Void) throws {
+    /// `append`'s part before the writer: reads the request, then validates, drafts and stamps
+    /// its events.
+    func prepareAppend(_ request: inout Request) throws -> PreparedAppend {
         let append = try AppendRequest(fields: &request.fields, maxEvents: limits.maxAppendEvents)
-        try engine.append(append, actor: request.session.principal) { outcome in
-            done(
-                outcome.map { result in
-                    { writer in
-                        writer.key(AppendKeys.firstSeq)
-                        writer.writeUInt(result.firstSeq)
-                        writer.key(AppendKeys.lastSeq)
-                        writer.writeUInt(result.lastSeq)
-                        writer.key(EventKeys.version)
-                        writer.writeUInt(result.version)
-                        writer.key(AppendKeys.duplicate)
-                        writer.writeBool(result.duplicate)
-                    }
-                })
-        }
+        return try append.prepare(actor: request.session.principal)
+    }
+
+    /// `append` → `first_seq`, `last_seq`, `version`, `duplicate` (an idempotent retry that
+    /// wrote nothing). Answered only once the events are durable.
+    static func writeAppended(_ result: AppendResult, into writer: inout JSONWriter) {
+        writer.key(AppendKeys.firstSeq)
+        writer.writeUInt(result.firstSeq)
+        writer.key(AppendKeys.lastSeq)
+        writer.writeUInt(result.lastSeq)
+        writer.key(EventKeys.version)
+        writer.writeUInt(result.version)
+        writer.key(AppendKeys.duplicate)
+        writer.writeBool(result.duplicate)
     }
 
     /// `read` → `events` and `next_version` (where the next page starts, null at the stream's

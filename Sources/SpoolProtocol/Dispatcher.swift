@@ -130,8 +130,8 @@ public final class Dispatcher: Sendable {
     }
 
     /// Starts running a decoded request at once, on the calling context; `answer` gets the
-    /// response line when it is done. A `pipelined` op has queued its engine work (an append
-    /// is in the writer's queue) before this returns, so requests started one after another
+    /// response line when it is done. A `pipelined` op (an append) is queued in the writer, as
+    /// a `PipelinedBatch` of one, before this returns, so requests started one after another
     /// reach the writer in that order; it runs without a task, and `answer` is called on the
     /// thread that finished it (the writer's, for a committed append). The other ops run in a
     /// task that runs on `executor` (the global pool when nil) after its first wait. Call it
@@ -141,34 +141,35 @@ public final class Dispatcher: Sendable {
         _ request: consuming Request, _ operation: Operation, on executor: (any TaskExecutor)? = nil,
         answer: @escaping @Sendable ([UInt8]) -> Void
     ) {
-        guard let submit = operation.submit else {
+        guard operation.scheduling == .pipelined else {
             Task.immediate(executorPreference: executor) { [request] in answer(await self.execute(request, operation)) }
             return
         }
-        // The answer needs the id and the op only: the parsed request is not copied into the
-        // completion, and is freed here once `submit` has read it.
-        let id = request.id
-        let op = operation.name
-        var submitted = request
-        do {
-            try submit(self, &submitted) { outcome in answer(self.response(id: id, op: op, outcome)) }
-        } catch {
-            answer(response(id: id, op: op, .failure(error)))
+        var batch = PipelinedBatch()
+        if let refused = add(request, operation, slot: 0, to: &batch) { return answer(refused) }
+        start(batch) { lines in
+            for line in lines { answer(line) }
         }
     }
 
-    /// The response line of request `id` of `op`, run by `submit`, counted in the metrics.
-    private func response(id: JSONValue?, op: String, _ outcome: Result<Operation.Members, any Error>) -> [UInt8] {
+    /// The response line of an append (request `id` of `op`) that the writer finished, counted
+    /// in the metrics.
+    func appendResponse(id: JSONValue?, op: String, _ outcome: Result<AppendResult, any Error>) -> [UInt8] {
         switch outcome {
-        case .success(let members):
+        case .success(let result):
             requestMetrics.count(op, failure: nil)
             var writer = Response.beginSuccess(id: id)
-            members(&writer)
+            Self.writeAppended(result, into: &writer)
             return Response.finish(&writer)
         case .failure(let error):
-            requestMetrics.count(op, failure: error)
-            return failure(id: id, op: op, error)
+            return countedFailure(id: id, op: op, error)
         }
+    }
+
+    /// The error line of request `id` of `op`, counted in the metrics.
+    func countedFailure(id: JSONValue?, op: String, _ error: any Error) -> [UInt8] {
+        requestMetrics.count(op, failure: error)
+        return failure(id: id, op: op, error)
     }
 
     /// The error line of request `id` of `op`: a `SpoolError` as it is; an `internal` one, or

@@ -16,10 +16,10 @@ public final class InFlightRequests: Sendable {
     /// A request started.
     public func begin() { state.withLock { $0.running += 1 } }
 
-    /// A request answered; when it was the last one, `idle` returns.
-    public func end() {
+    /// `count` requests answered; when they were the last ones, `idle` returns.
+    public func end(_ count: Int = 1) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.running -= 1
+            state.running -= count
             guard state.running == 0 else { return [] }
             defer { state.idleWaiters = [] }
             return state.idleWaiters

@@ -1,4 +1,5 @@
 import JSON
+import SpoolCore
 
 /// One op of the protocol: its wire name, its one-line help and what it runs.
 ///
@@ -9,22 +10,21 @@ import JSON
 /// can act on; any other error becomes `internal`.
 public struct Operation: Sendable {
     public typealias Run = @Sendable (Dispatcher, inout Request, inout JSONWriter) async throws -> Void
-    /// Writes a finished op's members after `"ok":true`.
-    public typealias Members = @Sendable (inout JSONWriter) -> Void
-    /// A pipelined op run without a task: reads the fields, queues the engine work and
-    /// returns; `done` is then called once, from whichever thread finished the work, with the
-    /// response's members or the error. When it throws, `done` is never called.
-    public typealias Submit =
-        @Sendable (Dispatcher, inout Request, _ done: @escaping @Sendable (Result<Members, any Error>) -> Void) throws -> Void
+    /// A pipelined op's part on the caller's thread: reads the request's fields and readies
+    /// its append (validated, drafted), without queuing it: the dispatcher queues the appends
+    /// of requests read together as one writer item (`PipelinedBatch`). Throws what the
+    /// request is refused for.
+    public typealias Prepare = @Sendable (Dispatcher, inout Request) throws -> PreparedAppend
 
     /// How a pipelined request of this op is scheduled on its connection.
     public enum Scheduling: Sendable {
         /// Runs alone: after every earlier request of the connection has finished, so it sees
         /// their effects (reads, admin ops).
         case sequential
-        /// May overlap earlier `pipelined` requests still in flight: it is started in request
-        /// order, and its engine work is queued before the next request starts (appends: one
-        /// connection's window of appends shares the writer's group commits).
+        /// May overlap earlier `pipelined` requests still in flight: an append, readied in
+        /// request order and queued in the writer with the appends read along with it
+        /// (`PipelinedBatch`) before any later request waits or starts engine work, so one
+        /// connection's window of appends shares the writer's group commits.
         case pipelined
         /// Started at once, like `pipelined`, and it changes what later requests read before
         /// it first waits (an ack settles the subscription in memory, then waits for its
@@ -41,10 +41,10 @@ public struct Operation: Sendable {
     public let access: Access
     public let scheduling: Scheduling
     public let run: Run
-    /// How `Dispatcher.start` runs an op made with `submit`, without a task per request (a
-    /// task's creation, hops back to the loop and teardown were a quarter of the server's CPU
-    /// per append); nil for the others.
-    public let submit: Submit?
+    /// How a connection readies a `pipelined` op (an append) for a `PipelinedBatch`, without
+    /// a task per request (a task's creation, hops back to the loop and teardown were a quarter
+    /// of the server's CPU per append); nil for the others.
+    public let prepare: Prepare?
 
     public init(_ name: String, _ summary: String, access: Access, scheduling: Scheduling = .sequential, run: @escaping Run) {
         self.name = name
@@ -52,25 +52,20 @@ public struct Operation: Sendable {
         self.access = access
         self.scheduling = scheduling
         self.run = run
-        self.submit = nil
+        self.prepare = nil
     }
 
-    /// A `pipelined` op; `run` (for `Dispatcher.execute`) waits for what `submit` reports.
-    public init(_ name: String, _ summary: String, access: Access, submit: @escaping Submit) {
+    /// A `pipelined` op; `run` (for `Dispatcher.execute`) queues what `prepare` readies, alone,
+    /// and waits for its commit.
+    public init(_ name: String, _ summary: String, access: Access, prepare: @escaping Prepare) {
         self.name = name
         self.summary = summary
         self.access = access
         self.scheduling = .pipelined
-        self.submit = submit
+        self.prepare = prepare
         self.run = { dispatcher, request, writer in
-            let members = try await withCheckedThrowingContinuation { continuation in
-                do {
-                    try submit(dispatcher, &request) { continuation.resume(with: $0) }
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            members(&writer)
+            let appended = try await dispatcher.engine.requireWriter().append(try prepare(dispatcher, &request))
+            Dispatcher.writeAppended(appended, into: &writer)
         }
     }
 }

@@ -87,19 +87,26 @@ final class AnswerQueue: Sendable {
 
     /// Any task: stores the answer of request `index`; when that readies the head and nobody
     /// is sending, sends every ready answer at the head, looping while more become ready.
-    func fill(_ index: Int, with answer: [UInt8]) {
+    func fill(_ index: Int, with answer: [UInt8]) { fill(CollectionOfOne(index), with: CollectionOfOne(answer)) }
+
+    /// Any task: `fill` for several requests at once (`answers` in the order of `indices`),
+    /// under one lock: the appends one writer item finished.
+    func fill(_ indices: some Sequence<Int>, with answers: some Sequence<[UInt8]>) {
         var overflow = false
         var (batch, waiters) = state.withLock { state -> (Batch?, Waiters) in
-            if index >= 0 { state.running -= 1 }
-            let offset = index - state.firstIndex
-            guard !state.failed, state.slots.indices.contains(offset) else { return (nil, Self.drained(&state)) }
-            guard state.bufferedBytes + answer.count <= maxBytes else {
-                overflow = true
-                return (nil, Self.fail(&state))
+            for (index, answer) in zip(indices, answers) {
+                if index >= 0 { state.running -= 1 }
+                let offset = index - state.firstIndex
+                guard !overflow, !state.failed, state.slots.indices.contains(offset) else { continue }
+                guard state.bufferedBytes + answer.count <= maxBytes else {
+                    overflow = true
+                    continue
+                }
+                state.slots[offset] = answer
+                state.bufferedBytes += answer.count
             }
-            state.slots[offset] = answer
-            state.bufferedBytes += answer.count
-            guard offset == 0, !state.sending else { return (nil, Waiters()) }
+            if overflow { return (nil, Self.fail(&state)) }
+            guard !state.failed, let head = state.slots.first, head != nil, !state.sending else { return (nil, Self.drained(&state)) }
             return Self.takeBatch(&state)
         }
         waiters.resume()

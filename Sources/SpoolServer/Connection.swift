@@ -11,9 +11,11 @@ import SpoolProtocol
 /// (`InFlightRequests`), so it sees their effects; a `pipelined` op (append) starts at once,
 /// while earlier appends are still in the writer, so a client's window of pipelined appends
 /// shares group commits instead of paying a commit each (it runs without a task: the writer
-/// answers it after the commit). An `immediate` op (ack, nack) changes state before it first
-/// waits, so nothing after it waits for its commit. Answers go into an `AnswerQueue` slot reserved in request
-/// order; the request that readies the head sends every answer ready there in one write. At
+/// answers it after the commit). The appends read together go to the writer as one item
+/// (`PipelinedBatch`), queued before the connection next waits or starts other work. An
+/// `immediate` op (ack, nack) changes state before it first waits, so nothing after it waits
+/// for its commit. Answers go into an `AnswerQueue` slot reserved in request order; the
+/// request that readies the head sends every answer ready there in one write. At
 /// most `maxPipelinedRequests` answers are unsent; past that the connection stops reading
 /// (and TCP pushes back on the client). It also stops while the server's appends in flight
 /// hold `maxPendingAppendBytes` (`PendingAppendBytes`).
@@ -94,11 +96,34 @@ struct Connection {
         var limiter = RequestRateLimiter(
             perSecond: configuration.requestsPerSecond, burst: configuration.requestBurst, nowMilliseconds: MonotonicMilliseconds.now())
         let pipelined = InFlightRequests()
+        // The appends read and not yet queued in the writer. Started before anything that
+        // waits or runs engine work (their answer slots are reserved and their bytes taken,
+        // and later requests must see them queued in order), and once they hold as many events
+        // as one of the writer's transactions takes.
+        var appends = PipelinedBatch()
+        let fullBatch = dispatcher.engine.writer?.maxBatchWeight ?? 1
+        var appendBytes = 0
+        func startAppends() {
+            guard !appends.isEmpty else { return }
+            let (slots, count, bytes) = (appends.slots, appends.count, appendBytes)
+            dispatcher.start(appends) { [pendingAppendBytes] lines in
+                answers.fill(slots, with: lines)
+                pipelined.end(count)
+                pendingAppendBytes.give(bytes)
+            }
+            appends = PipelinedBatch()
+            appendBytes = 0
+        }
         for try await frames in inbound {
             for frame in frames {
                 // Without a suspension point while there is room.
                 let slot: Int
-                if let room = answers.tryReserve() { slot = room } else { slot = await answers.reserve() }
+                if let room = answers.tryReserve() {
+                    slot = room
+                } else {
+                    startAppends()
+                    slot = await answers.reserve()
+                }
                 // Refused before it is parsed, so a client over its rate costs no parsing (its
                 // answer cannot echo an `id` it was not read for).
                 if case .refused(let retryAfter) = limiter.take(nowMilliseconds: MonotonicMilliseconds.now()) {
@@ -116,18 +141,25 @@ struct Connection {
                 switch consume decoded {
                 case .response(let response):
                     answers.fill(slot, with: response)
+                case .request(let request, let operation) where operation.scheduling == .pipelined:
+                    if !pendingAppendBytes.tryTake(lineBytes) {
+                        startAppends()
+                        await pendingAppendBytes.take(lineBytes)
+                    }
+                    if let refused = dispatcher.add(request, operation, slot: slot, to: &appends) {
+                        answers.fill(slot, with: refused)
+                        pendingAppendBytes.give(lineBytes)
+                    } else {
+                        pipelined.begin()
+                        appendBytes += lineBytes
+                        if appends.events >= fullBatch { startAppends() }
+                    }
                 case .request(let request, let operation) where operation.scheduling == .immediate:
+                    startAppends()
                     // Its effect is in place once `start` returns; the answer slot bounds how many run.
                     dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
-                case .request(let request, let operation) where operation.scheduling == .pipelined:
-                    if !pendingAppendBytes.tryTake(lineBytes) { await pendingAppendBytes.take(lineBytes) }
-                    pipelined.begin()
-                    dispatcher.start(request, operation, on: executor) { [pendingAppendBytes, lineBytes] in
-                        answers.fill(slot, with: $0)
-                        pipelined.end()
-                        pendingAppendBytes.give(lineBytes)
-                    }
                 case .request(let request, let operation):
+                    startAppends()
                     await pipelined.idle()
                     let answer = await dispatcher.execute(request, operation, updating: &session)
                     if session.isAuthenticated, let pending = deadline {  // before the client can read that it is in
@@ -138,6 +170,7 @@ struct Connection {
                     answers.fill(slot, with: answer)
                 }
             }
+            startAppends()
         }
     }
 

@@ -54,6 +54,50 @@ final class PipeliningTests: XCTestCase {
         try recorder.validate()
     }
 
+    /// Appends read together go to the writer as one item, yet each stands alone: a refused
+    /// one (a wrong expected version, an event its schema refuses) gets its own error in its
+    /// place, and every other one is stored, in order.
+    func testRefusedAppendsAmongPipelinedOnesFailAlone() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let client = try await server.connect()
+        var requests: [JSONValue] = []
+        var refusals: [String?] = []
+        var version: Int64 = 0
+        for index in 0..<300 {
+            let refusal = index % 7 == 3 ? "wrong_expected_version" : index % 11 == 5 ? "invalid_event" : nil
+            let event: JSONValue =
+                version == 0
+                ? ["type": "UserCreated", "data": ["user_id": "mix", "email": "m@example.com"]]
+                : [
+                    "type": "UserProfileUpdated",
+                    "data": refusal == "invalid_event"
+                        ? ["first_name": "no user id"] : ["user_id": "mix", "first_name": .string("n\(index)")],
+                ]
+            let expected = refusal == "wrong_expected_version" ? version + 100 : version
+            requests.append([
+                "id": .int(Int64(index)), "op": "append", "stream": "user-mix", "expected_version": .int(expected), "events": [event],
+            ])
+            refusals.append(refusal)
+            if refusal == nil { version += 1 }
+        }
+        let responses = try await client.pipeline(requests)
+        XCTAssertEqual(responses.count, requests.count)
+        var stored: Int64 = 0
+        for (index, response) in responses.enumerated() {
+            XCTAssertEqual(response["id"], .int(Int64(index)), "answers come in request order")
+            if let refusal = refusals[index] {
+                XCTAssertEqual(response["error"]?["code"], .string(refusal), response.jsonString)
+            } else {
+                stored += 1
+                XCTAssertEqual(response["version"], .int(stored), response.jsonString)
+            }
+        }
+        let read = try await client.request("read", ["stream": "user-mix", "limit": 1_000])
+        XCTAssertEqual(read["events"]?.arrayValue?.count, Int(stored))
+        XCTAssertEqual(read["events"]?.arrayValue?.last?["data"]?["first_name"], "n299")
+    }
+
     func testManyConnectionsAppendConcurrently() async throws {
         let server = try TestServer()
         defer { server.stopAndRemove() }

@@ -238,8 +238,8 @@ final class AppendTests: XCTestCase {
         XCTAssertEqual(refused?.code, .shuttingDown)
         let prepared = try AppendRequest(stream: "user-3", expectedVersion: .any, events: [userCreated("3")]).prepare(actor: "test")
         let completed: SpoolError? = await withCheckedContinuation { continuation in
-            s.writer.append(prepared) { result in
-                if case .failure(let error) = result {
+            s.writer.append([prepared]) { results in
+                if case .failure(let error)? = results.first {
                     continuation.resume(returning: error as? SpoolError)
                 } else {
                     continuation.resume(returning: nil)

@@ -39,6 +39,34 @@ final class AnswerQueueTests: XCTestCase {
         await queue.finish()
     }
 
+    /// Answers filled together (the appends one writer item finished) leave with the ready
+    /// ones before and after them, in request order, in one batch.
+    func testAnswersFilledTogetherLeaveInRequestOrder() async {
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 8, send: sink.send)
+        var slots: [Int] = []
+        for _ in 0..<5 { slots.append(await queue.reserve()) }
+        queue.fill(slots[2], with: Array("c".utf8))
+        queue.fill([slots[1], slots[3]], with: [Array("b".utf8), Array("d".utf8)])
+        XCTAssertEqual(sink.sent, [], "nothing leaves before the head is ready")
+        queue.fill([slots[0], slots[4]], with: [Array("a".utf8), Array("e".utf8)])
+        XCTAssertEqual(sink.sent, ["abcde"])
+        await queue.finish()
+    }
+
+    /// Filled together past the byte bound, the queue fails once and still counts every one
+    /// of them as finished.
+    func testAnswersFilledTogetherPastTheBoundFailTheQueue() async {
+        let sink = Sink()
+        let overflows = Mutex(0)
+        let queue = AnswerQueue(capacity: 8, maxBytes: 4, send: sink.send) { overflows.withLock { $0 += 1 } }
+        let slots = [await queue.reserve(), await queue.reserve(), await queue.reserve()]
+        queue.fill(slots, with: [[1, 1], [2, 2], [3]])
+        XCTAssertEqual(overflows.withLock { $0 }, 1)
+        XCTAssertEqual(sink.sent, [], "nothing of a queue that overflowed is sent")
+        await queue.finish()  // returns: none of the three is still running
+    }
+
     func testFinishWaitsForTheAnswersStillRunning() async {
         let sink = Sink()
         let queue = AnswerQueue(capacity: 8, send: sink.send)

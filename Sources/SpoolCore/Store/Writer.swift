@@ -9,8 +9,9 @@ import LMDB
 /// is where throughput comes from (a durable commit costs ~0.2 ms whatever it holds).
 /// A work item that throws `SpoolError` fails alone: it must throw before it writes anything.
 /// An item that throws anything else is dropped and the batch is run again without it, so its
-/// neighbours still commit. Rejected: a commit per request (caps at ~4k/s), and nested
-/// transactions per request (they copy dirty pages on every request).
+/// neighbours still commit (an item of several appends drops only the append that failed).
+/// Rejected: a commit per request (caps at ~4k/s), and nested transactions per request (they
+/// copy dirty pages on every request).
 public final class Writer: @unchecked Sendable {
     // Safe to share: `queue`, `stopping`, `finished` and `observers` are only touched with
     // `condition` locked; `state`, `heads` and `recentSweep` only on the writer thread.
@@ -82,18 +83,23 @@ public final class Writer: @unchecked Sendable {
 
     /// Appends events to one stream. See `WriteContext.append` for what can fail.
     public func append(_ request: consuming PreparedAppend) async throws -> AppendResult {
-        let item = AppendWriteItem(request)
-        return try await withCheckedThrowingContinuation { continuation in
-            item.completion = { continuation.resume(with: $0) }
+        let item = AppendWriteItem([request])
+        let results = await withCheckedContinuation { continuation in
+            item.completion = { continuation.resume(returning: $0) }
             enqueue(item)
         }
+        guard let result = results.first else { throw SpoolError(.internal, "write produced no result") }
+        return try result.get()
     }
 
-    /// `append` without a task; `completion` as for `submit`.
+    /// Appends `requests` in order, each as if submitted alone (one that fails leaves the
+    /// others in), without a task: `completion` gets their results in the same order, once,
+    /// as for `submit`. Appends read together (a connection's pipelined window) cost the
+    /// writer one queued item instead of one each.
     public func append(
-        _ request: consuming PreparedAppend, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
+        _ requests: consuming [PreparedAppend], completion: @escaping @Sendable ([Result<AppendResult, any Error>]) -> Void
     ) {
-        let item = AppendWriteItem(request)
+        let item = AppendWriteItem(requests)
         item.completion = completion
         enqueue(item)
     }
@@ -163,6 +169,8 @@ public final class Writer: @unchecked Sendable {
                             item.record(error)
                         } catch let error as LMDBError {
                             throw error
+                        } catch let rerun as AppendWriteItem.DroppedAppend {
+                            throw rerun
                         } catch {
                             throw DroppedItem(index: index, error: error)
                         }
@@ -180,6 +188,8 @@ public final class Writer: @unchecked Sendable {
                     headSeq: state.headSeq, events: context.appendedCount, requests: live.count, duration: .now - started)
                 for observer in condition.withLock({ observers }) { observer(summary) }
                 return
+            } catch is AppendWriteItem.DroppedAppend {
+                continue  // the item left the append out; every other one runs again
             } catch let dropped as DroppedItem {
                 live.remove(at: dropped.index).fail(SpoolError(.internal, "write failed: \(dropped.error)"))
                 if live.isEmpty { return }

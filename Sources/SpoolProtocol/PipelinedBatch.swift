@@ -1,0 +1,59 @@
+import JSON
+import SpoolCore
+
+/// Pipelined requests (appends) of one connection read together, readied for the writer to
+/// take as one item: one queueing, one completion and one hand-back of their answers for all.
+/// A connection fills one with `Dispatcher.add` as it reads and starts it with
+/// `Dispatcher.start(_:answer:)` before anything that waits or runs engine work, so appends
+/// reach the writer in request order. Each append still succeeds or fails on its own.
+public struct PipelinedBatch: Sendable {
+    fileprivate var appends: [PreparedAppend] = []
+    fileprivate var ids: [JSONValue?] = []
+    fileprivate var ops: [String] = []
+    /// The caller's answer slot for each request in the batch, in order.
+    public fileprivate(set) var slots: [Int] = []
+    /// The events of all its appends.
+    public fileprivate(set) var events = 0
+
+    public init() {}
+
+    public var isEmpty: Bool { appends.isEmpty }
+    public var count: Int { appends.count }
+}
+
+extension Dispatcher {
+    /// Readies pipelined `request` (its fields read, its events validated and drafted) into
+    /// `batch`, to be answered into `slot`. Returns its answer line at once instead when it is
+    /// refused; it is then not in the batch.
+    public func add(_ request: consuming Request, _ operation: Operation, slot: Int, to batch: inout PipelinedBatch) -> [UInt8]? {
+        var request = request
+        do {
+            guard let prepare = operation.prepare else { throw SpoolError(.internal, "op \(operation.name) is not pipelined") }
+            let append = try prepare(self, &request)
+            batch.events += append.events.count
+            batch.appends.append(append)
+        } catch {
+            return countedFailure(id: request.id, op: request.op, error)
+        }
+        batch.ids.append(request.id)
+        batch.ops.append(request.op)
+        batch.slots.append(slot)
+        return nil
+    }
+
+    /// Queues `batch`'s appends in the writer as one item; `answer` gets their answer lines, in
+    /// batch order, once they are durable or failed (on the writer thread, or on the caller's
+    /// when the writer refuses them all).
+    public func start(_ batch: consuming PipelinedBatch, answer: @escaping @Sendable ([[UInt8]]) -> Void) {
+        guard !batch.isEmpty else { return }
+        let ids = batch.ids
+        let ops = batch.ops
+        do {
+            try engine.requireWriter().append(batch.appends) { results in
+                answer(zip(ids.indices, results).map { index, result in self.appendResponse(id: ids[index], op: ops[index], result) })
+            }
+        } catch {
+            answer(ids.indices.map { countedFailure(id: ids[$0], op: ops[$0], error) })
+        }
+    }
+}
