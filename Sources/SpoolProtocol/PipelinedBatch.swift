@@ -8,17 +8,26 @@ import SpoolCore
 /// reach the writer in request order. Each append still succeeds or fails on its own.
 public struct PipelinedBatch: Sendable {
     fileprivate var appends: [PreparedAppend] = []
-    fileprivate var ids: [JSONValue?] = []
-    fileprivate var ops: [String] = []
-    /// The caller's answer slot for each request in the batch, in order.
-    public fileprivate(set) var slots: [Int] = []
+    fileprivate var requests: [Answered] = []
     /// The events of all its appends.
     public fileprivate(set) var events = 0
+
+    /// What an append's answer needs of its request, and where it goes.
+    fileprivate struct Answered {
+        var id: JSONValue?
+        var op: String
+        var slot: Int
+    }
+
+    /// Room for a socket read's worth of appends, so the arrays rarely grow.
+    fileprivate static let initialCapacity = 16
 
     public init() {}
 
     public var isEmpty: Bool { appends.isEmpty }
     public var count: Int { appends.count }
+    /// The caller's answer slot for each request in the batch, in order.
+    public var slots: [Int] { requests.map(\.slot) }
 }
 
 extension Dispatcher {
@@ -27,17 +36,20 @@ extension Dispatcher {
     /// refused; it is then not in the batch.
     public func add(_ request: consuming Request, _ operation: Operation, slot: Int, to batch: inout PipelinedBatch) -> [UInt8]? {
         var request = request
+        let append: PreparedAppend
         do {
             guard let prepare = operation.prepare else { throw SpoolError(.internal, "op \(operation.name) is not pipelined") }
-            let append = try prepare(self, &request)
-            batch.events += append.events.count
-            batch.appends.append(append)
+            append = try prepare(self, &request)
         } catch {
             return countedFailure(id: request.id, op: request.op, error)
         }
-        batch.ids.append(request.id)
-        batch.ops.append(request.op)
-        batch.slots.append(slot)
+        if batch.isEmpty {
+            batch.appends.reserveCapacity(PipelinedBatch.initialCapacity)
+            batch.requests.reserveCapacity(PipelinedBatch.initialCapacity)
+        }
+        batch.events += append.events.count
+        batch.appends.append(append)
+        batch.requests.append(PipelinedBatch.Answered(id: request.id, op: request.op, slot: slot))
         return nil
     }
 
@@ -46,14 +58,13 @@ extension Dispatcher {
     /// when the writer refuses them all).
     public func start(_ batch: consuming PipelinedBatch, answer: @escaping @Sendable ([[UInt8]]) -> Void) {
         guard !batch.isEmpty else { return }
-        let ids = batch.ids
-        let ops = batch.ops
+        let requests = batch.requests
         do {
             try engine.requireWriter().append(batch.appends) { results in
-                answer(zip(ids.indices, results).map { index, result in self.appendResponse(id: ids[index], op: ops[index], result) })
+                answer(zip(requests, results).map { request, result in self.appendResponse(id: request.id, op: request.op, result) })
             }
         } catch {
-            answer(ids.indices.map { countedFailure(id: ids[$0], op: ops[$0], error) })
+            answer(requests.map { countedFailure(id: $0.id, op: $0.op, error) })
         }
     }
 }

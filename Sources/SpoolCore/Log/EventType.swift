@@ -31,7 +31,7 @@ public enum EventType: String, CaseIterable, Sendable {
     private static let utf8Names = allCases.map { (type: $0, name: Array($0.rawValue.utf8)) }
 
     /// The type whose wire name is `utf8`, when Spool knows it. Allocates nothing: a replay
-    /// asks this of every record.
+    /// asks this of every record, and validation of every appended event.
     static func named(utf8 name: Span<UInt8>) -> EventType? {
         candidates: for candidate in utf8Names where candidate.name.count == name.count {
             for index in 0..<name.count where candidate.name[index] != name[index] { continue candidates }

@@ -28,7 +28,9 @@ public enum EventValidator {
         stream: String,
         index: Int
     ) throws(SpoolError) -> EventType {
-        guard let eventType = EventType(rawValue: type) else {
+        // By its bytes: `EventType(rawValue:)` compares the name with each case's in turn,
+        // through the standard library's string comparison (1% of the server's CPU per append).
+        guard let eventType = EventType.named(utf8: type.utf8.span) else {
             throw .invalidEvent("event \(index): unknown event type '\(type)'")
         }
         var event: String { "event \(index) (\(type))" }  // for messages only: not built for a valid event
