@@ -98,6 +98,24 @@ final class PipeliningTests: XCTestCase {
         XCTAssertEqual(read["events"]?.arrayValue?.last?["data"]?["first_name"], "n299")
     }
 
+    /// More appends in one write than a connection keeps unanswered (2,000 against
+    /// `max_pipelined_requests` 256): a socket read's appends are queued in the writer before
+    /// the connection waits for room, so the answers keep coming, in order.
+    func testMoreAppendsInOneWriteThanTheConnectionAnswersAtOnce() async throws {
+        let server = try TestServer()
+        defer { server.stopAndRemove() }
+        let client = try await server.connect()
+        var requests: [JSONValue] = [userCreated("w")]
+        for index in 1..<2_000 {
+            requests.append([
+                "op": "append", "stream": "user-w", "expected_version": .int(Int64(index)),
+                "events": [["type": "UserProfileUpdated", "data": ["user_id": "w", "first_name": .string("n\(index)")]]],
+            ])
+        }
+        let responses = try await client.pipeline(requests)
+        XCTAssertEqual(responses.map { $0["version"] }, (1...2_000).map { .int(Int64($0)) })
+    }
+
     func testManyConnectionsAppendConcurrently() async throws {
         let server = try TestServer()
         defer { server.stopAndRemove() }
