@@ -12,6 +12,9 @@ import JSON
 /// function per type (eleven copies of the same checks). Lengths count Unicode scalars, as JSON
 /// Schema's `maxLength` counts code points. Fields not in a table are allowed and kept.
 public enum EventValidator {
+    /// The longest segment name, in bytes (the segment rule: 1-128 of A-Z a-z 0-9 . _ : -).
+    public static let longestSegmentName = 128
+
     /// Returns the event's type when `data` satisfies its schema and `stream` is
     /// `<category>-<data.user_id>` (`user-…` for user events, `email-…` for email events).
     ///
@@ -19,9 +22,6 @@ public enum EventValidator {
     /// in the batch and its type, and names the field, e.g.
     /// `event 0 (UserCreated): field 'email' is required`. The caller refuses the whole append
     /// and writes nothing.
-    /// The longest segment name, in bytes (the segment rule: 1-128 of A-Z a-z 0-9 . _ : -).
-    public static let longestSegmentName = 128
-
     public static func validate(
         type: String,
         data: JSONValue,
