@@ -66,6 +66,7 @@ final class AppendWriteItem: WriteItem {
         super.init(weight: weight)
     }
 
+    /// Keeps each refusal as that append's result, so it never throws a `SpoolError` itself.
     override func run(_ context: WriteContext) throws {
         for index in requests.indices where !dropped[index] {
             do {
@@ -85,8 +86,6 @@ final class AppendWriteItem: WriteItem {
     /// Thrown by `run` once it has dropped an append that failed half-written: the writer runs
     /// the batch's transaction again, and this item runs without it.
     struct DroppedAppend: Error {}
-
-    override func record(_ error: SpoolError) { results = results.map { _ in .failure(error) } }
 
     override func complete() { completion(results.map { $0 ?? .failure(SpoolError(.internal, "write produced no result")) }) }
 
