@@ -11,14 +11,14 @@ final class AppendBatchTests: XCTestCase {
     func testARefusedAppendLeavesItsNeighboursIn() async throws {
         let s = try OpenStore()
         defer { s.directory.remove() }
-        let results = await append(
+        let results = await s.writer.appendTogether(
             [
                 try AppendRequest(stream: "user-a", expectedVersion: .noStream, events: [userCreated("a")]).prepare(actor: "test"),
                 try AppendRequest(stream: "user-a", expectedVersion: .exact(5), events: [profileUpdated("a", firstName: "x")])
                     .prepare(actor: "test"),
                 try AppendRequest(stream: "user-a", expectedVersion: .exact(1), events: [profileUpdated("a", firstName: "y")])
                     .prepare(actor: "test"),
-            ], to: s.writer)
+            ])
         XCTAssertEqual(try results[0].get().firstSeq, 1)
         XCTAssertThrowsError(try results[1].get()) { XCTAssertEqual(($0 as? SpoolError)?.code, .wrongExpectedVersion) }
         XCTAssertEqual(try results[2].get().version, 2)
@@ -36,11 +36,11 @@ final class AppendBatchTests: XCTestCase {
         let writer = try Writer(store: store, projectors: [FoldsNothing()])
         var damaged = try AppendRequest(stream: "user-b", events: [userCreated("b")]).prepare(actor: "test")
         damaged.events[0].record.bytes.append(0)
-        let results = await append(
+        let results = await writer.appendTogether(
             [
                 try AppendRequest(stream: "user-a", events: [userCreated("a")]).prepare(actor: "test"), damaged,
                 try AppendRequest(stream: "user-c", events: [userCreated("c")]).prepare(actor: "test"),
-            ], to: writer)
+            ])
         XCTAssertEqual(try results[0].get().firstSeq, 1)
         XCTAssertThrowsError(try results[1].get()) { XCTAssertEqual(($0 as? SpoolError)?.code, .internal) }
         XCTAssertEqual(try results[2].get().firstSeq, 2)
@@ -50,10 +50,6 @@ final class AppendBatchTests: XCTestCase {
         XCTAssertEqual(try log.event(at: 2)?.stream, "user-c")
         XCTAssertEqual(try log.streamVersion("user-b"), 0)
         XCTAssertTrue(try LogVerifier(store: store).verify().isValid)
-    }
-
-    private func append(_ requests: [PreparedAppend], to writer: Writer) async -> [Result<AppendResult, any Error>] {
-        await withCheckedContinuation { continuation in writer.append(requests) { continuation.resume(returning: $0) } }
     }
 }
 

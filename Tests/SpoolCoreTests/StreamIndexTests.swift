@@ -5,7 +5,7 @@ import SpoolCore
 import SpoolTestSupport
 import XCTest
 
-/// The `streams` index holds one entry per append (a run of versions and seqs); reads from
+/// The `streams` index holds one entry per run (a commit's appends to a stream); reads from
 /// any version, expected-version checks and verify must see every event of every run.
 final class StreamIndexTests: XCTestCase {
     /// user-a gets appends of 5, 1 and 3 events, with other streams' appends between them.
@@ -46,7 +46,7 @@ final class StreamIndexTests: XCTestCase {
         XCTAssertEqual(try s.log.streamVersion("user-a"), 9)
         XCTAssertEqual(try s.log.streamVersion("user-b"), 3)
         let entries = try s.streamIndexEntries()
-        XCTAssertEqual(entries.moved + entries.recent, 5, "one entry per append")
+        XCTAssertEqual(entries.moved + entries.recent, 5, "one entry per append, each in its own commit")
         XCTAssertLessThan(entries.recent, recentRuns, "a commit that fills streams_recent moves runs out of it")
         XCTAssertEqual(entries.moved, [4096: 0, 1: 5, 2: 4, 3: 3][recentRuns], "recentRuns \(recentRuns)")
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
@@ -170,7 +170,7 @@ final class StreamIndexTests: XCTestCase {
             }
         }
         let entries = try s.streamIndexEntries()
-        XCTAssertEqual(entries.moved + entries.recent, results.count)
+        XCTAssertLessThanOrEqual(entries.moved + entries.recent, results.count, "appends to a stream in one commit share an entry")
         if recentRuns < results.count { XCTAssertGreaterThan(entries.moved, 0, "runs moved to streams") }
         XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
     }

@@ -24,7 +24,7 @@ final class VerifyTests: XCTestCase {
     }
 
     /// A long verify reports both phases: the walk up to the head, then the index pass up to
-    /// one entry per append (streams_recent at once, then streams chunk by chunk), never past
+    /// one entry per run (streams_recent at once, then streams chunk by chunk), never past
     /// its total.
     func testProgressCoversTheWalkAndThenTheIndexPass() async throws {
         let s = try OpenStore(recentRuns: 3)  // 8 of the 10 runs move to streams, 2 stay recent
@@ -169,8 +169,8 @@ final class VerifyTests: XCTestCase {
                 previous = hash
             }
             for run in runs {
-                try txn.put(
-                    store.streams, StreamIndex.key("user-x", version: run.version), StreamIndex.value(firstSeq: run.seq, count: run.count))
+                let entry = StreamIndex.Run.Builder(firstVersion: run.version, firstSeq: run.seq, count: run.count)
+                try txn.put(store.streams, StreamIndex.key("user-x", version: run.version), entry.value)
             }
         }
         return try LogVerifier(store: store).verify().problem

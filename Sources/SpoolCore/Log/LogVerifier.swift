@@ -35,7 +35,7 @@ public struct LogVerifier: Sendable {
         public enum Phase: String, Sendable {
             /// The walk over the events, counted in seqs up to the head.
             case events
-            /// The last pass, counted in `streams` index entries (one per append).
+            /// The last pass, counted in `streams` index entries (one per run).
             case streamsIndex = "streams index"
         }
 
@@ -137,8 +137,8 @@ public struct LogVerifier: Sendable {
 
     /// The last pass, over the stream index: every run of the events through `head` must end
     /// at an event of its stream with its last version (a run that reached past its stream's
-    /// last event would claim seqs of other events, or none), and there must be one run per
-    /// append counted (`counts.runs`). Runs of events appended after the walk are left out.
+    /// last event would claim seqs of other events, or none), and there must be one entry per
+    /// run the walk counted (`counts.runs`: events that start one). Runs of events appended after the walk are left out.
     /// `streams_recent` (small: the writer keeps it to a few thousand runs, moving the rest
     /// into `streams`) is read in one transaction, then `streams` in chunks, skipping the runs already
     /// counted that moved there meanwhile (same key, same value).
@@ -197,7 +197,7 @@ public struct LogVerifier: Sendable {
         guard run.firstSeq <= head else { return nil }  // appended after the walk
         count()
         let stream = String(decoding: prefix.dropLast(), as: UTF8.self)
-        let lastSeq = run.firstSeq + run.count - 1
+        let lastSeq = run.lastSeq
         var last: RecordedEvent? = nil
         if lastSeq <= head, let record = try txn.get(store.events, BigEndian.bytes(lastSeq)) {
             last = try? EventRecord.decode(seq: lastSeq, record)

@@ -1,13 +1,16 @@
 import LMDB
 
-/// The stream index: one entry per append, `stream ‖ 0x00 ‖ first version (u64 BE)` →
-/// `first seq (u64 BE)`, then `event count (u64 BE)` when the append wrote more than one.
+/// The stream index: one entry per run of a stream's events, `stream ‖ 0x00 ‖ first version
+/// (u64 BE)` → where the run's events are in the log (`Run` says how).
 ///
-/// An append's events take consecutive versions of its stream and consecutive seqs of the log,
-/// so one entry (a run) locates all of them: version v of the run is seq
-/// `first seq + (v − first version)`. A stream's runs are adjacent and in version order, so its
-/// head is the end of its last run. Data format 1 wrote a run per event (8-byte values), which
-/// reads the same way.
+/// A run is the events of one stream that one commit appended: consecutive versions of the
+/// stream, at seqs that grow with the version. Those of one append are consecutive seqs too,
+/// so one entry locates any number of them in 16 bytes; a commit that also appended to other
+/// streams between them lists the gaps (data format 5). Why an entry per commit, not per
+/// append: at one event per append over 256 streams a commit of ~780 appends put ~780 entries,
+/// and moving them on (below) cost as much again; one per stream (~256) took the writer from
+/// 4.0–5.6 to 3.0–3.5 µs per event (BENCHMARKS.md). Data formats 1–4 wrote an entry per event
+/// or per append, which read the same.
 ///
 /// Two tables hold the runs (data format 3). The writer puts each new run into the small
 /// `streams_recent` and, once it holds enough (`Writer`'s `recentRuns`), moves a part of them
@@ -19,42 +22,14 @@ import LMDB
 /// one event per append); the small table packs the same runs into a few dozen pages, and a
 /// move rewrites each stream's last page once for all its runs since the last move.
 enum StreamIndex {
-    /// The events of one append: versions `firstVersion ..< firstVersion + count` of a stream
-    /// are seqs `firstSeq ..< firstSeq + count`.
-    struct Run {
-        var firstVersion: UInt64
-        var firstSeq: UInt64
-        var count: UInt64
-
-        var lastVersion: UInt64 { firstVersion + (count - 1) }
-
-        /// The seq of `version`, nil when the run does not hold it.
-        func seq(ofVersion version: UInt64) -> UInt64? {
-            version >= firstVersion && version <= lastVersion ? firstSeq + (version - firstVersion) : nil
-        }
-    }
-
     static func key(_ stream: String, version: UInt64) -> [UInt8] { NameKey.key(stream, version) }
 
-    /// The value of a run of `count` events from `firstSeq`.
-    static func value(firstSeq: UInt64, count: Int) -> [UInt8] {
-        var value = BigEndian.bytes(firstSeq)
-        if count > 1 { BigEndian.append(UInt64(count), to: &value) }
-        return value
-    }
-
     /// The run an entry of `stream` holds; nil when the entry belongs to another stream or
-    /// is malformed (also when the version after its last one would not fit in 64 bits: a
-    /// damaged entry must not make the next append's version overflow).
+    /// is malformed.
     static func run(stream prefix: [UInt8], key: [UInt8], value: [UInt8]) -> Run? {
-        guard key.count == prefix.count + 8, key.starts(with: prefix), let version = BigEndian.uint64(key, at: prefix.count),
-            let seq = BigEndian.uint64(value, at: 0), version > 0
+        guard key.count == prefix.count + 8, key.starts(with: prefix), let version = BigEndian.uint64(key, at: prefix.count)
         else { return nil }
-        if value.count == 8 { return version < .max ? Run(firstVersion: version, firstSeq: seq, count: 1) : nil }
-        guard value.count == 16, let count = BigEndian.uint64(value, at: 8), count > 1,
-            !version.addingReportingOverflow(count).overflow, !seq.addingReportingOverflow(count - 1).overflow
-        else { return nil }
-        return Run(firstVersion: version, firstSeq: seq, count: count)
+        return Run(firstVersion: version, value: value)
     }
 
     /// The key prefix of every entry of `stream`.
@@ -129,11 +104,9 @@ enum StreamIndex {
         }
     }
 
-    /// Indexes an append of `count` events to `stream`, from version `fromVersion` and seq `firstSeq`.
-    static func put(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int, in txn: WriteTransaction, store: Store)
-        throws
-    {
-        try txn.put(store.recentStreams ?? store.streams, key(stream, version: fromVersion), value(firstSeq: firstSeq, count: count))
+    /// Puts the entry of `stream` that `run` built.
+    static func put(_ stream: String, _ run: Run.Builder, in txn: WriteTransaction, store: Store) throws {
+        try txn.put(store.recentStreams ?? store.streams, key(stream, version: run.firstVersion), run.value)
     }
 
     /// Once `streams_recent` holds `limit` runs, moves some of them into `streams`: in key

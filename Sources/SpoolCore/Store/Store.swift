@@ -5,11 +5,11 @@ import LMDB
 ///
 /// ```
 /// events      seq u64 BE                      → EventRecord bytes
-/// streams     stream ‖ 0x00 ‖ version u64 BE  → seq u64 BE [‖ count u64 BE] (StreamIndex)
+/// streams     stream ‖ 0x00 ‖ version u64 BE  → seq u64 BE [‖ count u64 BE [‖ seq gaps]] (StreamIndex)
 /// streams_recent                              the same, for the runs not yet moved to `streams`
 /// event_ids   client event id (16 bytes)      → seq u64 BE
 /// checkpoints projector or reactor name       → last applied seq u64 BE
-/// meta        key                             → value ("format" → 3)
+/// meta        key                             → value ("format" → 5)
 /// ```
 /// A writable store holds the directory's lock (`spool.lock`) for its whole life, so two
 /// writers can never share a directory; a read-only store may open one a server is writing.
@@ -28,10 +28,11 @@ public final class Store: Sendable {
 
     /// The on-disk format this build reads and writes. Format 2 lets one `streams` entry
     /// index a whole append (format 1 wrote an entry per event); format 3 keeps the newest
-    /// entries in `streams_recent`; format 4 writes records of `EventRecord` format 2. Older
+    /// entries in `streams_recent`; format 4 writes records of `EventRecord` format 2; format 5
+    /// lets one `streams` entry index a commit's appends to a stream, their seqs listed. Older
     /// formats read the same, so a writable open upgrades them in place, and a build that
     /// knows only an older format refuses the result.
-    public static let formatVersion: UInt64 = 4
+    public static let formatVersion: UInt64 = 5
 
     public struct Options: Sendable {
         /// Open without writing (a second process beside a running server).

@@ -15,6 +15,8 @@ public final class WriteContext {
     private let committedHeads: StreamHeadCache
     /// Stream heads this batch moved; merged into the cache once the batch commits.
     private(set) var newHeads: [String: UInt64] = [:]
+    /// The stream index entry each stream appended to in this batch is building, put at its end.
+    private var pendingRuns: [String: StreamIndex.Run.Builder] = [:]
     /// Events appended in this transaction, in seq order, with their data as parsed; kept
     /// only when `keepsAppended` (for the projectors).
     private(set) var appended: [DecodedEvent] = []
@@ -31,6 +33,7 @@ public final class WriteContext {
         clock: @escaping @Sendable () -> Timestamp
     ) {
         newHeads.reserveCapacity(min(items, 1024))
+        pendingRuns.reserveCapacity(min(items, 1024))
         self.txn = txn
         self.keepsAppended = keepsAppended
         self.committedHeads = heads
@@ -95,12 +98,23 @@ public final class WriteContext {
         if keepsAppended { appended.append(try DecodedEvent(StoredEvent(seq: seq, record), type: type, data: data())) }
     }
 
-    /// Puts the `streams` entry of `count` events just written to `stream`, which took
-    /// consecutive versions from `fromVersion` and consecutive seqs from `firstSeq`, and moves
-    /// the stream's head to the last of them.
+    /// Indexes `count` events just written to `stream`, which took consecutive versions from
+    /// `fromVersion` and consecutive seqs from `firstSeq`, and moves the stream's head to the
+    /// last of them. They join the stream's entry of this transaction (`putStreamRuns` puts it),
+    /// unless that entry is full.
     func putStreamEntry(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
-        try StreamIndex.put(stream, fromVersion: fromVersion, firstSeq: firstSeq, count: count, in: txn, store: store)
+        if pendingRuns[stream]?.add(firstSeq: firstSeq, count: count) != true {
+            if let full = pendingRuns[stream] { try StreamIndex.put(stream, full, in: txn, store: store) }
+            pendingRuns[stream] = StreamIndex.Run.Builder(firstVersion: fromVersion, firstSeq: firstSeq, count: count)
+        }
         newHeads[stream] = fromVersion + UInt64(count) - 1
+    }
+
+    /// Puts the stream index entries of this transaction's appends; the writer calls it once,
+    /// after the batch's work items.
+    func putStreamRuns() throws {
+        for (stream, run) in pendingRuns { try StreamIndex.put(stream, run, in: txn, store: store) }
+        pendingRuns = [:]
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.

@@ -175,6 +175,7 @@ public final class Writer: @unchecked Sendable {
                             throw DroppedItem(index: index, error: error)
                         }
                     }
+                    try context.putStreamRuns()
                     try context.project(with: projectors)
                     let sweep = try StreamIndex.moveRecentRunsIfFull(in: txn, store: store, limit: recentRuns, sweep: recentSweep)
                     return (context, sweep)
