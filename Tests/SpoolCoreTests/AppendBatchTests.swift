@@ -11,7 +11,7 @@ final class AppendBatchTests: XCTestCase {
     func testARefusedAppendLeavesItsNeighboursIn() async throws {
         let s = try OpenStore()
         defer { s.directory.remove() }
-        let results = await s.writer.appendTogether(
+        let results = await s.writer.append(
             [
                 try AppendRequest(stream: "user-a", expectedVersion: .noStream, events: [userCreated("a")]).prepare(actor: "test"),
                 try AppendRequest(stream: "user-a", expectedVersion: .exact(5), events: [profileUpdated("a", firstName: "x")])
@@ -36,7 +36,7 @@ final class AppendBatchTests: XCTestCase {
         let writer = try Writer(store: store, projectors: [FoldsNothing()])
         var damaged = try AppendRequest(stream: "user-b", events: [userCreated("b")]).prepare(actor: "test")
         damaged.events[0].record.bytes.append(0)
-        let results = await writer.appendTogether(
+        let results = await writer.append(
             [
                 try AppendRequest(stream: "user-a", events: [userCreated("a")]).prepare(actor: "test"), damaged,
                 try AppendRequest(stream: "user-c", events: [userCreated("c")]).prepare(actor: "test"),

@@ -79,10 +79,3 @@ func reopen<T>(_ open: () throws -> T) async throws -> T {
         }
     }
 }
-
-extension Writer {
-    /// Appends `requests` as one queued item, so that one transaction holds them all.
-    func appendTogether(_ requests: [PreparedAppend]) async -> [Result<AppendResult, any Error>] {
-        await withCheckedContinuation { continuation in append(requests) { continuation.resume(returning: $0) } }
-    }
-}

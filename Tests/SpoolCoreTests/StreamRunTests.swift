@@ -23,7 +23,7 @@ final class StreamRunTests: XCTestCase {
                 try AppendRequest(stream: "user-\(user)", events: (0..<count).map { profileUpdated(user, firstName: "n\($0)") })
                     .prepare(actor: "test")
             }
-            for ((user, _), result) in zip(plan, await s.writer.appendTogether(requests)) {
+            for ((user, _), result) in zip(plan, await s.writer.append(requests)) {
                 let appended = try result.get()
                 seqs["user-\(user)", default: []] += Array(appended.firstSeq...appended.lastSeq)
             }
@@ -51,7 +51,7 @@ final class StreamRunTests: XCTestCase {
             let user = index.isMultiple(of: 2) ? "a" : "b\(index % 7)"
             return try AppendRequest(stream: "user-\(user)", events: [profileUpdated(user, firstName: "n")]).prepare(actor: "test")
         }
-        let results = try await s.writer.appendTogether(requests).map { try $0.get() }
+        let results = try await s.writer.append(requests).map { try $0.get() }
         let entriesOfA = try s.store.environment.read { txn in
             var count = 0
             try txn.scan(try XCTUnwrap(s.store.recentStreams), from: StreamIndex.prefix("user-a")) { key, _ in

@@ -25,6 +25,9 @@ final class FoldedUsers: Sendable {
 
     /// Keeps `user` as the newest fold of its stream.
     func keep(_ user: UserView) {
-        users.withLock { $0.merge([user.userID: user], keepingAtMost: capacity) }
+        users.withLock { users in
+            if users.count >= capacity && users[user.userID] == nil { users = [:] }
+            users[user.userID] = user
+        }
     }
 }

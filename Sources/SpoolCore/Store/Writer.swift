@@ -104,6 +104,15 @@ public final class Writer: @unchecked Sendable {
         enqueue(item)
     }
 
+    /// `append(_:completion:)` from a task: the appends' results, in order, once durable.
+    public func append(_ requests: consuming [PreparedAppend]) async -> [Result<AppendResult, any Error>] {
+        let item = AppendWriteItem(requests)
+        return await withCheckedContinuation { continuation in
+            item.completion = { continuation.resume(returning: $0) }
+            enqueue(item)
+        }
+    }
+
     private func enqueue(_ item: WriteItem) {
         condition.lock()
         if stopping {
