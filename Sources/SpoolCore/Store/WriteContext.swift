@@ -11,12 +11,13 @@ public final class WriteContext {
     let clock: @Sendable () -> Timestamp
     /// The log's end including this batch's appends; becomes the writer's state on commit.
     var state: LogState
-    /// Committed stream heads, shared across batches; this batch's new heads are in `newHeads`.
+    /// Committed stream heads, shared across batches; this batch's new heads are its runs' ends.
     private let committedHeads: StreamHeadCache
-    /// Stream heads this batch moved; merged into the cache once the batch commits.
-    private(set) var newHeads: [String: UInt64] = [:]
-    /// The stream index entry each stream appended to in this batch is building, put at its end.
+    /// The stream index entry each stream this batch appended to is building (`putStreamRuns`
+    /// puts them); its end is the stream's new head.
     private var pendingRuns: [String: StreamIndex.Run.Builder] = [:]
+    /// Stream heads this batch moved; merged into the cache once the batch commits.
+    var newHeads: [String: UInt64] { pendingRuns.mapValues { $0.nextVersion - 1 } }
     /// Events appended in this transaction, in seq order, with their data as parsed; kept
     /// only when `keepsAppended` (for the projectors).
     private(set) var appended: [DecodedEvent] = []
@@ -32,7 +33,6 @@ public final class WriteContext {
         txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, keepsAppended: Bool, items: Int,
         clock: @escaping @Sendable () -> Timestamp
     ) {
-        newHeads.reserveCapacity(min(items, 1024))
         pendingRuns.reserveCapacity(min(items, 1024))
         self.txn = txn
         self.keepsAppended = keepsAppended
@@ -103,18 +103,15 @@ public final class WriteContext {
     /// last of them. They join the stream's entry of this transaction (`putStreamRuns` puts it),
     /// unless that entry is full.
     func putStreamEntry(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
-        if pendingRuns[stream]?.add(firstSeq: firstSeq, count: count) != true {
-            if let full = pendingRuns[stream] { try StreamIndex.put(stream, full, in: txn, store: store) }
-            pendingRuns[stream] = StreamIndex.Run.Builder(firstVersion: fromVersion, firstSeq: firstSeq, count: count)
-        }
-        newHeads[stream] = fromVersion + UInt64(count) - 1
+        guard pendingRuns[stream]?.add(firstSeq: firstSeq, count: count) != true else { return }
+        if let full = pendingRuns[stream] { try StreamIndex.put(stream, full, in: txn, store: store) }
+        pendingRuns[stream] = StreamIndex.Run.Builder(firstVersion: fromVersion, firstSeq: firstSeq, count: count)
     }
 
     /// Puts the stream index entries of this transaction's appends; the writer calls it once,
-    /// after the batch's work items.
+    /// after the batch's work items, and appends nothing after it.
     func putStreamRuns() throws {
         for (stream, run) in pendingRuns { try StreamIndex.put(stream, run, in: txn, store: store) }
-        pendingRuns = [:]
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.
@@ -147,7 +144,7 @@ public final class WriteContext {
 
     /// The version of the last event in `stream`, 0 when it has none.
     public func streamHead(_ stream: String) throws -> UInt64 {
-        if let head = newHeads[stream] ?? committedHeads.versions[stream] { return head }
+        if let head = pendingRuns[stream].map({ $0.nextVersion - 1 }) ?? committedHeads.versions[stream] { return head }
         let head = try StreamIndex.lastVersion(of: stream, in: txn, store: store)
         committedHeads.noteStored(stream, head: head)  // read before this batch wrote to it: committed
         return head
