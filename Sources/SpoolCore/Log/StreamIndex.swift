@@ -9,7 +9,7 @@ import LMDB
 /// streams between them lists the gaps (data format 5). Why an entry per commit, not per
 /// append: at one event per append over 256 streams a commit of ~780 appends put ~780 entries,
 /// and moving them on (below) cost as much again; one per stream (~256) took the writer from
-/// 4.0–5.6 to 3.0–3.5 µs per event (BENCHMARKS.md). Data formats 1–4 wrote an entry per event
+/// 4.2–5.8 to 3.1–3.7 µs per event (BENCHMARKS.md). Data formats 1–4 wrote an entry per event
 /// or per append, which read the same.
 ///
 /// Two tables hold the runs (data format 3). The writer puts each new run into the small
