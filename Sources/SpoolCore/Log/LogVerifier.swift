@@ -138,10 +138,11 @@ public struct LogVerifier: Sendable {
     /// The last pass, over the stream index: every run of the events through `head` must end
     /// at an event of its stream with its last version (a run that reached past its stream's
     /// last event would claim seqs of other events, or none), and there must be one entry per
-    /// run the walk counted (`counts.runs`: events that start one). Runs of events appended after the walk are left out.
-    /// `streams_recent` (small: the writer keeps it to a few thousand runs, moving the rest
-    /// into `streams`) is read in one transaction, then `streams` in chunks, skipping the runs already
-    /// counted that moved there meanwhile (same key, same value).
+    /// run the walk counted (`counts.runs`: events that start one). Runs of events appended
+    /// after the walk are left out. `streams_recent` (small: the writer keeps it to a few
+    /// thousand runs, moving the rest into `streams`) is read in one transaction, then
+    /// `streams` in chunks, skipping the runs already counted that moved there meanwhile (same
+    /// key, same value).
     private func checkRuns(through head: UInt64, counts: Counts, progress: (Progress) -> Void) throws -> Problem? {
         var indexed = 0
         var counted: [[UInt8]: [UInt8]] = [:]  // key → value of the runs counted in streams_recent

@@ -15,14 +15,6 @@ extension StreamIndex {
         /// one by one.
         private let laterSeqs: [UInt64]
 
-        /// A run of `count` consecutive seqs from `firstSeq`.
-        init(firstVersion: UInt64, firstSeq: UInt64, count: UInt64) {
-            self.firstVersion = firstVersion
-            self.firstSeq = firstSeq
-            self.count = count
-            laterSeqs = []
-        }
-
         /// The run of the entry at `firstVersion` with `value`; nil when the value is malformed
         /// (also when the version after its last one or any of its seqs would not fit in 64
         /// bits: a damaged entry must not make the next append's version overflow).

@@ -83,12 +83,7 @@ public final class Writer: @unchecked Sendable {
 
     /// Appends events to one stream. See `WriteContext.append` for what can fail.
     public func append(_ request: consuming PreparedAppend) async throws -> AppendResult {
-        let item = AppendWriteItem([request])
-        let results = await withCheckedContinuation { continuation in
-            item.completion = { continuation.resume(returning: $0) }
-            enqueue(item)
-        }
-        guard let result = results.first else { throw SpoolError(.internal, "write produced no result") }
+        guard let result = await append([request]).first else { throw SpoolError(.internal, "write produced no result") }
         return try result.get()
     }
 
