@@ -56,30 +56,29 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
     /// The next frame in `buffer`: nil when more data is needed, `.some(nil)` when bytes were
     /// consumed without producing a frame (a blank line, the end of a skipped line).
     mutating func nextFrame(_ buffer: inout ByteBuffer) -> Frame?? {
-        let view = buffer.readableBytesView
-        guard let newline = view[(view.startIndex + searched)...].firstIndex(of: 0x0A) else {
+        let readable = buffer.readableBytes
+        guard let length = Self.firstNewline(in: buffer.readableBytesUInt8Span, from: searched) else {
             if discarding {
-                buffer.moveReaderIndex(forwardBy: view.count)
+                buffer.moveReaderIndex(forwardBy: readable)
                 return nil
             }
             // Room for the content and a `\r` that may precede the coming `\n`.
-            if view.count > maxLineBytes + 1 {
-                buffer.moveReaderIndex(forwardBy: view.count)
+            if readable > maxLineBytes + 1 {
+                buffer.moveReaderIndex(forwardBy: readable)
                 discarding = true
                 searched = 0
                 return .some(.tooLong)
             }
-            searched = view.count
+            searched = readable
             return nil
         }
-        let length = newline - view.startIndex
         searched = 0
         if discarding {
             buffer.moveReaderIndex(forwardBy: length + 1)
             discarding = false
             return .some(nil)
         }
-        let hasCarriageReturn = length > 0 && view[newline - 1] == 0x0D
+        let hasCarriageReturn = length > 0 && buffer.getInteger(at: buffer.readerIndex + length - 1, as: UInt8.self) == 0x0D
         let contentLength = hasCarriageReturn ? length - 1 : length
         guard contentLength <= maxLineBytes, let line = buffer.readSlice(length: contentLength) else {
             buffer.moveReaderIndex(forwardBy: length + 1)
@@ -87,6 +86,28 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         }
         buffer.moveReaderIndex(forwardBy: hasCarriageReturn ? 2 : 1)
         return .some(Self.frame(for: line))
+    }
+
+    /// The offset of the first `\n` in `span` from `start` on; nil when there is none. Tests 16
+    /// bytes at a time (a byte at a time was 4% of the event loop's time at 64 pipelining
+    /// connections).
+    static func firstNewline(in span: Span<UInt8>, from start: Int) -> Int? {
+        var i = start
+        let newline = SIMD16<UInt8>(repeating: 0x0A)  // a vector: comparing with a scalar went a lane at a time
+        while span.count - i >= 16 {
+            // Through `extracting`: its count is then a known 16, the compiler drops the
+            // per-byte bounds checks and the 16 bytes are one vector load.
+            let chunk = span.extracting(i..<i + 16)
+            var bytes = SIMD16<UInt8>()
+            for k in 0..<16 { bytes[k] = chunk[k] }
+            if any(bytes .== newline) { break }
+            i += 16
+        }
+        while i < span.count {
+            if span[i] == 0x0A { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// `.line` for a line with content (its line ending already removed), nil for a blank

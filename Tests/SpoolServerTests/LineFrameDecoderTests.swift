@@ -38,6 +38,22 @@ final class LineFrameDecoderTests: XCTestCase {
         XCTAssertEqual(try frames(channel), ["{\"op\":1}"])
     }
 
+    /// Lines of every length around the 16-byte steps of the newline search, several per read,
+    /// some with a `\r`, one split across reads at every offset.
+    func testLinesOfEveryLengthAroundTheSearchSteps() throws {
+        let lines = (0..<70).map { length in String((0..<length).map { Character(Unicode.Scalar(UInt8(0x61 + $0 % 26))) }) }
+        let channel = try channel(max: 100)
+        try send(channel, lines.enumerated().map { $0.element + ($0.offset % 3 == 0 ? "\r\n" : "\n") }.joined())
+        XCTAssertEqual(try frames(channel), lines.filter { !$0.isEmpty })
+        let long = String(repeating: "x", count: 50)
+        for split in 0...51 {
+            let text = Array((long + "\n").utf8)
+            try send(channel, bytes: Array(text[..<split]))
+            try send(channel, bytes: Array(text[split...]))
+            XCTAssertEqual(try frames(channel), [long], "split at \(split)")
+        }
+    }
+
     func testLineSplitAcrossReads() throws {
         let channel = try channel()
         try send(channel, "{\"op\"")
