@@ -81,14 +81,31 @@ public struct JSONObject: Sendable, Equatable {
 
 extension JSONObject {
     /// Applies `patch` as a profile update does: each member sets its key (a new key goes at the
-    /// end, in the patch's order) and a `null` member removes it. Small objects member by member;
-    /// past 64 key comparisons, through an index of the keys, in one pass over each object
-    /// (member by member is O(n × m) for an object of n keys grown by patches of m, and the index
-    /// costs more than it saves for the few attributes most users have).
+    /// end, in the patch's order) and a `null` member removes it. Small objects member by member,
+    /// looking first where the previous key was found, plus one: a patch names its keys in the
+    /// object's order as a rule (the object was made by patches like it), and a key that is not
+    /// where it is looked for costs a call into the string comparison (three quarters of a
+    /// profile update's fold). Past 64 key comparisons, through an index of the keys, in one
+    /// pass over each object (member by member is O(n × m) for an object of n keys grown by
+    /// patches of m, and the index costs more than it saves for the few attributes most users have).
     public mutating func apply(patch: JSONObject) {
         guard !patch.isEmpty else { return }
         guard members.count * patch.count > 64 else {
-            for member in patch.members { self[member.key] = member.value.isNull ? JSONValue?.none : member.value }
+            (canonicalStart, canonicalEnd) = (0, 0)
+            var next = 0
+            for member in patch.members {
+                let found = next < members.count && members[next].key == member.key ? next : members.firstIndex { $0.key == member.key }
+                switch (found, member.value.isNull) {
+                case (let index?, true):
+                    members.remove(at: index)
+                    next = index
+                case (let index?, false):
+                    members[index].value = member.value
+                    next = index + 1
+                case (nil, true): break
+                case (nil, false): members.append(member)
+                }
+            }
             return
         }
         (canonicalStart, canonicalEnd) = (0, 0)

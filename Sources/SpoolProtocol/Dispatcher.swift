@@ -152,12 +152,11 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// The response line of an append (request `id` of `op`) that the writer finished, counted
-    /// in the metrics.
+    /// The response line of an append (request `id` of `op`) that the writer finished; a
+    /// failure is counted in the metrics, a success is left to the caller to count.
     func appendResponse(id: JSONValue?, op: String, _ outcome: Result<AppendResult, any Error>) -> [UInt8] {
         switch outcome {
         case .success(let result):
-            requestMetrics.count(op, failure: nil)
             var writer = Response.beginSuccess(id: id)
             Self.writeAppended(result, into: &writer)
             return Response.finish(&writer)

@@ -61,10 +61,27 @@ extension Dispatcher {
         let requests = batch.requests
         do {
             try engine.requireWriter().append(batch.appends) { results in
-                answer(zip(requests, results).map { request, result in self.appendResponse(id: request.id, op: request.op, result) })
+                answer(self.answers(to: requests, results))
             }
         } catch {
             answer(requests.map { countedFailure(id: $0.id, op: $0.op, error) })
         }
+    }
+
+    /// The answer lines of `requests`, which ended in `results`, counted in the metrics: the
+    /// successes of each run of one op at once.
+    private func answers(to requests: [PipelinedBatch.Answered], _ results: [Result<AppendResult, any Error>]) -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        lines.reserveCapacity(requests.count)
+        var succeeded = 0
+        for (index, (request, result)) in zip(requests, results).enumerated() {
+            lines.append(appendResponse(id: request.id, op: request.op, result))
+            if case .success = result { succeeded += 1 }
+            if index == requests.count - 1 || requests[index + 1].op != request.op {
+                requestMetrics.count(request.op, succeeded: succeeded)
+                succeeded = 0
+            }
+        }
+        return lines
     }
 }
