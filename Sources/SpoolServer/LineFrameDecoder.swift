@@ -8,7 +8,8 @@ public enum Frame: Sendable, Equatable {
     case tooLong
 }
 
-/// Splits a byte stream into lines with a length limit.
+/// Splits a byte stream into lines with a length limit; `LineFramer` feeds it a connection's
+/// input.
 ///
 /// Design: lines end at `\n`; a `\r` right before it is dropped, so `\r\n` works too. A line
 /// whose content passes `maxLineBytes` yields one `.tooLong` as soon as that is known (even
@@ -17,40 +18,33 @@ public enum Frame: Sendable, Equatable {
 /// Blank lines (empty, or only spaces and tabs) are dropped: pressing Enter in `nc` is not an
 /// error. At end of input, unterminated text counts as a last line. Rejected: NIO's
 /// `LineBasedFrameDecoder` (no limit) and NIOExtras' (drops the connection on an oversize line).
-public struct LineFrameDecoder: ByteToMessageDecoder {
-    public typealias InboundOut = Frame
-
+struct LineFrameDecoder {
     /// The longest line content accepted, in bytes.
-    public let maxLineBytes: Int
+    let maxLineBytes: Int
     /// Skipping the rest of an oversize line.
     private var discarding = false
     /// Readable bytes already searched for `\n` without finding one.
     private var searched = 0
 
-    public init(maxLineBytes: Int) {
+    init(maxLineBytes: Int) {
         precondition(maxLineBytes > 0, "the line limit must be positive")
         self.maxLineBytes = maxLineBytes
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
-        guard let frame = nextFrame(&buffer) else { return .needMoreData }
-        if let frame { context.fireChannelRead(wrapInboundOut(frame)) }
-        return .continue
-    }
-
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) -> DecodingState {
-        while case .continue = decode(context: context, buffer: &buffer) {}
-        if !discarding, var last = buffer.readSlice(length: buffer.readableBytes) {
-            // The last line of a stream has no `\n`; a `\r` at its end still ends the line.
-            if last.readableBytesView.last == 0x0D { last.moveWriterIndex(to: last.writerIndex - 1) }
-            if case .line(let line)? = Self.frame(for: last) {
-                context.fireChannelRead(wrapInboundOut(line.readableBytes > maxLineBytes ? .tooLong : .line(line)))
-            }
+    /// At end of input: the unterminated text left in `buffer` as a last frame (nil when it is
+    /// blank or the rest of a skipped line), after which the decoder starts afresh. Consumes
+    /// all of `buffer`; the caller has taken every complete line first (`nextFrame`).
+    mutating func lastFrame(_ buffer: inout ByteBuffer) -> Frame? {
+        defer {
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            discarding = false
+            searched = 0
         }
-        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-        discarding = false
-        searched = 0
-        return .needMoreData
+        guard !discarding, var last = buffer.readSlice(length: buffer.readableBytes) else { return nil }
+        // The last line of a stream has no `\n`; a `\r` at its end still ends the line.
+        if last.readableBytesView.last == 0x0D { last.moveWriterIndex(to: last.writerIndex - 1) }
+        guard case .line(let line)? = Self.frame(for: last) else { return nil }
+        return line.readableBytes > maxLineBytes ? .tooLong : .line(line)
     }
 
     /// The next frame in `buffer`: nil when more data is needed, `.some(nil)` when bytes were

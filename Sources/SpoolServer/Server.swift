@@ -7,8 +7,8 @@ import SpoolProtocol
 
 /// Spool's TCP server: the line protocol on one listening socket, run as a `Service`.
 ///
-/// Design: SwiftNIO event loops frame lines (`LineFrameDecoder`) and pass each read's lines on
-/// together (`FrameBatcher`); each connection is a task (`Connection`) that hands lines to the
+/// Design: SwiftNIO event loops cut lines and pass each read's lines on together
+/// (`LineFramer`); each connection is a task (`Connection`) that hands lines to the
 /// `Dispatcher`, which runs blocking engine reads on a thread pool and queues appends in the
 /// writer. Graceful shutdown stops accepting, lets every connection finish the requests it has
 /// read (closing its input), and force-closes what is left after `shutdownGracePeriod`; `run`
@@ -69,8 +69,7 @@ public final class Server: Service, Sendable {
             .bind(host: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port) {
                 channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)), FrameBatcher())
+                    try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLineBytes))
                     return try NIOAsyncChannel<[Frame], ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }

@@ -4,11 +4,11 @@ import XCTest
 
 @testable import SpoolServer
 
-/// The framing, through a real `ByteToMessageHandler` in an `EmbeddedChannel`.
+/// The framing, through the server's `LineFramer` in an `EmbeddedChannel`.
 final class LineFrameDecoderTests: XCTestCase {
     private func channel(max: Int = 16) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: max)))
+        try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: max))
         return channel
     }
 
@@ -23,10 +23,12 @@ final class LineFrameDecoderTests: XCTestCase {
     /// Every frame decoded so far, lines as strings and `nil` for too-long markers.
     private func frames(_ channel: EmbeddedChannel) throws -> [String?] {
         var out: [String?] = []
-        while let frame = try channel.readInbound(as: Frame.self) {
-            switch frame {
-            case .line(let buffer): out.append(String(buffer: buffer))
-            case .tooLong: out.append(nil)
+        while let frames = try channel.readInbound(as: [Frame].self) {
+            for frame in frames {
+                switch frame {
+                case .line(let buffer): out.append(String(buffer: buffer))
+                case .tooLong: out.append(nil)
+                }
             }
         }
         return out
@@ -158,8 +160,8 @@ final class LineFrameDecoderTests: XCTestCase {
     func testNULAndInvalidUTF8PassThroughAsBytes() throws {
         let channel = try channel()
         try send(channel, bytes: [0x7B, 0x00, 0xFF, 0xFE, 0x7D, 0x0A])
-        let frame = try channel.readInbound(as: Frame.self)
-        XCTAssertEqual(frame, .line(ByteBuffer(bytes: [0x7B, 0x00, 0xFF, 0xFE, 0x7D])))
+        let frames = try channel.readInbound(as: [Frame].self)
+        XCTAssertEqual(frames, [.line(ByteBuffer(bytes: [0x7B, 0x00, 0xFF, 0xFE, 0x7D]))])
     }
 
     func testUnterminatedLastLineIsDeliveredAtEndOfInput() throws {

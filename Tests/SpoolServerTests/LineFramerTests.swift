@@ -5,11 +5,11 @@ import XCTest
 @testable import SpoolServer
 
 /// The frames of one read travel as one array, in order, and none is held past the end of input.
-final class FrameBatcherTests: XCTestCase {
-    /// The decoder and the batcher as the server stacks them.
+final class LineFramerTests: XCTestCase {
+    /// The framer as the server installs it.
     private func channel(max: Int = 16) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandlers(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: max)), FrameBatcher())
+        try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: max))
         return channel
     }
 
