@@ -53,6 +53,27 @@ final class AppendBatchTests: XCTestCase {
     }
 }
 
+extension AppendBatchTests {
+    /// The writer asks for the content digests of appends after a commit of `largeCommit`
+    /// events or more, and stops after a smaller one; the records are the same either way.
+    func testTheWriterTakesContentDigestsWhileItsCommitsAreLarge() async throws {
+        let s = try OpenStore()
+        defer { s.directory.remove() }
+        XCTAssertFalse(s.writer.takesContentDigests, "no commit yet")
+        let updates = (0..<Writer.largeCommit).map { profileUpdated("a", firstName: "n\($0)") }
+        let large = try AppendRequest(stream: "user-a", events: [userCreated("a")] + updates).prepare(actor: "test")
+        _ = try await s.writer.append(large)
+        XCTAssertTrue(s.writer.takesContentDigests)
+        let undigested = try AppendRequest(stream: "user-a", events: [profileUpdated("a", firstName: "x")])
+            .prepare(actor: "test", contentDigests: false)
+        XCTAssertNil(undigested.events[0].record.contentDigest)
+        _ = try await s.writer.append(undigested)
+        XCTAssertFalse(s.writer.takesContentDigests)
+        XCTAssertTrue(try LogVerifier(store: s.store).verify().isValid)
+        s.close()
+    }
+}
+
 /// A projector that folds nothing: with one, the writer reads each record back for the folds.
 private struct FoldsNothing: Projector {
     func apply(_ events: [DecodedEvent], in context: WriteContext) throws {}

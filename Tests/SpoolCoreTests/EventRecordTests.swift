@@ -10,9 +10,10 @@ final class EventRecordTests: XCTestCase {
     private let id = UUID(uuidString: "0190C3A4-1B2C-7D3E-8F40-5162738495A6") ?? UUID()
     private let time = Timestamp(milliseconds: 1_764_000_000_123)
 
-    private func draft(format: UInt8 = EventRecord.formatVersion) -> DraftRecord {
+    private func draft(format: UInt8 = EventRecord.formatVersion, contentDigest: Bool = true) -> DraftRecord {
         EventRecord.draft(
-            stream: "user-42", type: "UserProfileUpdated", format: format, writeMetadata: { $0 += Array(#"{"actor":"ops"}"#.utf8) },
+            stream: "user-42", type: "UserProfileUpdated", format: format, contentDigest: contentDigest,
+            writeMetadata: { $0 += Array(#"{"actor":"ops"}"#.utf8) },
             writeData: { $0 += Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8) })
     }
 
@@ -99,6 +100,23 @@ final class EventRecordTests: XCTestCase {
             XCTAssertEqual(twice.bytes, once.bytes)
             XCTAssertTrue(EventRecord.verifyHash(seq: 12, once.bytes, previous: previous))
             XCTAssertFalse(EventRecord.verifyHash(seq: 11, once.bytes, previous: previous))
+        }
+    }
+
+    /// A draft that leaves the content digest to the writer seals to the same record and hash,
+    /// in every format, and sealed again too.
+    func testTheSealTakesTheContentDigestADraftLeftOut() throws {
+        let previousHash = try XCTUnwrap(RecordHash(previous))
+        for format in EventRecord.readableFormats {
+            var drafted = draft(format: format)
+            var left = draft(format: format, contentDigest: false)
+            XCTAssertNil(left.contentDigest)
+            let hash = EventRecord.seal(&drafted, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash)
+            _ = EventRecord.seal(&left, seq: 11, id: UUID(), hasClientID: true, time: time, version: 4, previousHash: .zero)
+            XCTAssertEqual(
+                EventRecord.seal(&left, seq: 12, id: id, hasClientID: false, time: time, version: 5, previousHash: previousHash), hash)
+            XCTAssertEqual(left.bytes, drafted.bytes)
+            XCTAssertTrue(EventRecord.verifyHash(seq: 12, left.bytes, previous: previous))
         }
     }
 

@@ -40,10 +40,12 @@ public struct AppendRequest: Sendable {
     }
 
     /// Validates every event against its type's schema and encodes it, off the writer thread.
-    /// `actor` is stamped as `metadata.actor`, replacing whatever the client sent.
+    /// `actor` is stamped as `metadata.actor`, replacing whatever the client sent. Without
+    /// `contentDigests`, the records' content digests are left to the writer's seal (see
+    /// `Writer.takesContentDigests`).
     /// Throws `bad_request` for a bad stream, batch or metadata, `invalid_event` naming the
     /// event and field for data that fails its schema.
-    public func prepare(actor: String) throws(SpoolError) -> PreparedAppend {
+    public func prepare(actor: String, contentDigests: Bool = true) throws(SpoolError) -> PreparedAppend {
         if let problem = StreamName.problem(with: stream) { throw .badRequest("stream: \(problem)") }
         guard !events.isEmpty else { throw .badRequest("events: at least one event is required") }
         guard events.count <= Self.maxEvents else {
@@ -53,7 +55,9 @@ public struct AppendRequest: Sendable {
         var prepared: [PreparedEvent] = []
         prepared.reserveCapacity(events.count)
         for index in events.indices {
-            prepared.append(try Self.prepare(events[index], index: index, stream: stream, actor: actor, seenIDs: &seenIDs))
+            prepared.append(
+                try Self.prepare(
+                    events[index], index: index, stream: stream, actor: actor, contentDigest: contentDigests, seenIDs: &seenIDs))
         }
         return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
     }
@@ -62,7 +66,7 @@ public struct AppendRequest: Sendable {
     /// it lies: a copy of each event, and an array for its metadata, were ~1,000 instructions of
     /// an append line.
     private static func prepare(
-        _ event: borrowing ProposedEvent, index: Int, stream: String, actor: String, seenIDs: inout Set<UUID>
+        _ event: borrowing ProposedEvent, index: Int, stream: String, actor: String, contentDigest: Bool, seenIDs: inout Set<UUID>
     ) throws(SpoolError) -> PreparedEvent {
         if let id = event.id, !seenIDs.insert(id).inserted {
             throw .badRequest("events[\(index)].id: \(id.lowercasedString) appears twice in this append")
@@ -74,7 +78,7 @@ public struct AppendRequest: Sendable {
             }
         }
         let record = EventRecord.draft(
-            stream: stream, type: event.type,
+            stream: stream, type: event.type, contentDigest: contentDigest,
             writeMetadata: { bytes in
                 if event.metadata.isEmpty {
                     writeActorOnly(actor, to: &bytes)

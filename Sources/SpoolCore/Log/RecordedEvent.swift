@@ -136,10 +136,11 @@ public enum EventRecord {
     /// A record without its position, in format `format`: the header's id, time and version
     /// and both hashes are zeros until `seal` fills them in. `prepare` drafts each event off
     /// the writer thread, `writeMetadata` and `writeData` appending the metadata's and the
-    /// data's JSON in place, and takes the content's digest there, so the writer only seals it.
+    /// data's JSON in place, and, with `contentDigest`, takes the content's digest there, so
+    /// that the writer only seals it (`seal` takes it otherwise).
     static func draft(
-        stream: String, type: String, format: UInt8 = formatVersion, writeMetadata: (inout [UInt8]) -> Void,
-        writeData: (inout [UInt8]) -> Void
+        stream: String, type: String, format: UInt8 = formatVersion, contentDigest: Bool = true,
+        writeMetadata: (inout [UInt8]) -> Void, writeData: (inout [UInt8]) -> Void
     ) -> DraftRecord {
         let stream = stream.utf8
         let type = type.utf8
@@ -157,9 +158,9 @@ public enum EventRecord {
         BigEndian.write(UInt32(dataStart - metadataStart), to: &out, at: 38)
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
-        let contentDigest = format >= 2 ? RecordHash(digestOf: out[headerSize...]) : nil
+        let digest = contentDigest && format >= 2 ? RecordHash(digestOf: out[headerSize...]) : nil
         out.append(repeating: 0, count: 2 * hashSize)
-        return DraftRecord(bytes: out, contentDigest: contentDigest)
+        return DraftRecord(bytes: out, contentDigest: digest)
     }
 
     /// Fills in a drafted record's position: flags, id, time and version, then the previous
@@ -183,6 +184,9 @@ public enum EventRecord {
         BigEndian.write(seq, to: &record.bytes, at: hashStart)
         var hasher = SHA256Hasher()
         hasher.update(record.bytes[bodyEnd..<hashStart + 8])
+        if record.contentDigest == nil && record.bytes[0] >= 2 {  // `draft` left it to the writer
+            record.contentDigest = RecordHash(digestOf: record.bytes[headerSize..<bodyEnd])
+        }
         if let contentDigest = record.contentDigest {
             hasher.update(record.bytes[..<headerSize])
             contentDigest.write(to: &record.bytes, at: hashStart)  // the same way: in place
@@ -240,6 +244,7 @@ public enum EventRecord {
 /// digest (format 2) is kept apart from the bytes, so a second seal still finds it.
 struct DraftRecord: Sendable {
     var bytes: [UInt8]
-    /// SHA-256 of the stream, type, metadata and data bytes; nil in format 1.
-    let contentDigest: RecordHash?
+    /// SHA-256 of the stream, type, metadata and data bytes; nil in format 1, and when the
+    /// draft left it to `seal`.
+    var contentDigest: RecordHash?
 }
