@@ -204,8 +204,8 @@ public final class Writer: @unchecked Sendable {
                 state = context.state
                 recentSweep = sweep
                 heads.commit(context.newHeads)
+                lastCommitEvents.store(context.appendedCount, ordering: .relaxed)  // before the answers: callers see it then
                 for item in live { item.complete() }
-                lastCommitEvents.store(context.appendedCount, ordering: .relaxed)
                 let summary = CommitSummary(
                     headSeq: state.headSeq, events: context.appendedCount, requests: live.count, duration: .now - started)
                 for observer in condition.withLock({ observers }) { observer(summary) }
