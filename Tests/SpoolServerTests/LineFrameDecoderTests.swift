@@ -6,12 +6,6 @@ import XCTest
 
 /// The framing, through the server's `LineFramer` in an `EmbeddedChannel`.
 final class LineFrameDecoderTests: XCTestCase {
-    private func channel(max: Int = 16) throws -> EmbeddedChannel {
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: max))
-        return channel
-    }
-
     private func send(_ channel: EmbeddedChannel, _ text: String) throws {
         try channel.writeInbound(ByteBuffer(string: text))
     }
@@ -35,7 +29,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testOneLinePerNewline() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, "{\"op\":1}\n")
         XCTAssertEqual(try frames(channel), ["{\"op\":1}"])
     }
@@ -44,7 +38,7 @@ final class LineFrameDecoderTests: XCTestCase {
     /// some with a `\r`, one split across reads at every offset.
     func testLinesOfEveryLengthAroundTheSearchSteps() throws {
         let lines = (0..<70).map { length in String((0..<length).map { Character(Unicode.Scalar(UInt8(0x61 + $0 % 26))) }) }
-        let channel = try channel(max: 100)
+        let channel = try lineFramerChannel(max: 100)
         try send(channel, lines.enumerated().map { $0.element + ($0.offset % 3 == 0 ? "\r\n" : "\n") }.joined())
         XCTAssertEqual(try frames(channel), lines.filter { !$0.isEmpty })
         let long = String(repeating: "x", count: 50)
@@ -57,7 +51,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testLineSplitAcrossReads() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, "{\"op\"")
         XCTAssertEqual(try frames(channel), [])
         try send(channel, ":\"pi")
@@ -68,7 +62,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testSeveralLinesInOneRead() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, "a\nbb\nccc\nd")
         XCTAssertEqual(try frames(channel), ["a", "bb", "ccc"])
         try send(channel, "\n")
@@ -76,7 +70,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testCarriageReturnNewlineIsStripped() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, "one\r\ntwo\r")
         XCTAssertEqual(try frames(channel), ["one"])
         try send(channel, "\n")
@@ -84,7 +78,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testBlankLinesAreSkipped() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, "\n\r\n  \t \nx\n\n")
         XCTAssertEqual(try frames(channel), ["x"])
     }
@@ -92,7 +86,7 @@ final class LineFrameDecoderTests: XCTestCase {
     /// Only one `\r` is the line ending: a line of `\r\r\n` holds a `\r` and is answered
     /// (a client that counts answers per non-blank line must not be left waiting).
     func testASecondCarriageReturnIsContent() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, "\r\r\n \r\r\nx\r\r\n")
         XCTAssertEqual(try frames(channel), ["\r", " \r", "x\r"])
         try send(channel, " \r")
@@ -101,13 +95,13 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testOversizeLineInOneReadThenAGoodLine() throws {
-        let channel = try channel(max: 16)
+        let channel = try lineFramerChannel(max: 16)
         try send(channel, String(repeating: "x", count: 17) + "\nok\n")
         XCTAssertEqual(try frames(channel), [nil, "ok"])
     }
 
     func testLineOfExactlyTheLimitPassesWithOrWithoutCarriageReturn() throws {
-        let channel = try channel(max: 16)
+        let channel = try lineFramerChannel(max: 16)
         let line = String(repeating: "y", count: 16)
         try send(channel, line + "\r")
         XCTAssertEqual(try frames(channel), [])
@@ -116,7 +110,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testOversizeLineAcrossReadsIsReportedOnceAndSkipped() throws {
-        let channel = try channel(max: 16)
+        let channel = try lineFramerChannel(max: 16)
         try send(channel, String(repeating: "a", count: 10))
         try send(channel, String(repeating: "a", count: 10))
         XCTAssertEqual(try frames(channel), [nil], "reported as soon as the limit is passed")
@@ -142,7 +136,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testGarbageBytesAreFramedNotInterpreted() throws {
-        let channel = try channel(max: 64)
+        let channel = try lineFramerChannel(max: 64)
         var generator = SystemRandomNumberGenerator()
         var expectedLines = 0
         for _ in 0..<200 {
@@ -158,14 +152,14 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testNULAndInvalidUTF8PassThroughAsBytes() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, bytes: [0x7B, 0x00, 0xFF, 0xFE, 0x7D, 0x0A])
         let frames = try channel.readInbound(as: [Frame].self)
         XCTAssertEqual(frames, [.line(ByteBuffer(bytes: [0x7B, 0x00, 0xFF, 0xFE, 0x7D]))])
     }
 
     func testUnterminatedLastLineIsDeliveredAtEndOfInput() throws {
-        let channel = try channel()
+        let channel = try lineFramerChannel()
         try send(channel, "first\nlast\r")
         XCTAssertEqual(try frames(channel), ["first"])
         _ = try channel.finish()
@@ -173,7 +167,7 @@ final class LineFrameDecoderTests: XCTestCase {
     }
 
     func testUnterminatedOversizeLineAtEndOfInputIsTooLong() throws {
-        let channel = try channel(max: 16)
+        let channel = try lineFramerChannel(max: 16)
         try send(channel, String(repeating: "q", count: 17))
         XCTAssertEqual(try frames(channel), [])
         _ = try channel.finish()
