@@ -56,16 +56,23 @@ extension ExpectedVersion {
     /// Reads the wire form: absent means `any`; a non-negative integer, `"any"`,
     /// `"no_stream"` or `"exists"`. Throws `bad_request` naming `expected_version` in `fields`.
     init(wire value: JSONValue?, in fields: borrowing FieldReader) throws(SpoolError) {
+        guard let version = ExpectedVersion(wire: value) else {
+            throw fields.problem(
+                "expected_version",
+                #"expected a non-negative integer, "any", "no_stream" or "exists", got \#(value?.jsonString.prefix(64) ?? "")"#)
+        }
+        self = version
+    }
+
+    /// The wire form's version (absent: `any`), or nil when `value` is none of them.
+    init?(wire value: JSONValue?) {
         switch value {
         case nil: self = .any
         case .string("any")?: self = .any
         case .string("no_stream")?: self = .noStream
         case .string("exists")?: self = .exists
         case .int(let version)? where version >= 0: self = .exact(UInt64(version))
-        case let other?:
-            throw fields.problem(
-                "expected_version",
-                #"expected a non-negative integer, "any", "no_stream" or "exists", got \#(other.jsonString.prefix(64))"#)
+        default: return nil
         }
     }
 }

@@ -28,6 +28,8 @@ public final class Dispatcher: Sendable {
     /// Refused tokens are logged at most once a second (with how many were not).
     let refusedTokenLog = Mutex(LogThrottle(intervalMilliseconds: 1000))
     private let table: [String: Operation]
+    /// `append`, whose usual lines `decode` reads without parsing them into a tree.
+    private let appendOperation: Operation?
     /// Per-op request and error counters (see `SpoolMetric`).
     let requestMetrics = RequestMetrics(ops: Dispatcher.operations.map(\.name))
 
@@ -54,6 +56,7 @@ public final class Dispatcher: Sendable {
             table[operation.name] = operation
         }
         self.table = table
+        appendOperation = table["append"]
         engine.writer?.onCommit { [status] summary in status.recordCommit(events: summary.events) }
     }
 
@@ -75,6 +78,13 @@ public final class Dispatcher: Sendable {
     /// Parses the line, finds its op and checks that `session` may run it. Cheap and
     /// synchronous.
     public func decode(_ line: [UInt8], session: Session) -> Decoded {
+        if let append = appendOperation, session.allows(append.access),
+            let (id, request) = AppendRequest.read(line: line, maxDepth: limits.maxJSONDepth, maxEvents: limits.maxAppendEvents)
+        {
+            var decoded = Request(id: id, op: append.name, fields: FieldReader(JSONObject()), session: session)
+            decoded.append = request
+            return .request(decoded, append)
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(line, maxDepth: limits.maxJSONDepth)

@@ -1,4 +1,5 @@
 import JSON
+import SpoolCore
 
 /// One decoded request line: its echoed `id`, its `op` and a reader over its other fields.
 public struct Request: Sendable {
@@ -9,6 +10,9 @@ public struct Request: Sendable {
     public var fields: FieldReader
     /// The connection the request came from; `auth` changes it.
     public var session: Session
+    /// An `append` already read from its line (`AppendRequest.read(line:)`); `fields` is
+    /// then empty.
+    var append: AppendRequest?
 
     public init(id: JSONValue?, op: String, fields: FieldReader, session: Session) {
         self.id = id

@@ -1,0 +1,124 @@
+/// Reads one JSON text front to back for a caller that expects a known shape: objects member
+/// by member, their keys matched against a fixed list of names, and only the values the caller
+/// asks for built as `JSONValue`s. The objects and arrays it walks through, and their keys,
+/// cost no allocation.
+///
+/// Design: a fast path beside `JSONParser.parse`, not a replacement. Every method throws as
+/// soon as the text leaves the expected shape (a key not in the list or seen twice, a value of
+/// another type) or is not valid JSON, and the caller then parses the text the general way,
+/// which words the error. It runs the parser's own scanner with the same `maxDepth`, so what
+/// it returns is what `parse` builds for the same text. Rejected: a general pull parser
+/// (events for every token: more code than the one shape the hot path needs).
+public struct JSONReader {
+    private var scanner: JSONParser.Scanner
+    /// The objects and arrays open around the cursor.
+    private var depth = 0
+    /// Bit `d`: the container at depth `d` has had a member or element.
+    private var started: UInt64 = 0
+
+    /// Containers the reader itself walks into, at most (values read whole nest to `maxDepth`).
+    static let maxOpenContainers = 63
+
+    /// A reader at the start of `bytes`; `maxDepth` as for `JSONParser.parse` (0...1,000).
+    public init(_ bytes: [UInt8], maxDepth: Int = 64) {
+        precondition((0...1_000).contains(maxDepth), "maxDepth must be in 0...1000: it bounds recursion")
+        scanner = JSONParser.Scanner(bytes: bytes, maxDepth: maxDepth)
+    }
+
+    /// The member names an object may have, matched byte for byte: a key written with an
+    /// escape matches none. At most 64.
+    public struct Names: Sendable {
+        fileprivate let names: [[UInt8]]
+
+        public init(_ names: [String]) {
+            precondition(names.count <= 64, "at most 64 names: they are tracked in one word")
+            self.names = names.map { Array($0.utf8) }
+        }
+    }
+
+    /// Consumes `{`.
+    public mutating func beginObject() throws(JSONParseError) { try open(0x7B) }
+
+    /// Consumes `[`.
+    public mutating func beginArray() throws(JSONParseError) { try open(0x5B) }
+
+    /// Moves to the next member of the open object: its name's index in `names`, the cursor on
+    /// its value, which the caller must read next; nil once the object closes. `seen` (zero
+    /// when the object opens) keeps the names met, to refuse one given twice.
+    public mutating func nextMember(_ names: Names, seen: inout UInt64) throws(JSONParseError) -> Int? {
+        guard try next(closing: 0x7D) else { return nil }
+        try expect(0x22)
+        let start = scanner.index + 1
+        var end = start
+        while end < scanner.endIndex, scanner.bytes[end] != 0x22, scanner.bytes[end] != 0x5C { end += 1 }
+        guard end < scanner.endIndex, scanner.bytes[end] == 0x22,
+            let index = names.names.firstIndex(where: { $0.elementsEqual(scanner.bytes[start..<end]) }),
+            seen & 1 << UInt64(index) == 0
+        else { throw mismatch() }
+        seen |= 1 << UInt64(index)
+        scanner.index = end + 1
+        scanner.skipWhitespace()
+        try expect(0x3A)  // :
+        scanner.index += 1
+        scanner.skipWhitespace()
+        return index
+    }
+
+    /// Moves to the next element of the open array, which the caller must read next; false
+    /// once the array closes.
+    public mutating func nextElement() throws(JSONParseError) -> Bool { try next(closing: 0x5D) }
+
+    /// Reads a string value.
+    public mutating func string() throws(JSONParseError) -> String {
+        try expect(0x22)
+        return try scanner.parseString()
+    }
+
+    /// Reads any value whole, as `JSONParser.parse` builds it (an object's `canonicalText`
+    /// refers to the reader's input).
+    public mutating func value() throws(JSONParseError) -> JSONValue {
+        scanner.canonical = true
+        return try scanner.parseValue(depth: depth)
+    }
+
+    /// Checks that only whitespace follows.
+    public mutating func end() throws(JSONParseError) {
+        scanner.skipWhitespace()
+        guard depth == 0, scanner.index == scanner.endIndex else { throw mismatch() }
+    }
+
+    /// An error at the cursor for a text that is not the shape the caller expects.
+    public func mismatch() -> JSONParseError { JSONParseError(offset: scanner.index, reason: "not the expected shape") }
+
+    private mutating func open(_ bracket: UInt8) throws(JSONParseError) {
+        scanner.skipWhitespace()
+        try expect(bracket)
+        guard depth < Self.maxOpenContainers, depth < scanner.maxDepth else { throw mismatch() }
+        scanner.index += 1
+        depth += 1
+        started &= ~(1 << UInt64(depth))
+    }
+
+    /// Past the separator before the open container's next item: false, the container closed,
+    /// when `closing` comes instead.
+    private mutating func next(closing: UInt8) throws(JSONParseError) -> Bool {
+        scanner.skipWhitespace()
+        guard scanner.index < scanner.endIndex else { throw mismatch() }
+        if scanner.bytes[scanner.index] == closing {
+            scanner.index += 1
+            depth -= 1
+            return false
+        }
+        if started & 1 << UInt64(depth) != 0 {
+            try expect(0x2C)  // ,
+            scanner.index += 1
+            scanner.skipWhitespace()
+        }
+        started |= 1 << UInt64(depth)
+        return true
+    }
+
+    private func expect(_ byte: UInt8) throws(JSONParseError) {
+        guard scanner.index < scanner.endIndex, scanner.bytes[scanner.index] == byte else { throw mismatch() }
+    }
+}
