@@ -34,6 +34,15 @@ public struct JSONReader {
             precondition(names.count <= 64, "at most 64 names: they are tracked in one word")
             self.names = names.map { Array($0.utf8) }
         }
+
+        /// The index of the name whose bytes are `key`'s.
+        fileprivate func index(of key: Span<UInt8>) -> Int? {
+            names.firstIndex { name in
+                guard name.count == key.count else { return false }
+                for offset in 0..<key.count where name[offset] != key[offset] { return false }
+                return true
+            }
+        }
     }
 
     /// Consumes `{`.
@@ -48,13 +57,8 @@ public struct JSONReader {
     public mutating func nextMember(_ names: Names, seen: inout UInt64) throws(JSONParseError) -> Int? {
         guard try next(closing: 0x7D) else { return nil }
         try expect(0x22)
-        let start = scanner.index + 1
-        var end = start
-        while end < scanner.endIndex, scanner.bytes[end] != 0x22, scanner.bytes[end] != 0x5C { end += 1 }
-        guard end < scanner.endIndex, scanner.bytes[end] == 0x22,
-            let index = names.names.firstIndex(where: { $0.elementsEqual(scanner.bytes[start..<end]) }),
-            seen & 1 << UInt64(index) == 0
-        else { throw mismatch() }
+        let (name, end) = key(from: scanner.index + 1, among: names)
+        guard let index = name, seen & 1 << UInt64(index) == 0 else { throw mismatch() }
         seen |= 1 << UInt64(index)
         scanner.index = end + 1
         scanner.skipWhitespace()
@@ -89,6 +93,16 @@ public struct JSONReader {
 
     /// An error at the cursor for a text that is not the shape the caller expects.
     public func mismatch() -> JSONParseError { JSONParseError(offset: scanner.index, reason: "not the expected shape") }
+
+    /// The key from `start` to its closing quote (`end`), as an index in `names`: nil when it
+    /// is none of them, has an escape or is not closed.
+    private func key(from start: Int, among names: Names) -> (name: Int?, end: Int) {
+        let text = scanner.bytes.span
+        var end = start
+        while end < scanner.endIndex, text[end] != 0x22, text[end] != 0x5C { end += 1 }
+        guard end < scanner.endIndex, text[end] == 0x22 else { return (nil, end) }
+        return (names.index(of: text.extracting(start..<end)), end)
+    }
 
     private mutating func open(_ bracket: UInt8) throws(JSONParseError) {
         scanner.skipWhitespace()

@@ -10,7 +10,7 @@ extension AppendRequest {
     /// they do not know, a `null` anywhere but in `id`, `expected_version` and an event's `id`
     /// and `metadata`, too many events, invalid JSON…): the caller then reads it the general
     /// way, which also words its errors.
-    static func read(line: [UInt8], maxDepth: Int, maxEvents: Int) -> (id: JSONValue?, append: AppendRequest)? {
+    public static func read(line: [UInt8], maxDepth: Int, maxEvents: Int) -> (id: JSONValue?, append: AppendRequest)? {
         var reader = JSONReader(line, maxDepth: maxDepth)
         var id: JSONValue? = nil
         var isAppend = false

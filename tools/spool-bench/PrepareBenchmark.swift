@@ -6,8 +6,9 @@ import SpoolProtocol
 /// `spool-bench prepare`: the CPU an append costs before the writer sees it, on one thread
 /// with no disk: parsing its request line as a client sends it (`JSONParser.parse`),
 /// `AppendRequest.prepare` (each event's schema check and record encoding), the whole line as
-/// an event loop handles it (`request`: parse, `AppendRequest(fields:)`, `prepare`) and the
-/// encoding of the events' data alone (`JSONValue.jsonBytes`).
+/// an event loop handles it (`request`: `AppendRequest.read(line:)`, `prepare`), the same
+/// through the general reading of any request line (`tree`: parse, `AppendRequest(fields:)`,
+/// `prepare`) and the encoding of the events' data alone (`JSONValue.jsonBytes`).
 ///
 /// Design: the append benchmark's figures move with the disk and the other core; these move
 /// only with the machine's speed, so a change to validation or to the JSON codec is measured
@@ -35,6 +36,7 @@ enum PrepareBenchmark {
             ("parse", { index in try JSONParser.parse(lines[index]).objectValue?.count ?? 0 }),
             ("prepare", { index in try appends[index].prepare(actor: "bench").events.count }),
             ("request", { index in try request(lines[index]).events.count }),
+            ("tree", { index in try treeRequest(lines[index]).events.count }),
             ("encode", { index in appends[index].events.reduce(0) { $0 + $1.data.jsonBytes.count } }),
         ]
         for (name, step) in steps {
@@ -61,9 +63,17 @@ enum PrepareBenchmark {
         report.finish()
     }
 
-    /// What an event loop does with an `append` line before queuing it in the writer: parse
-    /// it, read its fields, validate and draft its events.
+    /// What an event loop does with an `append` line before queuing it in the writer: read
+    /// it, validate and draft its events.
     private static func request(_ line: [UInt8]) throws -> PreparedAppend {
+        guard let (_, append) = AppendRequest.read(line: line, maxDepth: 64, maxEvents: AppendRequest.maxEvents) else {
+            throw SpoolError(.internal, "the bench's append line is not read as a usual one")
+        }
+        return try append.prepare(actor: "bench")
+    }
+
+    /// `request` through the general reading: parse the line into a tree, read its fields.
+    private static func treeRequest(_ line: [UInt8]) throws -> PreparedAppend {
         var fields = FieldReader(try JSONParser.parse(line).objectValue ?? JSONObject(), alreadyRead: ["op"], source: line)
         return try AppendRequest(fields: &fields).prepare(actor: "bench")
     }
