@@ -31,7 +31,7 @@ public struct FieldReader: Sendable {
         self.parent = path
         self.index = nil
         self.read = []
-        read.reserveCapacity(8)  // one allocation for a request's or an event's fields
+        if !object.isEmpty { read.reserveCapacity(8) }  // one allocation for a request's or an event's fields
         for name in alreadyRead { _ = value(name) }
     }
 
