@@ -8,7 +8,10 @@ public struct Session: Sendable {
     /// Who the connection acts as: stamped on every event it appends.
     public var principal: String
     /// What the principal may do.
-    public var roles: Set<Role>
+    public var roles: Set<Role> { didSet { granted = Role.mask(of: roles) } }
+    /// `roles` as bits (`Role.bit`): `allows` runs for every request, and hashing the set's
+    /// members is hashing their names.
+    private var granted: UInt8
     /// False until `auth` succeeds on a server with tokens.
     public var isAuthenticated: Bool
     /// The connection's push deliveries (`subscribe`); nil where nothing can be pushed.
@@ -21,6 +24,7 @@ public struct Session: Sendable {
     public init(principal: String = Session.anonymousPrincipal, pushes: PushSubscriptions? = nil) {
         self.principal = principal
         self.roles = Set(Role.allCases)
+        self.granted = Role.mask(of: roles)
         self.isAuthenticated = true
         self.pushes = pushes
     }
@@ -41,7 +45,7 @@ public struct Session: Sendable {
         switch access {
         case .everyone: true
         case .authenticated: isAuthenticated
-        case .role(let role): isAuthenticated && (roles.contains(role) || roles.contains(.admin))
+        case .role(let role): isAuthenticated && granted & (role.bit | Role.admin.bit) != 0
         }
     }
 }

@@ -10,6 +10,17 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
     /// Subscription admin (create, delete, reset), dead-letter actions, rebuild and verify.
     case admin
 
+    /// The role's bit in a mask of roles (`mask(of:)`).
+    var bit: UInt8 {
+        switch self {
+        case .read: 1
+        case .write: 2
+        case .admin: 4
+        }
+    }
+
+    static func mask(of roles: Set<Role>) -> UInt8 { roles.reduce(0) { $0 | $1.bit } }
+
     public static func < (lhs: Role, rhs: Role) -> Bool {
         allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
     }
