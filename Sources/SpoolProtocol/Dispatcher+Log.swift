@@ -21,7 +21,7 @@ extension Dispatcher {
     /// `append`'s part before the writer: reads the request, then validates, drafts and stamps
     /// its events.
     func prepareAppend(_ request: inout Request) throws -> PreparedAppend {
-        let append = try request.append ?? AppendRequest(fields: &request.fields, maxEvents: limits.maxAppendEvents)
+        let append = try request.append.take() ?? AppendRequest(fields: &request.fields, maxEvents: limits.maxAppendEvents)
         return try append.prepare(actor: request.session.principal, contentDigests: engine.writer?.takesContentDigests != true)
     }
 

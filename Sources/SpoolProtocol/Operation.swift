@@ -7,8 +7,9 @@ import SpoolCore
 /// cannot exist without its help line. `run` reads the request's fields (calling
 /// `fields.finish()` once it has read them all), does the work, and writes the response's
 /// members after `"ok":true` into the writer. It throws `SpoolError` for anything the client
-/// can act on; any other error becomes `internal`.
-public struct Operation: Sendable {
+/// can act on; any other error becomes `internal`. A class: every request carries its op,
+/// and copying one reference is cheaper than copying its strings and closures.
+public final class Operation: Sendable {
     public typealias Run = @Sendable (Dispatcher, inout Request, inout JSONWriter) async throws -> Void
     /// A pipelined op's part on the caller's thread: reads the request's fields and readies
     /// its append (validated, drafted), without queuing it: the dispatcher queues the appends
