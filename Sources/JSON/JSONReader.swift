@@ -117,7 +117,7 @@ public struct JSONReader {
     /// when `closing` comes instead.
     private mutating func next(closing: UInt8) throws(JSONParseError) -> Bool {
         scanner.skipWhitespace()
-        guard scanner.index < scanner.endIndex else { throw mismatch() }
+        guard depth > 0, scanner.index < scanner.endIndex else { throw mismatch() }
         if scanner.bytes[scanner.index] == closing {
             scanner.index += 1
             depth -= 1

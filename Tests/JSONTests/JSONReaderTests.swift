@@ -59,6 +59,14 @@ final class JSONReaderTests: XCTestCase {
         }
     }
 
+    /// Asked for a member or an element outside any container, it throws rather than trap.
+    func testNothingOpenThrows() {
+        var reader = JSONReader(Array("}]".utf8))
+        var seen: UInt64 = 0
+        XCTAssertThrowsError(try reader.nextMember(names, seen: &seen))
+        XCTAssertThrowsError(try reader.nextElement())
+    }
+
     func testStringRefusesOtherValues() {
         for text in [#"{"a":1}"#, #"{"a":null}"#, #"{"a":["x"]}"#] {
             var reader = JSONReader(Array(text.utf8))
