@@ -1,6 +1,10 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+/// Release builds of Spool's own modules optimize across them (the JSON codec's small
+/// functions inline into the protocol and the views; BENCHMARKS.md).
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "Spool",
     platforms: [.macOS(.v26)],
@@ -23,21 +27,23 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "LMDB", dependencies: ["CLMDB", "CLibCrypto"]),
+        .target(name: "LMDB", dependencies: ["CLMDB", "CLibCrypto"], swiftSettings: crossModule),
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
-        .target(name: "JSON"),
+        .target(name: "JSON", swiftSettings: crossModule),
         .target(
             name: "SpoolCore",
             dependencies: [
                 "LMDB", "JSON", .product(name: "Mustache", package: "swift-mustache"),
-            ]
+            ],
+            swiftSettings: crossModule
         ),
         .target(
             name: "SpoolProtocol",
             dependencies: [
                 "JSON", "SpoolCore", "LMDB", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            swiftSettings: crossModule
         ),
         .target(
             name: "SpoolServer",
@@ -48,7 +54,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            swiftSettings: crossModule
         ),
         .target(
             name: "SpoolClient",
