@@ -35,6 +35,12 @@ for group in ("valid", "invalid"):
         line = {"op": "append", "id": index, "stream": "user-42", "expected_version": "any", "events": [event]}
         open(f"{sys.argv[1]}/{group}-{index}", "w").write(json.dumps(line, ensure_ascii=False))
         open(f"{sys.argv[1]}/{group}-{index}-event", "w").write(json.dumps(event, ensure_ascii=False))
+# Append lines with every field an append may carry: an id and metadata on the first event.
+for index, event in enumerate(examples["valid"]):
+    full = dict(event, id=f"0190a5c4-7d3e-7b2a-9c1f-2b3c4d5e6f{index % 256:02x}",
+                metadata={"correlation_id": "c-1", "causation_id": "e-1"})
+    line = {"id": f"r{index}", "op": "append", "stream": "user-42", "expected_version": index, "events": [full, event]}
+    open(f"{sys.argv[1]}/full-{index}", "w").write(json.dumps(line, ensure_ascii=False))
 # Every op's request with each field its schema lists, a sample value of the field's type.
 def sample(name, schema):
     if "const" in schema: return schema["const"]

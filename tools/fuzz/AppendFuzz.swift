@@ -1,7 +1,9 @@
 // A libFuzzer entry point for an append's way through the server before the writer, built by
-// tools/fuzz.sh (not part of the package): the line parsed as the dispatcher parses it, its
+// tools/fuzz.sh (not part of the package): the line read as the dispatcher reads it, the usual
+// shape straight from its bytes (`AppendRequest.read(line:)`) and any line parsed whole, its
 // fields read into an `AppendRequest`, then `prepare` (each event's schema check, its record
-// drafted and its content hashed). Every input must end in a value or an error, never a trap.
+// drafted and its content hashed). Every input must end in a value or an error, never a trap,
+// and an append the fast reading returns must be the one the general reading returns.
 import JSON
 import SpoolCore
 import SpoolProtocol
@@ -9,9 +11,28 @@ import SpoolProtocol
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let line = Array(UnsafeBufferPointer(start: data, count: size))
-    guard case .object(let object)? = try? JSONParser.parse(line, maxDepth: 64) else { return 0 }
+    let fast = AppendRequest.read(line: line, maxDepth: 64, maxEvents: AppendRequest.maxEvents)
+    guard case .object(let object)? = try? JSONParser.parse(line, maxDepth: 64) else {
+        precondition(fast == nil, "the fast reading took a line that does not parse")
+        return 0
+    }
     var fields = FieldReader(object, alreadyRead: ["id", "op"], source: line)
-    guard let append = try? AppendRequest(fields: &fields), (try? fields.finish()) != nil else { return 0 }
+    guard let append = try? AppendRequest(fields: &fields), (try? fields.finish()) != nil else {
+        precondition(fast == nil, "the fast reading took an append the general reading refuses")
+        return 0
+    }
+    if let fast {
+        precondition(object["op"] == "append" && fast.id == object["id"], "the fast reading's op or id differs")
+        precondition(same(fast.append, append), "the fast reading's append differs")
+    }
     _ = try? append.prepare(actor: "fuzz")
     return 0
+}
+
+private func same(_ a: AppendRequest, _ b: AppendRequest) -> Bool {
+    a.stream == b.stream && a.expectedVersion == b.expectedVersion && a.events.count == b.events.count
+        && zip(a.events, b.events).allSatisfy { x, y in
+            x.id == y.id && x.type == y.type && x.data == y.data && x.metadata == y.metadata
+                && x.canonicalData.map(Array.init) == y.canonicalData.map(Array.init)
+        }
 }
