@@ -146,7 +146,14 @@ public final class Writer: @unchecked Sendable {
     }
 
     private func run() {
+        var named = false
         while let batch = nextBatch() {
+            // Again from the thread itself once a batch came (`start` has returned by then):
+            // the name set after `start` was seen lost when the thread had not begun running.
+            if !named {
+                Thread.current.name = "spool-writer"
+                named = true
+            }
             commit(batch)
         }
         condition.withLock {
