@@ -17,6 +17,17 @@ final class JSONObjectTests: XCTestCase {
 
     /// The same as setting each member through the subscript, on many random patches: half of
     /// them name their keys in the object's order, as profile updates do.
+    func testIndexLooksAtTheHintFirstAndFindsAKeyAnywhere() {
+        let object: JSONObject = ["a": 1, "b": 2, "c": 3]
+        XCTAssertEqual(object.index(of: "b", hint: 1), 1)
+        XCTAssertEqual(object.index(of: "b", hint: 0), 1)
+        XCTAssertEqual(object.index(of: "a", hint: 2), 0)
+        XCTAssertEqual(object.index(of: "c", hint: 7), 2)
+        XCTAssertEqual(object.index(of: "c", hint: -1), 2)
+        XCTAssertNil(object.index(of: "d", hint: 1))
+        XCTAssertNil(JSONObject().index(of: "a", hint: 0))
+    }
+
     func testAPatchEqualsSettingEachMember() {
         var random = SystemRandomNumberGenerator()
         for _ in 0..<200 {

@@ -82,6 +82,26 @@ final class EventValidatorTests: XCTestCase {
     }
 
     /// Two of each per type; an invalid example that must fail also proves the type has a field table.
+    /// Fields are looked for where the table expects them first: any other order of the data's
+    /// keys must give the same verdict, and the same message.
+    func testTheOrderOfTheDataKeysDoesNotMatter() throws {
+        for kind in ["valid", "invalid"] {
+            for (index, example) in try loadExamples(kind).enumerated() {
+                guard let object = example.data.objectValue, object.count > 1 else { continue }
+                let reversed = JSONValue.object(JSONObject(object.members.reversed()))
+                let stream = stream(for: example)
+                let asWritten = Result { try EventValidator.validate(type: example.type, data: example.data, stream: stream, index: 0) }
+                let asReversed = Result { try EventValidator.validate(type: example.type, data: reversed, stream: stream, index: 0) }
+                switch (asWritten, asReversed) {
+                case (.success(let a), .success(let b)): XCTAssertEqual(a, b, "\(kind)[\(index)]")
+                case (.failure(let a), .failure(let b)):
+                    XCTAssertEqual((a as? SpoolError)?.message, (b as? SpoolError)?.message, "\(kind)[\(index)]")
+                default: XCTFail("\(kind)[\(index)]: \(asWritten) as written, \(asReversed) reversed")
+                }
+            }
+        }
+    }
+
     func testEveryTypeHasExamples() throws {
         let valid = Set(try loadExamples("valid").map(\.type))
         let invalid = Set(try loadExamples("invalid").map(\.type))

@@ -37,14 +37,19 @@ public enum EventValidator {
         guard case .object(let object) = data else {
             throw .invalidEvent("\(event): data must be an object, got \(data.typeName)")
         }
-        // Each field is looked up once: `user_id` and the profile fields are noted on the way.
+        // Each field is looked up once, first where the one before it was found plus one (the
+        // tables list the fields in the order they are usually written): `user_id` and the
+        // profile fields are noted on the way.
         var userID: String? = nil
         var otherFieldsPresent = 0
+        var next = 0
         for field in fields(of: eventType) {
-            guard let value = object[field.name] else {
+            guard let position = object.index(of: field.name, hint: next) else {
                 if field.isRequired { throw .invalidEvent("\(event): field '\(field.name)' is required") }
                 continue
             }
+            next = position + 1
+            let value = object.members[position].value
             if case .userID = field.kind { userID = value.stringValue } else { otherFieldsPresent += 1 }
             if field.isNullable && value == .null { continue }
             if let problem = field.kind.problem(with: value, nullable: field.isNullable) {

@@ -50,10 +50,17 @@ public struct UserView: Sendable, Equatable {
             attributes = data["attributes"]?.objectValue ?? [:]
             segments = Array(Set((data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))).sorted()
         case .userProfileUpdated:
-            if let value = data["email"] { email = value.stringValue }
-            if let value = data["first_name"] { firstName = value.stringValue }
-            if let value = data["last_name"] { lastName = value.stringValue }
-            if let patch = data["attributes"]?.objectValue { attributes.apply(patch: patch) }
+            // Looked for in the order they are usually written, after `user_id`.
+            var next = 1
+            func member(_ key: String) -> JSONValue? {
+                guard let position = data.index(of: key, hint: next) else { return nil }
+                next = position + 1
+                return data.members[position].value
+            }
+            if let value = member("email") { email = value.stringValue }
+            if let value = member("first_name") { firstName = value.stringValue }
+            if let value = member("last_name") { lastName = value.stringValue }
+            if let patch = member("attributes")?.objectValue { attributes.apply(patch: patch) }
         case .userJoinedSegment:
             if let segment = data["segment"]?.stringValue, !segments.contains(segment) {
                 segments.append(segment)
