@@ -149,7 +149,7 @@ public final class Writer: @unchecked Sendable {
         var named = false
         while let batch = nextBatch() {
             // Again from the thread itself once a batch came (`start` has returned by then):
-            // the name set after `start` was seen lost when the thread had not begun running.
+            // the name set right after `start` did not always reach the kernel (seen once).
             if !named {
                 Thread.current.name = "spool-writer"
                 named = true
