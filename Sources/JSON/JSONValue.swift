@@ -93,9 +93,9 @@ extension JSONObject {
     /// end, in the patch's order) and a `null` member removes it. Small objects member by member,
     /// looking first where the previous key was found, plus one (`index(of:hint:)`): a patch
     /// names its keys in the object's order as a rule (the object was made by patches like it).
-    /// Past 64 key comparisons, through an index of the keys, in one
-    /// pass over each object (member by member is O(n × m) for an object of n keys grown by
-    /// patches of m, and the index costs more than it saves for the few attributes most users have).
+    /// Past 64 key comparisons, through an index of the keys, in one pass over each object
+    /// (member by member is O(n × m) for an object of n keys grown by patches of m, and the
+    /// index costs more than it saves for the few attributes most users have).
     public mutating func apply(patch: JSONObject) {
         guard !patch.isEmpty else { return }
         guard members.count * patch.count > 64 else {

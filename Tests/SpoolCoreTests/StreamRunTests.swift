@@ -92,7 +92,7 @@ final class StreamRunTests: XCTestCase {
                 let value = builder.value
                 XCTAssertLessThanOrEqual(value.count, 16 + StreamIndex.Run.Builder.maxGapBytes)
                 let run = try XCTUnwrap(StreamIndex.Run(firstVersion: builder.firstVersion, value: value))
-                XCTAssertEqual(run.lastVersion, builder.nextVersion - 1)
+                XCTAssertEqual(run.lastVersion, builder.lastVersion)
                 XCTAssertEqual((run.firstVersion...run.lastVersion).map { run.seq(ofVersion: $0) }, seqs)
                 XCTAssertEqual(run.lastSeq, seqs.last)
                 XCTAssertNil(run.seq(ofVersion: run.lastVersion + 1))

@@ -25,9 +25,6 @@ final class FoldedUsers: Sendable {
 
     /// Keeps `user` as the newest fold of its stream.
     func keep(_ user: UserView) {
-        users.withLock { users in
-            if users.count >= capacity && users[user.userID] == nil { users = [:] }
-            users[user.userID] = user
-        }
+        users.withLock { $0.updateValue(user, forKey: user.userID, keepingAtMost: capacity) }
     }
 }

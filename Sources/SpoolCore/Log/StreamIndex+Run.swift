@@ -95,8 +95,8 @@ extension StreamIndex {
                 lastSeq = firstSeq + UInt64(count - 1)
             }
 
-            /// The version after the entry's last.
-            var nextVersion: UInt64 { firstVersion + count }
+            /// The entry's last version: its stream's head once the entry is put.
+            var lastVersion: UInt64 { firstVersion + (count - 1) }
 
             /// Adds the next `count` versions, at consecutive seqs from `firstSeq` (past the
             /// entry's last); false, adding nothing, when the gaps would outgrow `maxGapBytes`.

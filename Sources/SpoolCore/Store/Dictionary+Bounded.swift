@@ -9,4 +9,11 @@ extension Dictionary {
             merge(newer) { _, new in new }
         }
     }
+
+    /// Sets `value` for `key`; when that would hold more than `capacity` entries, keeps only
+    /// it (as `merge(_:keepingAtMost:)` of one entry, without building a dictionary for it).
+    mutating func updateValue(_ value: Value, forKey key: Key, keepingAtMost capacity: Int) {
+        if count >= capacity && self[key] == nil { self = [:] }
+        self[key] = value
+    }
 }

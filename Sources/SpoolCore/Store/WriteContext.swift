@@ -17,7 +17,7 @@ public final class WriteContext {
     /// puts them); its end is the stream's new head.
     private var pendingRuns: [String: StreamIndex.Run.Builder] = [:]
     /// Stream heads this batch moved; merged into the cache once the batch commits.
-    var newHeads: [String: UInt64] { pendingRuns.mapValues { $0.nextVersion - 1 } }
+    var newHeads: [String: UInt64] { pendingRuns.mapValues(\.lastVersion) }
     /// Events appended in this transaction, in seq order, with their data as parsed; kept
     /// only when `keepsAppended` (for the projectors).
     private(set) var appended: [DecodedEvent] = []
@@ -144,7 +144,7 @@ public final class WriteContext {
 
     /// The version of the last event in `stream`, 0 when it has none.
     public func streamHead(_ stream: String) throws -> UInt64 {
-        if let head = pendingRuns[stream].map({ $0.nextVersion - 1 }) ?? committedHeads.versions[stream] { return head }
+        if let head = pendingRuns[stream]?.lastVersion ?? committedHeads.versions[stream] { return head }
         let head = try StreamIndex.lastVersion(of: stream, in: txn, store: store)
         committedHeads.noteStored(stream, head: head)  // read before this batch wrote to it: committed
         return head
