@@ -39,6 +39,7 @@ enum AppendLoad {
         let report = ReportTable(columns: [
             ("server", 6), ("conns", 5), ("window", 6), ("per app", 7), ("events", 9), ("events/s", 9), ("p50 ms", 7), ("p99 ms", 7),
             ("p999 ms", 7), ("max ms", 7), ("client %", 8), ("server %", 8), ("others %", 8), ("client µs/ev", 12),
+            ("server µs/ev", 12),
         ])
         report.header()
         for connections in connectionCounts {
@@ -84,6 +85,7 @@ enum AppendLoad {
                     "others_cpu_percent": .double(LoadCounters.percent(counters.othersSeconds, of: run.seconds)),
                     "client_cpu_us_per_event": .double(completed > 0 ? counters.clientSeconds * 1e6 / Double(completed) : 0),
                     "server_cpu_us_per_event": .double(completed > 0 ? counters.serverSeconds * 1e6 / Double(completed) : 0),
+                    "server_threads_cpu_us_per_event": counters.serverThreadMicroseconds(perEvent: completed),
                 ]
                 report.row(
                     [
@@ -95,9 +97,20 @@ enum AppendLoad {
                         Format.fixed(LoadCounters.percent(counters.serverSeconds, of: run.seconds), 0),
                         Format.fixed(LoadCounters.percent(counters.othersSeconds, of: run.seconds), 0),
                         Format.fixed(completed > 0 ? counters.clientSeconds * 1e6 / Double(completed) : 0, 1),
+                        Format.fixed(completed > 0 ? counters.serverSeconds * 1e6 / Double(completed) : 0, 1),
                     ], json: json)
             }
         }
         report.finish()
+    }
+}
+
+extension LoadCounters {
+    /// The server's CPU per event by thread name, in µs (threads that used none left out):
+    /// where a server's time goes, e.g. spoold's event loop against its writer.
+    func serverThreadMicroseconds(perEvent events: Int) -> JSONValue {
+        guard events > 0 else { return .object([:]) }
+        let used = serverThreadSeconds.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        return .object(JSONObject(used.map { JSONMember($0.key, .double(($0.value * 1e8 / Double(events)).rounded() / 100)) }))
     }
 }

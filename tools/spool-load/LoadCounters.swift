@@ -8,6 +8,9 @@ struct LoadCounters {
     var clientSeconds: Double
     /// User plus system CPU seconds of the server process (0 when its pid is unknown).
     var serverSeconds: Double
+    /// The server's CPU seconds by thread name (threads of one name summed; empty when its pid
+    /// is unknown): spoold's event loops (`NIO-ELT-…`) and writer (`spool-writer`) apart.
+    var serverThreadSeconds: [String: Double]
     /// Busy CPU seconds of the machine, all processes and cores (`/proc/stat`).
     var machineBusySeconds: Double
 
@@ -22,7 +25,8 @@ struct LoadCounters {
             Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
         return LoadCounters(
-            clientSeconds: client, serverSeconds: serverPID.map(processSeconds) ?? 0, machineBusySeconds: machineBusySeconds())
+            clientSeconds: client, serverSeconds: serverPID.map(processSeconds) ?? 0,
+            serverThreadSeconds: serverPID.map(threadSeconds) ?? [:], machineBusySeconds: machineBusySeconds())
     }
 
     /// Percent of one core over `seconds` of wall time.
@@ -30,13 +34,29 @@ struct LoadCounters {
 
     /// User plus system CPU seconds of process `pid` (fields 14 and 15 of `/proc/<pid>/stat`), or 0.
     private static func processSeconds(_ pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")")
-        else { return 0 }
-        // After "pid (comm) ": state is field 3, utime field 14, stime field 15.
+        statSeconds("/proc/\(pid)/stat")?.seconds ?? 0
+    }
+
+    /// CPU seconds of each thread of process `pid`, summed by thread name.
+    private static func threadSeconds(_ pid: Int32) -> [String: Double] {
+        let tasks = "/proc/\(pid)/task"
+        var seconds: [String: Double] = [:]
+        for task in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            guard let thread = statSeconds("\(tasks)/\(task)/stat") else { continue }
+            seconds[thread.name, default: 0] += thread.seconds
+        }
+        return seconds
+    }
+
+    /// The name and user plus system CPU seconds in a `stat` file of `/proc`: after
+    /// "pid (name) ", utime is field 14 and stime field 15. Nil when it cannot be read.
+    private static func statSeconds(_ path: String) -> (name: String, seconds: Double)? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (String(text[text.index(after: open)..<close]), (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))))
     }
 
     /// Busy CPU seconds of the machine since boot, from the `cpu` line of `/proc/stat`.
@@ -53,6 +73,7 @@ struct LoadCounters {
     static func - (lhs: LoadCounters, rhs: LoadCounters) -> LoadCounters {
         LoadCounters(
             clientSeconds: lhs.clientSeconds - rhs.clientSeconds, serverSeconds: lhs.serverSeconds - rhs.serverSeconds,
+            serverThreadSeconds: lhs.serverThreadSeconds.merging(rhs.serverThreadSeconds.mapValues { -$0 }, uniquingKeysWith: +),
             machineBusySeconds: lhs.machineBusySeconds - rhs.machineBusySeconds)
     }
 }
