@@ -15,8 +15,6 @@ final class JSONObjectTests: XCTestCase {
         XCTAssertNil(object.canonicalText(in: source), "changed: its input is no longer its text")
     }
 
-    /// The same as setting each member through the subscript, on many random patches: half of
-    /// them name their keys in the object's order, as profile updates do.
     func testIndexLooksAtTheHintFirstAndFindsAKeyAnywhere() {
         let object: JSONObject = ["a": 1, "b": 2, "c": 3]
         XCTAssertEqual(object.index(of: "b", hint: 1), 1)
@@ -28,6 +26,8 @@ final class JSONObjectTests: XCTestCase {
         XCTAssertNil(JSONObject().index(of: "a", hint: 0))
     }
 
+    /// The same as setting each member through the subscript, on many random patches: half of
+    /// them name their keys in the object's order, as profile updates do.
     func testAPatchEqualsSettingEachMember() {
         var random = SystemRandomNumberGenerator()
         for _ in 0..<200 {

@@ -81,7 +81,6 @@ final class EventValidatorTests: XCTestCase {
         }
     }
 
-    /// Two of each per type; an invalid example that must fail also proves the type has a field table.
     /// Fields are looked for where the table expects them first: any other order of the data's
     /// keys must give the same verdict, and the same message.
     func testTheOrderOfTheDataKeysDoesNotMatter() throws {
@@ -102,6 +101,7 @@ final class EventValidatorTests: XCTestCase {
         }
     }
 
+    /// Two of each per type; an invalid example that must fail also proves the type has a field table.
     func testEveryTypeHasExamples() throws {
         let valid = Set(try loadExamples("valid").map(\.type))
         let invalid = Set(try loadExamples("invalid").map(\.type))
