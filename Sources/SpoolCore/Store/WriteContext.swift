@@ -13,11 +13,16 @@ public final class WriteContext {
     var state: LogState
     /// Committed stream heads, shared across batches; this batch's new heads are its runs' ends.
     private let committedHeads: StreamHeadCache
-    /// The stream index entry each stream this batch appended to is building (`putStreamRuns`
-    /// puts them); its end is the stream's new head.
-    private var pendingRuns: [String: StreamIndex.Run.Builder] = [:]
+    /// The stream index entry each stream this batch appended to is building, in the order the
+    /// streams came (`putStreamRuns` puts them); its end is the stream's new head. Found
+    /// through `pendingRunIndex`: a builder changed inside a dictionary went through its
+    /// `modify` accessor, which allocated three times per append.
+    private var pendingRuns: [(stream: String, run: StreamIndex.Run.Builder)] = []
+    private var pendingRunIndex: [String: Int] = [:]
     /// Stream heads this batch moved; merged into the cache once the batch commits.
-    var newHeads: [String: UInt64] { pendingRuns.mapValues(\.lastVersion) }
+    var newHeads: [String: UInt64] {
+        Dictionary(pendingRuns.lazy.map { ($0.stream, $0.run.lastVersion) }, uniquingKeysWith: { $1 })
+    }
     /// Events appended in this transaction, in seq order, with their data as parsed; kept
     /// only when `keepsAppended` (for the projectors).
     private(set) var appended: [DecodedEvent] = []
@@ -34,6 +39,7 @@ public final class WriteContext {
         clock: @escaping @Sendable () -> Timestamp
     ) {
         pendingRuns.reserveCapacity(min(items, 1024))
+        pendingRunIndex.reserveCapacity(min(items, 1024))
         self.txn = txn
         self.keepsAppended = keepsAppended
         self.committedHeads = heads
@@ -103,9 +109,15 @@ public final class WriteContext {
     /// last of them. They join the stream's entry of this transaction (`putStreamRuns` puts it),
     /// unless that entry is full.
     func putStreamEntry(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
-        guard pendingRuns[stream]?.add(firstSeq: firstSeq, count: count) != true else { return }
-        if let full = pendingRuns[stream] { try StreamIndex.put(stream, full, in: txn, store: store) }
-        pendingRuns[stream] = StreamIndex.Run.Builder(firstVersion: fromVersion, firstSeq: firstSeq, count: count)
+        let run = StreamIndex.Run.Builder(firstVersion: fromVersion, firstSeq: firstSeq, count: count)
+        guard let index = pendingRunIndex[stream] else {
+            pendingRunIndex.updateValue(pendingRuns.count, forKey: stream)
+            pendingRuns.append((stream, run))
+            return
+        }
+        guard !pendingRuns[index].run.add(firstSeq: firstSeq, count: count) else { return }
+        try StreamIndex.put(stream, pendingRuns[index].run, in: txn, store: store)
+        pendingRuns[index].run = run
     }
 
     /// Puts the stream index entries of this transaction's appends; the writer calls it once,
@@ -144,7 +156,8 @@ public final class WriteContext {
 
     /// The version of the last event in `stream`, 0 when it has none.
     public func streamHead(_ stream: String) throws -> UInt64 {
-        if let head = pendingRuns[stream]?.lastVersion ?? committedHeads.versions[stream] { return head }
+        if let index = pendingRunIndex[stream] { return pendingRuns[index].run.lastVersion }
+        if let head = committedHeads.versions[stream] { return head }
         let head = try StreamIndex.lastVersion(of: stream, in: txn, store: store)
         committedHeads.noteStored(stream, head: head)  // read before this batch wrote to it: committed
         return head
