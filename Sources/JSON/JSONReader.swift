@@ -78,6 +78,16 @@ public struct JSONReader {
         return try scanner.parseString()
     }
 
+    /// Reads a string value that is one of `names` (byte for byte, without escapes) as that
+    /// name's index, making no string. Throws `mismatch` for any other string.
+    public mutating func string(among names: Names) throws(JSONParseError) -> Int {
+        try expect(0x22)
+        let (name, end) = key(from: scanner.index + 1, among: names)
+        guard let name else { throw mismatch() }
+        scanner.index = end + 1
+        return name
+    }
+
     /// Reads any value whole, as `JSONParser.parse` builds it (an object's `canonicalText`
     /// refers to the reader's input).
     public mutating func value() throws(JSONParseError) -> JSONValue {

@@ -8,8 +8,8 @@ extension AppendRequest {
     /// request's `id` and the append, exactly as `Dispatcher.decode` and `init(fields:)` read
     /// them, or nil for any line that they would read otherwise or refuse (another op, a key
     /// they do not know, a `null` anywhere but in `id`, `expected_version` and an event's `id`
-    /// and `metadata`, too many events, invalid JSON…): the caller then reads it the general
-    /// way, which also words its errors.
+    /// and `metadata`, an event type Spool does not know, too many events, invalid JSON…): the
+    /// caller then reads it the general way, which also words its errors.
     public static func read(line: [UInt8], maxDepth: Int, maxEvents: Int) -> (id: JSONValue?, append: AppendRequest)? {
         var reader = JSONReader(line, maxDepth: maxDepth)
         var id: JSONValue? = nil
@@ -48,6 +48,10 @@ extension AppendRequest {
 
     private static let requestNames = JSONReader.Names(["op", "id", "stream", "expected_version", "events"])
     private static let eventNames = JSONReader.Names(["type", "id", "data", "metadata"])
+    /// Known types only: the name is then the type's own string, not a new one (a type name
+    /// is longer than a string kept without allocating). Any other goes the general way.
+    private static let eventTypes = EventType.allCases
+    private static let eventTypeNames = JSONReader.Names(eventTypes.map(\.rawValue))
 
     /// The `events` array at the reader, or nil when an event is not of the usual shape or
     /// there are more than `maxEvents`.
@@ -71,7 +75,7 @@ extension AppendRequest {
         try reader.beginObject()
         while let member = try reader.nextMember(eventNames, seen: &seen) {
             switch member {
-            case 0: type = try reader.string()
+            case 0: type = eventTypes[try reader.string(among: eventTypeNames)].rawValue
             case 1:
                 switch try reader.value() {
                 case .null: break

@@ -80,6 +80,28 @@ final class JSONReaderTests: XCTestCase {
         }
     }
 
+    /// A string among names reads as the name's index, and the reader goes on after it; any
+    /// other string (an escape, another name, a name's prefix) or another value throws.
+    func testStringAmongNames() throws {
+        var reader = JSONReader(Array(#"["nested" , "a"]"#.utf8))
+        try reader.beginArray()
+        XCTAssertTrue(try reader.nextElement())
+        XCTAssertEqual(try reader.string(among: names), 2)
+        XCTAssertTrue(try reader.nextElement())
+        XCTAssertEqual(try reader.string(among: names), 0)
+        XCTAssertFalse(try reader.nextElement())
+        try reader.end()
+        for text in [#"["b"]"#, #"["\u0061"]"#, #"["lis"]"#, #"["lists"]"#, #"[1]"#, #"[null]"#, #"["a"#] {
+            var other = JSONReader(Array(text.utf8))
+            XCTAssertThrowsError(
+                try {
+                    try other.beginArray()
+                    _ = try other.nextElement()
+                    _ = try other.string(among: names)
+                }(), text)
+        }
+    }
+
     /// The containers the reader opens count toward `maxDepth` as `JSONParser.parse` counts them.
     func testDepthCountsAsTheParserCounts() throws {
         let text = Array(#"{"nested":{"z":[1]}}"#.utf8)

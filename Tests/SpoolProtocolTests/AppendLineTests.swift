@@ -15,11 +15,11 @@ final class AppendLineTests: XCTestCase {
     func testTheUsualLinesAreReadFast() throws {
         let lines = [
             #"{"op":"append","stream":"user-1","events":[{"type":"UserCreated","data":{"user_id":"1","email":"a@b.c"}}]}"#,
-            #"{"id":7,"op":"append","stream":"user-1","expected_version":"no_stream","events":[{"type":"T","id":"\#(Self.uuid)","data":{"a":[1,{"b":null}]},"metadata":{"correlation_id":"c"}},{"type":"T","data":{}}]}"#,
-            #" { "events" : [ { "data" : { "x" : 1.5 } , "type" : "T" } ] , "stream" : "s" , "op" : "append" , "id" : null } "#,
-            #"{"op":"append","stream":"s","expected_version":null,"events":[{"type":"T","id":null,"data":{"a":"\u00e9"},"metadata":null}]}"#,
-            #"{"op":"append","stream":"s","expected_version":12,"events":[{"type":"T","data":"not an object"}]}"#,
-            #"{"op":"\u0061ppend","stream":"s","events":[{"type":"T","data":{"a":1}}]}"#,
+            #"{"id":7,"op":"append","stream":"user-1","expected_version":"no_stream","events":[{"type":"EmailSent","id":"\#(Self.uuid)","data":{"a":[1,{"b":null}]},"metadata":{"correlation_id":"c"}},{"type":"EmailSent","data":{}}]}"#,
+            #" { "events" : [ { "data" : { "x" : 1.5 } , "type" : "EmailOpened" } ] , "stream" : "s" , "op" : "append" , "id" : null } "#,
+            #"{"op":"append","stream":"s","expected_version":null,"events":[{"type":"EmailSent","id":null,"data":{"a":"\u00e9"},"metadata":null}]}"#,
+            #"{"op":"append","stream":"s","expected_version":12,"events":[{"type":"EmailSent","data":"not an object"}]}"#,
+            #"{"op":"\u0061ppend","stream":"s","events":[{"type":"EmailSent","data":{"a":1}}]}"#,
         ]
         for line in lines {
             let fast = try XCTUnwrap(AppendRequest.read(line: Array(line.utf8), maxDepth: 64, maxEvents: Self.maxEvents), line)
@@ -33,7 +33,7 @@ final class AppendLineTests: XCTestCase {
 
     /// Lines the general reading refuses or reads its own way: the fast one must leave them.
     func testOtherLinesAreLeftToTheGeneralReading() {
-        let event = #"{"type":"T","data":{"a":1}}"#
+        let event = #"{"type":"EmailSent","data":{"a":1}}"#
         let lines = [
             #"{"op":"read","stream":"s","events":[\#(event)]}"#, #"{"stream":"s","events":[\#(event)]}"#,
             #"{"\u006fp":"append","stream":"s","events":[\#(event)]}"#, #"{"op":"append","stream":"s","events":[\#(event)],"limit":1}"#,
@@ -43,15 +43,18 @@ final class AppendLineTests: XCTestCase {
             #"{"op":"append","stream":"s","expected_version":-1,"events":[\#(event)]}"#,
             #"{"op":"append","stream":"s","expected_version":"later","events":[\#(event)]}"#,
             #"{"op":"append","id":[1],"stream":"s","events":[\#(event)]}"#, #"{"op":"append","id":{},"stream":"s","events":[\#(event)]}"#,
-            #"{"op":"append","stream":"s","events":[{"type":"T"}]}"#, #"{"op":"append","stream":"s","events":[{"type":"T","data":null}]}"#,
-            #"{"op":"append","stream":"s","events":[{"type":"T","data":{},"id":"nope"}]}"#,
-            #"{"op":"append","stream":"s","events":[{"type":"T","data":{},"metadata":"m"}]}"#,
-            #"{"op":"append","stream":"s","events":[{"type":"T","data":{},"extra":1}]}"#,
-            #"{"op":"append","stream":"s","events":[{"type":"T","data":{"a":1,"a":2}}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"EmailSent"}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":null}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{},"id":"nope"}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{},"metadata":"m"}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{},"extra":1}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{"a":1,"a":2}}]}"#,
             #"{"op":"append","stream":"s","events":[\#(event)]} trailing"#, #"[{"op":"append"}]"#,
+            #"{"op":"append","stream":"s","events":[{"type":"T","data":{}}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"Email\u0053ent","data":{}}]}"#,
         ]
         for line in lines { XCTAssertNil(AppendRequest.read(line: Array(line.utf8), maxDepth: 64, maxEvents: Self.maxEvents), line) }
-        let deep = #"{"op":"append","stream":"s","events":[{"type":"T","data":{"a":[[[1]]]}}]}"#
+        let deep = #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{"a":[[[1]]]}}]}"#
         XCTAssertNotNil(AppendRequest.read(line: Array(deep.utf8), maxDepth: 7, maxEvents: Self.maxEvents))
         XCTAssertNil(AppendRequest.read(line: Array(deep.utf8), maxDepth: 6, maxEvents: Self.maxEvents))
     }
@@ -61,7 +64,7 @@ final class AppendLineTests: XCTestCase {
     func testMutatedLinesReadAsTheGeneralReadingReadsThem() throws {
         let seeds = [
             #"{"id":"r1","op":"append","stream":"user-1","expected_version":3,"events":[{"type":"UserProfileUpdated","id":"\#(Self.uuid)","data":{"user_id":"1","first_name":"Ada","attributes":{"plan":"pro","n":-0}},"metadata":{"causation_id":"x"}}]}"#,
-            #"{"op":"append","stream":"s","events":[{"type":"T","data":{"t":true,"f":false,"n":null,"d":2.5e3,"s":"a\"b"}},{"type":"U","data":[1]}]}"#,
+            #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{"t":true,"f":false,"n":null,"d":2.5e3,"s":"a\"b"}},{"type":"EmailOpened","data":[1]}]}"#,
         ].map { Array($0.utf8) }
         let alphabet = Array(#"{}[]:,"\ 0123456789.-eEtrufalsn"#.utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
         var random = SystemRandomNumberGenerator()
