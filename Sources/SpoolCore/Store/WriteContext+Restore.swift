@@ -59,7 +59,7 @@ extension WriteContext {
         try write(
             seq: restored.seq, record: encoded.bytes, hash: encoded.hash, id: restored.id, hasClientID: restored.hasClientID,
             time: restored.time, type: eventType, data: data.objectValue ?? [:])
-        try putStreamEntry(event.stream, fromVersion: event.version, firstSeq: event.seq, count: 1)
+        try putStreamEntry(event.stream, pending: pendingRunIndex[event.stream], fromVersion: event.version, firstSeq: event.seq, count: 1)
         return true
     }
 }

@@ -18,7 +18,7 @@ public final class WriteContext {
     /// through `pendingRunIndex`: a builder changed inside a dictionary went through its
     /// `modify` accessor, which allocated three times per append.
     private var pendingRuns: [(stream: String, run: StreamIndex.Run.Builder)] = []
-    private var pendingRunIndex: [String: Int] = [:]
+    private(set) var pendingRunIndex: [String: Int] = [:]
     /// Stream heads this batch moved; merged into the cache once the batch commits.
     var newHeads: [String: UInt64] {
         Dictionary(pendingRuns.lazy.map { ($0.stream, $0.run.lastVersion) }, uniquingKeysWith: { $1 })
@@ -59,7 +59,8 @@ public final class WriteContext {
     /// nothing. Run again (a batch's rerun), it seals the records afresh.
     func append(_ request: inout PreparedAppend) throws -> AppendResult {
         if let earlier = try earlierAppend(of: request) { return earlier }
-        let head = try streamHead(request.stream)
+        let pending = pendingRunIndex[request.stream]  // looked up once for the head and the entry
+        let head = try pending.map { pendingRuns[$0].run.lastVersion } ?? committedHead(request.stream)
         guard request.expectedVersion.isSatisfied(byHead: head) else {
             throw SpoolError(
                 .wrongExpectedVersion,
@@ -81,7 +82,7 @@ public final class WriteContext {
                 type: request.events[index].eventType, data: request.events[index].parsedData)
         }
         let firstSeq = state.headSeq - UInt64(request.events.count) + 1
-        try putStreamEntry(request.stream, fromVersion: head + 1, firstSeq: firstSeq, count: request.events.count)
+        try putStreamEntry(request.stream, pending: pending, fromVersion: head + 1, firstSeq: firstSeq, count: request.events.count)
         return AppendResult(firstSeq: firstSeq, lastSeq: state.headSeq, version: version, duplicate: false)
     }
 
@@ -107,10 +108,11 @@ public final class WriteContext {
     /// Indexes `count` events just written to `stream`, which took consecutive versions from
     /// `fromVersion` and consecutive seqs from `firstSeq`, and moves the stream's head to the
     /// last of them. They join the stream's entry of this transaction (`putStreamRuns` puts it),
-    /// unless that entry is full.
-    func putStreamEntry(_ stream: String, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
+    /// unless that entry is full. `pending` is the stream's position in `pendingRuns`
+    /// (`pendingRunIndex[stream]`).
+    func putStreamEntry(_ stream: String, pending: Int?, fromVersion: UInt64, firstSeq: UInt64, count: Int) throws {
         let run = StreamIndex.Run.Builder(firstVersion: fromVersion, firstSeq: firstSeq, count: count)
-        guard let index = pendingRunIndex[stream] else {
+        guard let index = pending else {
             pendingRunIndex.updateValue(pendingRuns.count, forKey: stream)
             pendingRuns.append((stream, run))
             return
@@ -157,6 +159,11 @@ public final class WriteContext {
     /// The version of the last event in `stream`, 0 when it has none.
     public func streamHead(_ stream: String) throws -> UInt64 {
         if let index = pendingRunIndex[stream] { return pendingRuns[index].run.lastVersion }
+        return try committedHead(stream)
+    }
+
+    /// The version of the last event in `stream` before this batch.
+    private func committedHead(_ stream: String) throws -> UInt64 {
         if let head = committedHeads.versions[stream] { return head }
         let head = try StreamIndex.lastVersion(of: stream, in: txn, store: store)
         committedHeads.noteStored(stream, head: head)  // read before this batch wrote to it: committed
