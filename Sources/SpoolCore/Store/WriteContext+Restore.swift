@@ -57,9 +57,8 @@ extension WriteContext {
                 "seq \(event.seq): its content does not hash to its exported hash (altered, or not the next event of this log)")
         }
         try write(
-            seq: restored.seq, record: encoded.bytes, hash: encoded.hash, id: restored.id, hasClientID: restored.hasClientID,
-            time: restored.time, type: eventType, data: data.objectValue ?? [:])
-        try putStreamEntry(event.stream, pending: pendingRunIndex[event.stream], fromVersion: event.version, firstSeq: event.seq, count: 1)
+            restored: encoded.bytes, seq: restored.seq, hash: encoded.hash, id: restored.id, hasClientID: restored.hasClientID,
+            time: restored.time, type: eventType, stream: event.stream, version: event.version, data: data.objectValue ?? [:])
         return true
     }
 }
