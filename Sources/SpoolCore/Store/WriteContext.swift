@@ -25,7 +25,7 @@ public final class WriteContext {
         /// The stream index entry each stream this batch appended to is building, in the order
         /// the streams came (`putStreamRuns` puts them); its end is the stream's new head.
         /// Found through `pendingRunIndex`: a builder changed inside a dictionary went through
-        /// its `modify` accessor, which allocated three times per append.
+        /// its `modify` accessor, which allocated on every append.
         var pendingRuns: [(stream: String, run: StreamIndex.Run.Builder)] = []
         var pendingRunIndex: [String: Int] = [:]
         /// Events appended in this transaction, in seq order, with their data as parsed; kept
