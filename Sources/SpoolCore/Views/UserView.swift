@@ -88,8 +88,7 @@ public struct UserView: Sendable, Equatable {
     /// `get_user` sends. Written member by member, without building a tree (a rebuild
     /// serializes every user).
     public var jsonBytes: [UInt8] {
-        // Room for a profile with a few attributes: from 256, a row with five grew twice.
-        var writer = JSONWriter(reserveCapacity: 1024)
+        var writer = JSONWriter(reserveCapacity: 256)
         write(to: &writer)
         return writer.bytes
     }
