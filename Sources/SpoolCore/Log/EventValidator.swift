@@ -51,7 +51,7 @@ public enum EventValidator {
             next = position + 1
             let value = object.members[position].value
             if case .userID = field.kind { userID = value.stringValue } else { otherFieldsPresent += 1 }
-            if field.isNullable && value == .null { continue }
+            if field.isNullable, case .null = value { continue }
             if let problem = field.kind.problem(with: value, nullable: field.isNullable) {
                 throw .invalidEvent("\(event): field '\(field.name)' \(problem)")
             }
