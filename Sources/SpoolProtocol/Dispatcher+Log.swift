@@ -22,7 +22,7 @@ extension Dispatcher {
     /// its events.
     func prepareAppend(_ request: inout Request) throws -> PreparedAppend {
         let append = try request.append.take() ?? AppendRequest(fields: &request.fields, maxEvents: limits.maxAppendEvents)
-        return try append.prepare(actor: request.session.principal, contentDigests: engine.writer?.takesContentDigests != true)
+        return try append.prepare(actor: request.session.actor, contentDigests: engine.writer?.takesContentDigests != true)
     }
 
     /// `append` → `first_seq`, `last_seq`, `version`, `duplicate` (an idempotent retry that

@@ -1,3 +1,5 @@
+import SpoolCore
+
 /// What the server knows about one connection, passed to every request it sends.
 ///
 /// Without tokens configured every connection is `anonymous` with every role. With tokens, a
@@ -6,7 +8,9 @@
 /// owns its session and hands each request a copy.
 public struct Session: Sendable {
     /// Who the connection acts as: stamped on every event it appends.
-    public var principal: String
+    public var principal: String { didSet { actor = ActorStamp(principal) } }
+    /// `principal` as the appends stamp it, made once per principal, not once per event.
+    public private(set) var actor: ActorStamp
     /// What the principal may do.
     public var roles: Set<Role> { didSet { granted = Role.mask(of: roles) } }
     /// `roles` as bits (`Role.bit`): `allows` runs for every request, and hashing the set's
@@ -23,6 +27,7 @@ public struct Session: Sendable {
     /// A session on a server without tokens: `anonymous`, every role.
     public init(principal: String = Session.anonymousPrincipal, pushes: PushSubscriptions? = nil) {
         self.principal = principal
+        self.actor = ActorStamp(principal)
         self.roles = Set(Role.allCases)
         self.granted = Role.mask(of: roles)
         self.isAuthenticated = true

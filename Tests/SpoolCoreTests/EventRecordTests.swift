@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSON
 import XCTest
 
 @testable import SpoolCore
@@ -128,5 +129,25 @@ final class EventRecordTests: XCTestCase {
         XCTAssertEqual(RecordHash(([9] + previous).dropFirst())?.bytes, previous)  // a slice not from 0
         XCTAssertEqual(RecordHash.zero.bytes, [UInt8](repeating: 0, count: 32))
         XCTAssertEqual(EventRecord.zeroHash, RecordHash.zero.bytes)
+    }
+
+    /// An actor's stamp made beforehand drafts the same records as its name: without metadata,
+    /// the canonical `{"actor":…}` (escapes included); with some, the actor replacing the
+    /// client's.
+    func testAnActorStampDraftsWhatItsNameDrafts() throws {
+        let name = #"ops "night" \ shift"#
+        let stamp = ActorStamp(name)
+        XCTAssertEqual(stamp.name, name)
+        var bare = userCreated("1")
+        bare.metadata = [:]
+        var withMetadata = userCreated("1")
+        withMetadata.metadata = ["actor": "forged", "correlation_id": "c"]
+        let request = AppendRequest(stream: "user-1", events: [bare, withMetadata])
+        let byName = try request.prepare(actor: name)
+        let byStamp = try request.prepare(actor: stamp)
+        XCTAssertEqual(byStamp.events.map(\.record.bytes), byName.events.map(\.record.bytes))
+        let metadata = try byStamp.events.map { try StoredEvent(seq: 1, $0.record.bytes).metadata }
+        XCTAssertEqual(Array(metadata[0]), Array(#"{"actor":"ops \"night\" \\ shift"}"#.utf8))
+        XCTAssertEqual(try JSONParser.parse(Array(metadata[1]))["actor"], .string(name))
     }
 }

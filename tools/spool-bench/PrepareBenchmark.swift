@@ -34,7 +34,7 @@ enum PrepareBenchmark {
         let lines = appends.map(requestLine)
         let steps: [(String, (Int) throws -> Int)] = [
             ("parse", { index in try JSONParser.parse(lines[index]).objectValue?.count ?? 0 }),
-            ("prepare", { index in try appends[index].prepare(actor: "bench").events.count }),
+            ("prepare", { index in try appends[index].prepare(actor: actor).events.count }),
             ("request", { index in try request(lines[index]).events.count }),
             ("tree", { index in try treeRequest(lines[index]).events.count }),
             ("encode", { index in appends[index].events.reduce(0) { $0 + $1.data.jsonBytes.count } }),
@@ -69,14 +69,17 @@ enum PrepareBenchmark {
         guard let (_, append) = AppendRequest.read(line: line, maxDepth: 64, maxEvents: AppendRequest.maxEvents) else {
             throw SpoolError(.internal, "the bench's append line is not read as a usual one")
         }
-        return try append.prepare(actor: "bench")
+        return try append.prepare(actor: actor)
     }
 
     /// `request` through the general reading: parse the line into a tree, read its fields.
     private static func treeRequest(_ line: [UInt8]) throws -> PreparedAppend {
         var fields = FieldReader(try JSONParser.parse(line).objectValue ?? JSONObject(), alreadyRead: ["op"], source: line)
-        return try AppendRequest(fields: &fields).prepare(actor: "bench")
+        return try AppendRequest(fields: &fields).prepare(actor: actor)
     }
+
+    /// The actor's stamp, made once, as a connection keeps its principal's.
+    private static let actor = ActorStamp("bench")
 
     /// The `append` request line a client sends for `append`.
     private static func requestLine(_ append: AppendRequest) -> [UInt8] {

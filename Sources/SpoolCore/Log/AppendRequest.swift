@@ -46,6 +46,12 @@ public struct AppendRequest: Sendable {
     /// Throws `bad_request` for a bad stream, batch or metadata, `invalid_event` naming the
     /// event and field for data that fails its schema.
     public func prepare(actor: String, contentDigests: Bool = true) throws(SpoolError) -> PreparedAppend {
+        try prepare(actor: ActorStamp(actor), contentDigests: contentDigests)
+    }
+
+    /// `prepare(actor:contentDigests:)` with the actor's stamp made beforehand: a connection
+    /// keeps its principal's, so an event without metadata copies it instead of writing it.
+    public func prepare(actor: ActorStamp, contentDigests: Bool = true) throws(SpoolError) -> PreparedAppend {
         if let problem = StreamName.problem(with: stream) { throw .badRequest("stream: \(problem)") }
         guard !events.isEmpty else { throw .badRequest("events: at least one event is required") }
         guard events.count <= Self.maxEvents else {
@@ -66,7 +72,7 @@ public struct AppendRequest: Sendable {
     /// it lies: a copy of each event, and an array for its metadata, were ~1,000 instructions of
     /// an append line.
     private static func prepare(
-        _ event: borrowing ProposedEvent, index: Int, stream: String, actor: String, contentDigest: Bool, seenIDs: inout Set<UUID>
+        _ event: borrowing ProposedEvent, index: Int, stream: String, actor: ActorStamp, contentDigest: Bool, seenIDs: inout Set<UUID>
     ) throws(SpoolError) -> PreparedEvent {
         if let id = event.id, !seenIDs.insert(id).inserted {
             throw .badRequest("events[\(index)].id: \(id.lowercasedString) appears twice in this append")
@@ -81,10 +87,10 @@ public struct AppendRequest: Sendable {
             stream: stream, type: event.type, contentDigest: contentDigest,
             writeMetadata: { bytes in
                 if event.metadata.isEmpty {
-                    writeActorOnly(actor, to: &bytes)
+                    bytes += actor.metadata
                 } else {
                     var members = event.metadata
-                    members["actor"] = .string(actor)
+                    members["actor"] = .string(actor.name)
                     bytes += JSONValue.object(members).jsonBytes
                 }
             },
@@ -97,19 +103,23 @@ public struct AppendRequest: Sendable {
             })
         return PreparedEvent(id: event.id, eventType: eventType, record: record, parsedData: event.data.objectValue ?? [:])
     }
+}
 
-    /// `{"actor":"<actor>"}`, the metadata of an event that brings none, written without
-    /// building a tree.
-    private static func writeActorOnly(_ actor: String, to bytes: inout [UInt8]) {
-        JSONWriter.appending(to: &bytes) { writer in
-            writer.beginObject()
-            writer.key(actorKey)
-            writer.writeString(actor)
-            writer.endObject()
-        }
+/// Who appends, as stamped on each event's metadata (`actor`, replacing whatever the client
+/// sent), with the metadata of an event that brings none written once: `{"actor":"<name>"}`.
+public struct ActorStamp: Sendable, Equatable {
+    public let name: String
+    let metadata: [UInt8]
+
+    public init(_ name: String) {
+        self.name = name
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("actor")
+        writer.writeString(name)
+        writer.endObject()
+        metadata = writer.bytes
     }
-
-    private static let actorKey = JSONWriter.Key("actor")
 }
 
 /// An event validated and drafted, ready for the writer.
