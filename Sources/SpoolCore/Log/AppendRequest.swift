@@ -107,7 +107,7 @@ public struct AppendRequest: Sendable {
 
 /// Who appends, as stamped on each event's metadata (`actor`, replacing whatever the client
 /// sent), with the metadata of an event that brings none written once: `{"actor":"<name>"}`.
-public struct ActorStamp: Sendable, Equatable {
+public struct ActorStamp: Sendable {
     public let name: String
     let metadata: [UInt8]
 
