@@ -71,6 +71,14 @@ public struct JSONObject: Sendable, Equatable {
         return members.firstIndex { $0.key == key }
     }
 
+    /// The value for `key` found through `index(of:hint:)`, `hint` then moved past it: reading
+    /// keys one after another in their usual order, each is looked for where the last ended.
+    public func value(of key: String, hint: inout Int) -> JSONValue? {
+        guard let position = index(of: key, hint: hint) else { return nil }
+        hint = position + 1
+        return members[position].value
+    }
+
     /// The value for `key`, or nil when absent. Setting nil removes the key; setting a new key
     /// appends it at the end.
     public subscript(key: String) -> JSONValue? {

@@ -24,6 +24,11 @@ final class JSONObjectTests: XCTestCase {
         XCTAssertEqual(object.index(of: "c", hint: -1), 2)
         XCTAssertNil(object.index(of: "d", hint: 1))
         XCTAssertNil(JSONObject().index(of: "a", hint: 0))
+        var hint = 0
+        XCTAssertEqual(object.value(of: "b", hint: &hint), object["b"])
+        XCTAssertEqual(hint, 2)
+        XCTAssertNil(object.value(of: "d", hint: &hint))
+        XCTAssertEqual(hint, 2, "a key not found leaves the hint")
     }
 
     /// The same as setting each member through the subscript, on many random patches: half of

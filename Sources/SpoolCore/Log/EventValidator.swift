@@ -44,12 +44,10 @@ public enum EventValidator {
         var otherFieldsPresent = 0
         var next = 0
         for field in fields(of: eventType) {
-            guard let position = object.index(of: field.name, hint: next) else {
+            guard let value = object.value(of: field.name, hint: &next) else {
                 if field.isRequired { throw .invalidEvent("\(event): field '\(field.name)' is required") }
                 continue
             }
-            next = position + 1
-            let value = object.members[position].value
             if case .userID = field.kind { userID = value.stringValue } else { otherFieldsPresent += 1 }
             if field.isNullable, case .null = value { continue }
             if let problem = field.kind.problem(with: value, nullable: field.isNullable) {

@@ -52,15 +52,10 @@ public struct UserView: Sendable, Equatable {
         case .userProfileUpdated:
             // Looked for in the order they are usually written, after `user_id`.
             var next = 1
-            func member(_ key: String) -> JSONValue? {
-                guard let position = data.index(of: key, hint: next) else { return nil }
-                next = position + 1
-                return data.members[position].value
-            }
-            if let value = member("email") { email = value.stringValue }
-            if let value = member("first_name") { firstName = value.stringValue }
-            if let value = member("last_name") { lastName = value.stringValue }
-            if let patch = member("attributes")?.objectValue { attributes.apply(patch: patch) }
+            if let value = data.value(of: "email", hint: &next) { email = value.stringValue }
+            if let value = data.value(of: "first_name", hint: &next) { firstName = value.stringValue }
+            if let value = data.value(of: "last_name", hint: &next) { lastName = value.stringValue }
+            if let patch = data.value(of: "attributes", hint: &next)?.objectValue { attributes.apply(patch: patch) }
         case .userJoinedSegment:
             if let segment = data["segment"]?.stringValue, !segments.contains(segment) {
                 segments.append(segment)
