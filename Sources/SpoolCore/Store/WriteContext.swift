@@ -76,7 +76,7 @@ public final class WriteContext {
     /// `append`'s work on `batch`, the context's own, held through the one access.
     private func append(_ request: inout PreparedAppend, to batch: inout Batch) throws -> AppendResult {
         let pending = batch.pendingRunIndex[request.stream]  // looked up once for the head and the entry
-        let head = try pending.map { batch.pendingRuns[$0].run.lastVersion } ?? committedHead(request.stream)
+        let head = try head(of: request.stream, pending: pending, in: batch)
         guard request.expectedVersion.isSatisfied(byHead: head) else {
             throw SpoolError(
                 .wrongExpectedVersion,
@@ -187,12 +187,13 @@ public final class WriteContext {
 
     /// The version of the last event in `stream`, 0 when it has none.
     public func streamHead(_ stream: String) throws -> UInt64 {
-        if let index = batch.pendingRunIndex[stream] { return batch.pendingRuns[index].run.lastVersion }
-        return try committedHead(stream)
+        try head(of: stream, pending: batch.pendingRunIndex[stream], in: batch)
     }
 
-    /// The version of the last event in `stream` before this batch.
-    private func committedHead(_ stream: String) throws -> UInt64 {
+    /// `streamHead` for a stream whose position in `batch.pendingRuns` is `pending`: the end of
+    /// this batch's entry, else the version before this batch.
+    private func head(of stream: String, pending: Int?, in batch: Batch) throws -> UInt64 {
+        if let pending { return batch.pendingRuns[pending].run.lastVersion }
         if let head = committedHeads.versions[stream] { return head }
         let head = try StreamIndex.lastVersion(of: stream, in: txn, store: store)
         committedHeads.noteStored(stream, head: head)  // read before this batch wrote to it: committed
