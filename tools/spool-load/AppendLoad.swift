@@ -83,8 +83,8 @@ enum AppendLoad {
                     "client_cpu_percent": .double(LoadCounters.percent(counters.clientSeconds, of: run.seconds)),
                     "server_cpu_percent": .double(LoadCounters.percent(counters.serverSeconds, of: run.seconds)),
                     "others_cpu_percent": .double(LoadCounters.percent(counters.othersSeconds, of: run.seconds)),
-                    "client_cpu_us_per_event": .double(completed > 0 ? counters.clientSeconds * 1e6 / Double(completed) : 0),
-                    "server_cpu_us_per_event": .double(completed > 0 ? counters.serverSeconds * 1e6 / Double(completed) : 0),
+                    "client_cpu_us_per_event": .double(LoadCounters.microseconds(counters.clientSeconds, perEvent: completed)),
+                    "server_cpu_us_per_event": .double(LoadCounters.microseconds(counters.serverSeconds, perEvent: completed)),
                     "server_threads_cpu_us_per_event": counters.serverThreadMicroseconds(perEvent: completed),
                 ]
                 report.row(
@@ -96,8 +96,8 @@ enum AppendLoad {
                         Format.fixed(LoadCounters.percent(counters.clientSeconds, of: run.seconds), 0),
                         Format.fixed(LoadCounters.percent(counters.serverSeconds, of: run.seconds), 0),
                         Format.fixed(LoadCounters.percent(counters.othersSeconds, of: run.seconds), 0),
-                        Format.fixed(completed > 0 ? counters.clientSeconds * 1e6 / Double(completed) : 0, 1),
-                        Format.fixed(completed > 0 ? counters.serverSeconds * 1e6 / Double(completed) : 0, 1),
+                        Format.fixed(LoadCounters.microseconds(counters.clientSeconds, perEvent: completed), 1),
+                        Format.fixed(LoadCounters.microseconds(counters.serverSeconds, perEvent: completed), 1),
                     ], json: json)
             }
         }
@@ -111,6 +111,7 @@ extension LoadCounters {
     func serverThreadMicroseconds(perEvent events: Int) -> JSONValue {
         guard events > 0 else { return .object([:]) }
         let used = serverThreadSeconds.filter { $0.value > 0 }.sorted { $0.key < $1.key }
-        return .object(JSONObject(used.map { JSONMember($0.key, .double(($0.value * 1e8 / Double(events)).rounded() / 100)) }))
+        return .object(
+            JSONObject(used.map { JSONMember($0.key, .double((Self.microseconds($0.value, perEvent: events) * 100).rounded() / 100)) }))
     }
 }

@@ -144,8 +144,8 @@ enum ConsumeLoad {
             "ack_p50_ms": .double(Latency.milliseconds(ackLatency, 50)), "ack_p99_ms": .double(Latency.milliseconds(ackLatency, 99)),
             "client_cpu_percent": .double(clientPercent), "server_cpu_percent": .double(serverPercent),
             "others_cpu_percent": .double(othersPercent),
-            "server_cpu_us_per_event": .double(total.acked > 0 ? counters.serverSeconds * 1e6 / Double(total.acked) : 0),
-            "client_cpu_us_per_event": .double(total.acked > 0 ? counters.clientSeconds * 1e6 / Double(total.acked) : 0),
+            "server_cpu_us_per_event": .double(LoadCounters.microseconds(counters.serverSeconds, perEvent: total.acked)),
+            "client_cpu_us_per_event": .double(LoadCounters.microseconds(counters.clientSeconds, perEvent: total.acked)),
         ]
         report.row(
             [

@@ -32,6 +32,11 @@ struct LoadCounters {
     /// Percent of one core over `seconds` of wall time.
     static func percent(_ cpuSeconds: Double, of seconds: Double) -> Double { seconds > 0 ? 100 * cpuSeconds / seconds : 0 }
 
+    /// Microseconds of CPU per event for `cpuSeconds` spent on `events` events (0 for none).
+    static func microseconds(_ cpuSeconds: Double, perEvent events: Int) -> Double {
+        events > 0 ? cpuSeconds * 1e6 / Double(events) : 0
+    }
+
     /// User plus system CPU seconds of process `pid` (fields 14 and 15 of `/proc/<pid>/stat`), or 0.
     private static func processSeconds(_ pid: Int32) -> Double {
         statSeconds("/proc/\(pid)/stat")?.seconds ?? 0
