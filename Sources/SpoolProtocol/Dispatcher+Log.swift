@@ -22,7 +22,13 @@ extension Dispatcher {
     /// its events.
     func prepareAppend(_ request: inout Request) throws -> PreparedAppend {
         let append = try request.append.take() ?? AppendRequest(fields: &request.fields, maxEvents: limits.maxAppendEvents)
-        return try append.prepare(actor: request.session.actor, contentDigests: engine.writer?.takesContentDigests != true)
+        return try prepare(append, actor: request.session.actor)
+    }
+
+    /// Validates and drafts `append`, stamped with `actor`; the content digests are taken here
+    /// unless the writer takes them.
+    func prepare(_ append: borrowing AppendRequest, actor: ActorStamp) throws(SpoolError) -> PreparedAppend {
+        try append.prepare(actor: actor, contentDigests: engine.writer?.takesContentDigests != true)
     }
 
     /// `append` → `first_seq`, `last_seq`, `version`, `duplicate` (an idempotent retry that

@@ -63,6 +63,10 @@ public final class Dispatcher: Sendable {
     /// A decoded line: a request ready to run, or already its error response.
     public enum Decoded: Sendable {
         case request(Request, Operation)
+        /// An `append` read straight from its line (`AppendRequest.read(line:)`), with its `id`:
+        /// no `Request` is made for it (a copy of one, session and all, counted a dozen
+        /// references per append).
+        case append(id: JSONValue?, AppendRequest, Operation)
         case response([UInt8])
     }
 
@@ -72,6 +76,8 @@ public final class Dispatcher: Sendable {
         switch decode(line, session: session) {
         case .response(let response): response
         case .request(let request, let operation): await execute(request, operation)
+        case .append(let id, let append, let operation):
+            await execute(Request(id: id, op: operation.name, append: append, session: session), operation)
         }
     }
 
@@ -81,9 +87,7 @@ public final class Dispatcher: Sendable {
         if let append = appendOperation, session.allows(append.access),
             let (id, request) = AppendRequest.read(line: line, maxDepth: limits.maxJSONDepth, maxEvents: limits.maxAppendEvents)
         {
-            var decoded = Request(id: id, op: append.name, fields: FieldReader(JSONObject()), session: session)
-            decoded.append = request
-            return .request(decoded, append)
+            return .append(id: id, request, append)
         }
         let value: JSONValue
         do {

@@ -43,14 +43,34 @@ extension Dispatcher {
         } catch {
             return countedFailure(id: request.id, op: request.op, error)
         }
+        add(append, id: request.id, op: request.op, slot: slot, to: &batch)
+        return nil
+    }
+
+    /// `add(_:_:slot:to:)` of an append read from its line (`Decoded.append`), stamped with
+    /// `actor`, the connection's.
+    public func add(
+        _ append: consuming AppendRequest, id: JSONValue?, _ operation: Operation, actor: ActorStamp, slot: Int,
+        to batch: inout PipelinedBatch
+    ) -> [UInt8]? {
+        let prepared: PreparedAppend
+        do {
+            prepared = try prepare(append, actor: actor)
+        } catch {
+            return countedFailure(id: id, op: operation.name, error)
+        }
+        add(prepared, id: id, op: operation.name, slot: slot, to: &batch)
+        return nil
+    }
+
+    private func add(_ append: consuming PreparedAppend, id: JSONValue?, op: String, slot: Int, to batch: inout PipelinedBatch) {
         if batch.isEmpty {
             batch.appends.reserveCapacity(PipelinedBatch.initialCapacity)
             batch.requests.reserveCapacity(PipelinedBatch.initialCapacity)
         }
         batch.events += append.events.count
         batch.appends.append(append)
-        batch.requests.append(PipelinedBatch.Answered(id: request.id, op: request.op, slot: slot))
-        return nil
+        batch.requests.append(PipelinedBatch.Answered(id: id, op: op, slot: slot))
     }
 
     /// Queues `batch`'s appends in the writer as one item; `answer` gets their answer lines, in

@@ -20,4 +20,10 @@ public struct Request: Sendable {
         self.fields = fields
         self.session = session
     }
+
+    /// An `append` read from its line (`Dispatcher.Decoded.append`), as a request of `session`.
+    public init(id: JSONValue?, op: String, append: AppendRequest, session: Session) {
+        self.init(id: id, op: op, fields: FieldReader(JSONObject()), session: session)
+        self.append = append
+    }
 }

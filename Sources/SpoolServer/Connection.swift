@@ -114,6 +114,24 @@ struct Connection {
             appends = PipelinedBatch()
             appendBytes = 0
         }
+        // The appends read and not yet answered hold at most `maxPendingAppendBytes` of lines:
+        // past it, the batch is started and this waits for room. Returns the time after.
+        func waitForAppendRoom(_ lineBytes: Int) async -> Int64 {
+            startAppends()
+            await pendingAppendBytes.take(lineBytes)
+            return MonotonicMilliseconds.now()
+        }
+        /// An append added to the batch, or refused (`refused`, its answer).
+        func added(_ refused: [UInt8]?, lineBytes: Int, slot: Int) {
+            if let refused {
+                answers.fill(slot, with: refused)
+                pendingAppendBytes.give(lineBytes)
+            } else {
+                pipelined.begin()
+                appendBytes += lineBytes
+                if appends.events >= fullBatch { startAppends() }
+            }
+        }
         for try await frames in inbound {
             // The clock, read once per socket read (1.7% of the event loop's time per request)
             // and again after every wait, so the rate limiter never sees a time from before one.
@@ -145,35 +163,31 @@ struct Connection {
                 switch consume decoded {
                 case .response(let response):
                     answers.fill(slot, with: response)
-                case .request(let request, let operation) where operation.scheduling == .pipelined:
-                    if !pendingAppendBytes.tryTake(lineBytes) {
+                case .append(let id, let append, let operation):
+                    if !pendingAppendBytes.tryTake(lineBytes) { now = await waitForAppendRoom(lineBytes) }
+                    let refused = dispatcher.add(append, id: id, operation, actor: session.actor, slot: slot, to: &appends)
+                    added(refused, lineBytes: lineBytes, slot: slot)
+                case .request(let request, let operation):
+                    switch operation.scheduling {
+                    case .pipelined:
+                        if !pendingAppendBytes.tryTake(lineBytes) { now = await waitForAppendRoom(lineBytes) }
+                        added(dispatcher.add(consume request, operation, slot: slot, to: &appends), lineBytes: lineBytes, slot: slot)
+                    case .immediate:
                         startAppends()
-                        await pendingAppendBytes.take(lineBytes)
+                        // Its effect is in place once `start` returns; the answer slot bounds how many run.
+                        dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
+                    case .sequential:
+                        startAppends()
+                        await pipelined.idle()
+                        let answer = await dispatcher.execute(request, operation, updating: &session)
+                        if session.isAuthenticated, let pending = deadline {  // before the client can read that it is in
+                            pending.cancel()
+                            deadline = nil
+                            onAuthenticated()
+                        }
+                        answers.fill(slot, with: answer)
                         now = MonotonicMilliseconds.now()
                     }
-                    if let refused = dispatcher.add(request, operation, slot: slot, to: &appends) {
-                        answers.fill(slot, with: refused)
-                        pendingAppendBytes.give(lineBytes)
-                    } else {
-                        pipelined.begin()
-                        appendBytes += lineBytes
-                        if appends.events >= fullBatch { startAppends() }
-                    }
-                case .request(let request, let operation) where operation.scheduling == .immediate:
-                    startAppends()
-                    // Its effect is in place once `start` returns; the answer slot bounds how many run.
-                    dispatcher.start(request, operation, on: executor) { answers.fill(slot, with: $0) }
-                case .request(let request, let operation):
-                    startAppends()
-                    await pipelined.idle()
-                    let answer = await dispatcher.execute(request, operation, updating: &session)
-                    if session.isAuthenticated, let pending = deadline {  // before the client can read that it is in
-                        pending.cancel()
-                        deadline = nil
-                        onAuthenticated()
-                    }
-                    answers.fill(slot, with: answer)
-                    now = MonotonicMilliseconds.now()
                 }
             }
             startAppends()

@@ -202,6 +202,9 @@ extension DispatcherFixture {
         switch dispatcher.decode(request.jsonBytes, session: session) {
         case .response(let response): line = response
         case .request(let decoded, let operation): line = await dispatcher.execute(decoded, operation, updating: &session)
+        case .append(let id, let append, let operation):
+            let decoded = Request(id: id, op: operation.name, append: append, session: session)
+            line = await dispatcher.execute(decoded, operation, updating: &session)
         }
         return try JSONParser.parse(Array(line.dropLast()))
     }

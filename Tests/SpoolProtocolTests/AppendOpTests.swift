@@ -160,9 +160,10 @@ final class PipelinedAppendTests: XCTestCase {
                 ? ["type": "UserCreated", "data": ["user_id": "o", "email": "o@example.com"]]
                 : ["type": "UserProfileUpdated", "data": ["user_id": "o", "first_name": .string("v\(version)")]]
             let line: JSONValue = ["op": "append", "stream": "user-o", "expected_version": .int(Int64(version)), "events": [event]]
-            guard case .request(let request, let operation) = dispatcher.decode(line.jsonBytes, session: Session()) else {
-                preconditionFailure("a valid append decodes")
+            guard case .append(let id, let append, let operation) = dispatcher.decode(line.jsonBytes, session: Session()) else {
+                preconditionFailure("a valid append line is read without a tree")
             }
+            let request = Request(id: id, op: operation.name, append: append, session: Session())
             XCTAssertEqual(operation.scheduling, .pipelined)
             running.begin()
             dispatcher.start(request, operation) { bytes in

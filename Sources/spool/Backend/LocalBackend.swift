@@ -84,16 +84,21 @@ final class LocalBackend: Backend {
         let answers = Mutex([[UInt8]?](repeating: nil, count: requests.count))
         let running = InFlightRequests()
         for (index, request) in requests.enumerated() {
+            let decoded: Request
+            let operation: SpoolProtocol.Operation
             switch dispatcher.decode(JSONValue.object(request).jsonBytes, session: session) {
             case .response(let response):
                 answers.withLock { $0[index] = response }
-            case .request(let decoded, let operation):
-                if operation.scheduling == .sequential { await running.idle() }
-                running.begin()
-                dispatcher.start(decoded, operation) { answer in
-                    answers.withLock { $0[index] = answer }
-                    running.end()
-                }
+                continue
+            case .request(let request, let op): (decoded, operation) = (request, op)
+            case .append(let id, let append, let op):
+                (decoded, operation) = (Request(id: id, op: op.name, append: append, session: session), op)
+            }
+            if operation.scheduling == .sequential { await running.idle() }
+            running.begin()
+            dispatcher.start(decoded, operation) { answer in
+                answers.withLock { $0[index] = answer }
+                running.end()
             }
         }
         await running.idle()
