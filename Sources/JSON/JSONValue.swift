@@ -68,7 +68,10 @@ public struct JSONObject: Sendable, Equatable {
     /// is not costs a call into the standard library's string comparison).
     public func index(of key: String, hint: Int) -> Int? {
         if hint >= 0, hint < members.count, members[hint].key == key { return hint }
-        return members.firstIndex { $0.key == key }
+        // By position, each member's key read where it lies: a closure over the members took
+        // each one, value and all, as a copy (a reference counted up and down per member).
+        for position in members.indices where members[position].key == key { return position }
+        return nil
     }
 
     /// The value for `key` found through `index(of:hint:)`, `hint` then moved past it: reading
@@ -109,16 +112,18 @@ extension JSONObject {
         guard members.count * patch.count > 64 else {
             (canonicalStart, canonicalEnd) = (0, 0)
             var next = 0
-            for member in patch.members {
-                switch (index(of: member.key, hint: next), member.value.isNull) {
+            // By position: `for member in patch.members` copied each member, counting a
+            // reference of its key and value up and down.
+            for position in patch.members.indices {
+                switch (index(of: patch.members[position].key, hint: next), patch.members[position].value.isNull) {
                 case (let index?, true):
                     members.remove(at: index)
                     next = index
                 case (let index?, false):
-                    members[index].value = member.value
+                    members[index].value = patch.members[position].value
                     next = index + 1
                 case (nil, true): break
-                case (nil, false): members.append(member)
+                case (nil, false): members.append(patch.members[position])
                 }
             }
             return
