@@ -46,7 +46,9 @@ public final class ViewSet: Projector {
         for view in ViewKind.allCases {
             let slot = try liveSlot(view, in: context.txn)
             let tables = StoredViewTables(txn: context.txn, databases: tables(view, slot: slot))
-            let concerned = events.filter { view.folds($0.type) }
+            // The events themselves when the view folds them all (a batch of user events):
+            // a filtered copy counted a reference of every event up and down.
+            let concerned = events.allSatisfy { view.folds($0.type) } ? events : events.filter { view.folds($0.type) }
             if view == .usersByID {
                 try recentUsers.fold(concerned, into: tables, slot: slot)
             } else {
