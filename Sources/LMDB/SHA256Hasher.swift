@@ -15,6 +15,13 @@ public struct SHA256Hasher {
 
     public mutating func update(_ bytes: [UInt8]) { update(bytes[...]) }
 
+    /// Adds `bytes[range]`, read where it lies: slicing the array counted a reference to it up
+    /// and down (the writer seals each record with four such reads).
+    public mutating func update(_ bytes: [UInt8], in range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range must lie within bytes")
+        bytes.withUnsafeBytes { buffer in _ = SHA256_Update(&context, buffer.baseAddress.map { $0 + range.lowerBound }, range.count) }
+    }
+
     /// The digest as four words, each of 8 digest bytes read big-endian. Nothing may be added after it.
     public mutating func finalizeWords() -> SIMD4<UInt64> {
         var words = SIMD4<UInt64>.zero

@@ -18,6 +18,13 @@ struct RecordHash: Equatable, Sendable {
         self.init(words: hasher.finalizeWords())
     }
 
+    /// The SHA-256 of `bytes[range]`.
+    init(digestOf bytes: [UInt8], in range: Range<Int>) {
+        var hasher = SHA256Hasher()
+        hasher.update(bytes, in: range)
+        self.init(words: hasher.finalizeWords())
+    }
+
     /// The hash whose bytes are `bytes`; nil unless there are 32 of them.
     init?<C: Collection<UInt8>>(_ bytes: C) where C.Index == Int {
         guard bytes.count == EventRecord.hashSize,

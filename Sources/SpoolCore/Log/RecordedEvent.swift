@@ -182,17 +182,17 @@ public enum EventRecord {
         let hashStart = bodyEnd + hashSize
         previousHash.write(to: &record.bytes, at: bodyEnd)
         BigEndian.write(seq, to: &record.bytes, at: hashStart)
-        var hasher = SHA256Hasher()
-        hasher.update(record.bytes[bodyEnd..<hashStart + 8])
+        var hasher = SHA256Hasher()  // the record's bytes read in ranges, not slices: no reference counted
+        hasher.update(record.bytes, in: bodyEnd..<hashStart + 8)
         if record.contentDigest == nil && record.bytes[0] >= 2 {  // `draft` left it to the writer
-            record.contentDigest = RecordHash(digestOf: record.bytes[headerSize..<bodyEnd])
+            record.contentDigest = RecordHash(digestOf: record.bytes, in: headerSize..<bodyEnd)
         }
         if let contentDigest = record.contentDigest {
-            hasher.update(record.bytes[..<headerSize])
+            hasher.update(record.bytes, in: 0..<headerSize)
             contentDigest.write(to: &record.bytes, at: hashStart)  // the same way: in place
-            hasher.update(record.bytes[hashStart...])
+            hasher.update(record.bytes, in: hashStart..<record.bytes.count)
         } else {
-            hasher.update(record.bytes[..<bodyEnd])
+            hasher.update(record.bytes, in: 0..<bodyEnd)
         }
         let hash = RecordHash(words: hasher.finalizeWords())
         hash.write(to: &record.bytes, at: hashStart)
