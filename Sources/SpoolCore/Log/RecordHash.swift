@@ -11,14 +11,7 @@ struct RecordHash: Equatable, Sendable {
     /// The hash whose bytes are the four words, each written big-endian.
     init(words: SIMD4<UInt64>) { self.words = words }
 
-    /// The SHA-256 of `bytes`.
-    init(digestOf bytes: ArraySlice<UInt8>) {
-        var hasher = SHA256Hasher()
-        hasher.update(bytes)
-        self.init(words: hasher.finalizeWords())
-    }
-
-    /// The SHA-256 of `bytes[range]`.
+    /// The SHA-256 of `bytes[range]` (a range, not a slice: a slice counts a reference to the array).
     init(digestOf bytes: [UInt8], in range: Range<Int>) {
         var hasher = SHA256Hasher()
         hasher.update(bytes, in: range)

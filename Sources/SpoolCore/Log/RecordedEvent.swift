@@ -158,7 +158,7 @@ public enum EventRecord {
         BigEndian.write(UInt32(dataStart - metadataStart), to: &out, at: 38)
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
-        let digest = contentDigest && format >= 2 ? RecordHash(digestOf: out[headerSize...]) : nil
+        let digest = contentDigest && format >= 2 ? RecordHash(digestOf: out, in: headerSize..<out.count) : nil
         out.append(repeating: 0, count: 2 * hashSize)
         return DraftRecord(bytes: out, contentDigest: digest)
     }
@@ -231,7 +231,7 @@ public enum EventRecord {
         } else {
             input += body
         }
-        return RecordHash(digestOf: input[...])
+        return RecordHash(digestOf: input, in: input.indices)
     }
 
     /// Only the time of a record, for binary searches by time.
