@@ -63,6 +63,7 @@ extension Dispatcher {
         return nil
     }
 
+    /// Puts a readied append into `batch`, its answer going to `slot`.
     private func add(_ append: consuming PreparedAppend, id: JSONValue?, op: String, slot: Int, to batch: inout PipelinedBatch) {
         if batch.isEmpty {
             batch.appends.reserveCapacity(PipelinedBatch.initialCapacity)

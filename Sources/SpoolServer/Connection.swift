@@ -114,14 +114,14 @@ struct Connection {
             appends = PipelinedBatch()
             appendBytes = 0
         }
-        // The appends read and not yet answered hold at most `maxPendingAppendBytes` of lines:
-        // past it, the batch is started and this waits for room. Returns the time after.
+        // Past the server's budget of appended bytes not yet answered (`pendingAppendBytes`):
+        // starts the batch read so far and waits for room. Returns the time after.
         func waitForAppendRoom(_ lineBytes: Int) async -> Int64 {
             startAppends()
             await pendingAppendBytes.take(lineBytes)
             return MonotonicMilliseconds.now()
         }
-        /// An append added to the batch, or refused (`refused`, its answer).
+        // An append added to the batch, or refused (`refused`, its answer).
         func added(_ refused: [UInt8]?, lineBytes: Int, slot: Int) {
             if let refused {
                 answers.fill(slot, with: refused)
@@ -171,6 +171,7 @@ struct Connection {
                     switch operation.scheduling {
                     case .pipelined:
                         if !pendingAppendBytes.tryTake(lineBytes) { now = await waitForAppendRoom(lineBytes) }
+                        // Moved into `add`: passed as is, the request was copied, a reference of each of its fields counted.
                         added(dispatcher.add(consume request, operation, slot: slot, to: &appends), lineBytes: lineBytes, slot: slot)
                     case .immediate:
                         startAppends()
