@@ -5,7 +5,8 @@ import SpoolCore
 /// Without tokens configured every connection is `anonymous` with every role. With tokens, a
 /// connection starts unauthenticated (it may send only `auth`); `auth` sets `principal` and
 /// `roles`, and appends stamp the principal as `metadata.actor`. The connection's read loop
-/// owns its session and hands each request a copy.
+/// owns its session and hands each request a copy; an append read straight from its line
+/// (`Dispatcher.Decoded.append`) gets only the session's `actor`.
 public struct Session: Sendable {
     /// Who the connection acts as: stamped on every event it appends.
     public var principal: String { didSet { actor = ActorStamp(principal) } }
