@@ -4,5 +4,6 @@
 // allocation cost more than hashing a record. They are still part of its API; the macro only
 // silences the attribute.
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #endif
