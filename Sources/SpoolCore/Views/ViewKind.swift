@@ -1,3 +1,4 @@
+import JSON
 import LMDB
 
 /// The materialized views Spool keeps, each a set of LMDB tables folded from the log.
@@ -58,30 +59,68 @@ public enum ViewKind: String, CaseIterable, Sendable {
 
 /// users-by-id: one table, user id → `UserView` JSON.
 enum UsersByIDProjection {
+    /// Users as folds left them, found by id, each marked with the last fold that changed it.
+    struct Rows {
+        private(set) var users: [UserView] = []
+        private var folds: [Int] = []
+        private var positions: [String: Int] = [:]
+
+        var count: Int { users.count }
+
+        /// The position of `userID`'s row, read from `tables` (or started at `time`) when not held.
+        fileprivate mutating func position(of userID: String, in tables: some ViewTables, startingAt time: Timestamp) throws -> Int {
+            if let position = positions[userID] { return position }
+            let user = try tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:)) ?? UserView(userID: userID, createdAt: time)
+            users.append(user)
+            folds.append(0)
+            positions[userID] = users.count - 1
+            return users.count - 1
+        }
+
+        /// Folds `event` into the row at `position` for fold `fold`; true when the fold had not
+        /// changed that row before.
+        fileprivate mutating func fold(_ event: DecodedEvent, at position: Int, fold: Int) -> Bool {
+            users[position].fold(event)
+            defer { folds[position] = fold }
+            return folds[position] != fold
+        }
+
+        /// Keeps only the rows that fold `fold` changed.
+        mutating func keep(fold: Int) {
+            var kept = Rows()
+            for position in users.indices where folds[position] == fold {
+                kept.positions[users[position].userID] = kept.users.count
+                kept.users.append(users[position])
+                kept.folds.append(fold)
+            }
+            self = kept
+        }
+    }
+
     /// Each user that `events` touch is read once, folded in place and written once: a batch
     /// of a commit often holds several events of one user, and reading and writing the row's
-    /// JSON costs more than the fold. A user starts from `known(userID)` when it has the row
-    /// (`RecentUsers`), else from the stored row. Returns the users as written.
-    @discardableResult
-    static func apply(
-        _ events: [DecodedEvent], to tables: some ViewTables, known: (String) -> UserView? = { _ in nil }
-    ) throws -> [String: UserView] {
-        var users: [String: UserView] = [:]
-        users.reserveCapacity(min(events.count, 1024))  // growing step by step cost more than filling
+    /// JSON costs more than the fold. A user starts from its row in `rows` when it is held
+    /// there (`RecentUsers` keeps them from commit to commit), else from the stored row; the
+    /// rows this fold (number `fold`) changes are marked with it. Rows are written through one
+    /// buffer, which a stored table copies from.
+    static func apply(_ events: [DecodedEvent], to tables: some ViewTables, rows: inout Rows, fold: Int) throws {
+        var changed: [Int] = []
         for event in events {
             guard let userID = event.userID else { continue }
-            // One lookup for a user already in this batch, folded where it lies.
-            if let index = users.index(forKey: userID) {
-                users.values[index].fold(event)
-                continue
-            }
-            var user =
-                try known(userID) ?? tables.get(0, Array(userID.utf8)).flatMap(UserView.init(json:))
-                ?? UserView(userID: userID, createdAt: event.time)
-            user.fold(event)
-            users[userID] = user
+            let position = try rows.position(of: userID, in: tables, startingAt: event.time)
+            if rows.fold(event, at: position, fold: fold) { changed.append(position) }
         }
-        for (userID, user) in users { try tables.put(0, Array(userID.utf8), user.jsonBytes) }
-        return users
+        var row = JSONWriter(reserveCapacity: 512)
+        for position in changed {
+            rows.users[position].write(to: &row)
+            try tables.put(0, Array(rows.users[position].userID.utf8), row.bytes)
+            row.reset()
+        }
+    }
+
+    /// `apply` with no rows held: each user starts from its stored row.
+    static func apply(_ events: [DecodedEvent], to tables: some ViewTables) throws {
+        var rows = Rows()
+        try apply(events, to: tables, rows: &rows, fold: 1)
     }
 }
