@@ -76,7 +76,11 @@ public final class Environment: @unchecked Sendable {
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         while true {
             do {
-                return try run(flags: 0) { try body(WriteTransaction($0)) }
+                return try run(flags: 0) { handle in
+                    let txn = WriteTransaction(handle)
+                    defer { txn.closeCursors() }
+                    return try body(txn)
+                }
             } catch let error as LMDBError where error.isMapFull {
                 try grow()
             } catch let error as LMDBError where error.isMapResized {

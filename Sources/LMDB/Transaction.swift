@@ -1,4 +1,5 @@
 import CLMDB
+import Foundation
 
 /// A transaction handed to the closure of `Environment.read`. Valid only inside that closure.
 /// Every value it returns is a copy, safe to keep after the transaction ends.
@@ -72,6 +73,45 @@ public class Transaction {
 
 /// A transaction handed to the closure of `Environment.write`: reads see its own writes.
 public final class WriteTransaction: Transaction {
+    /// The cursors `append` keeps, one per database, until `closeCursors` (LMDB frees a write
+    /// transaction's cursors when it commits, so they are closed before).
+    private var appendCursors: [(dbi: MDB_dbi, cursor: OpaquePointer)] = []
+    private var cursorsClosed = false
+
+    /// Stores `value` under the 8 big-endian bytes of `key` (a seq), which must sort after every
+    /// key in `db` (else `isKeyExists`), as `put(_:key:_:flags: .append)` does. Through a cursor
+    /// kept for `db` while the transaction runs: left at the last key, it appends the next
+    /// without searching the tree from its root, as `mdb_put` does every time (the writer
+    /// appends one record per event).
+    public func append(_ db: Database, key: UInt64, _ value: [UInt8]) throws(LMDBError) {
+        let cursor = try appendCursor(db)
+        let rc = withUnsafeBytes(of: key.bigEndian) { keyBytes in
+            value.withUnsafeBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                return mdb_cursor_put(cursor, &k, &v, UInt32(MDB_APPEND))
+            }
+        }
+        try check(rc, "mdb_cursor_put")
+    }
+
+    private func appendCursor(_ db: Database) throws(LMDBError) -> OpaquePointer {
+        if let kept = appendCursors.first(where: { $0.dbi == db.dbi }) { return kept.cursor }
+        guard !cursorsClosed else { throw LMDBError(code: EINVAL, call: "mdb_cursor_open", message: "the transaction has ended") }
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(handle, db.dbi, &cursor), "mdb_cursor_open")
+        guard let cursor else { throw LMDBError(code: ENOMEM, call: "mdb_cursor_open", message: "no cursor") }
+        appendCursors.append((db.dbi, cursor))
+        return cursor
+    }
+
+    /// Closes the cursors `append` kept; `Environment.write` calls it before the transaction ends.
+    func closeCursors() {
+        for kept in appendCursors { mdb_cursor_close(kept.cursor) }
+        appendCursors = []
+        cursorsClosed = true
+    }
+
     /// Stores `value` under `key`. Throws `isKeyExists` when `flags` forbid the write
     /// (`.noOverwrite` on an existing key, `.append` on a key out of order), `isMapFull`
     /// (handled by `Environment.write`), or another `LMDBError`.

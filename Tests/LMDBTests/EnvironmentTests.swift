@@ -58,6 +58,47 @@ final class EnvironmentTests: XCTestCase {
         }
     }
 
+    /// `append` through its kept cursor: thousands of records over many pages, between puts to
+    /// another table and to the same one, every one read back in order; a key out of order is
+    /// refused, and a transaction that throws keeps none of them. A tiny map makes the first
+    /// transaction run again after growing it, with fresh cursors.
+    func testAppendKeepsOneCursorAndReadsBackInOrder() throws {
+        let env = try open(mapSize: 64 << 10)
+        let log = try env.openDatabase("log")
+        let other = try env.openDatabase("other")
+        let record = [UInt8](repeating: 7, count: 450)
+        for batch in 0..<3 {
+            try env.write { txn in
+                for seq in UInt64(batch * 2_000 + 1)...UInt64(batch * 2_000 + 2_000) {
+                    try txn.append(log, key: seq, record + BigEndian.bytes(seq))
+                    if seq % 100 == 0 { try txn.put(other, BigEndian.bytes(seq), [1]) }
+                }
+                try txn.put(log, BigEndian.bytes(UInt64(batch * 2_000 + 2_001)), [2], flags: .append)
+                try txn.delete(log, BigEndian.bytes(UInt64(batch * 2_000 + 2_001)))
+            }
+        }
+        var seqs: [UInt64] = []
+        try env.read { txn in
+            try txn.scan(log) { key, value in
+                seqs.append(BigEndian.uint64(key, at: 0) ?? 0)
+                XCTAssertEqual(Array(value.suffix(8)), key)
+                return true
+            }
+            XCTAssertEqual(try txn.count(other), 60)
+        }
+        XCTAssertEqual(seqs, Array(1...6_000))
+        XCTAssertThrowsError(try env.write { try $0.append(log, key: 3, [9]) }) { error in
+            XCTAssertTrue((error as? LMDBError)?.isKeyExists == true)
+        }
+        struct Stop: Error {}
+        XCTAssertThrowsError(
+            try env.write { txn in
+                try txn.append(log, key: 6_001, [1])
+                throw Stop()
+            })
+        XCTAssertEqual(try env.read { try $0.count(log) }, 6_000)
+    }
+
     func testScanSeekAndBackwardInKeyOrder() throws {
         let env = try open()
         let db = try env.openDatabase("log")
