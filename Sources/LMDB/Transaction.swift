@@ -1,5 +1,4 @@
 import CLMDB
-import Foundation
 
 /// A transaction handed to the closure of `Environment.read`. Valid only inside that closure.
 /// Every value it returns is a copy, safe to keep after the transaction ends.
@@ -72,75 +71,44 @@ public class Transaction {
 }
 
 /// A transaction handed to the closure of `Environment.write`: reads see its own writes.
+///
+/// Puts go through one cursor per database, kept while the transaction runs: a cursor left
+/// where the last put went finds the next key from there when it lies on the same page, and
+/// with `.append` (at the last key) needs no search at all, where `mdb_put` searches the tree
+/// from its root every time (the writer puts a record per event, and rows and index entries by
+/// the hundred per commit). LMDB frees a write transaction's cursors when it ends, so
+/// `Environment.write` closes them before (`closeCursors`).
 public final class WriteTransaction: Transaction {
-    /// The cursors `append` keeps, one per database, until `closeCursors` (LMDB frees a write
-    /// transaction's cursors when it commits, so they are closed before).
-    private var appendCursors: [(dbi: MDB_dbi, cursor: OpaquePointer)] = []
-    private var cursorsClosed = false
-
-    /// Stores `value` under the 8 big-endian bytes of `key` (a seq), which must sort after every
-    /// key in `db` (else `isKeyExists`), as `put(_:key:_:flags: .append)` does. Through a cursor
-    /// kept for `db` while the transaction runs: left at the last key, it appends the next
-    /// without searching the tree from its root, as `mdb_put` does every time (the writer
-    /// appends one record per event).
-    public func append(_ db: Database, key: UInt64, _ value: [UInt8]) throws(LMDBError) {
-        let cursor = try appendCursor(db)
-        let rc = withUnsafeBytes(of: key.bigEndian) { keyBytes in
-            value.withUnsafeBytes { valueBytes in
-                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                return mdb_cursor_put(cursor, &k, &v, UInt32(MDB_APPEND))
-            }
-        }
-        try check(rc, "mdb_cursor_put")
-    }
-
-    private func appendCursor(_ db: Database) throws(LMDBError) -> OpaquePointer {
-        if let kept = appendCursors.first(where: { $0.dbi == db.dbi }) { return kept.cursor }
-        guard !cursorsClosed else { throw LMDBError(code: EINVAL, call: "mdb_cursor_open", message: "the transaction has ended") }
-        var cursor: OpaquePointer?
-        try check(mdb_cursor_open(handle, db.dbi, &cursor), "mdb_cursor_open")
-        guard let cursor else { throw LMDBError(code: ENOMEM, call: "mdb_cursor_open", message: "no cursor") }
-        appendCursors.append((db.dbi, cursor))
-        return cursor
-    }
-
-    /// Closes the cursors `append` kept; `Environment.write` calls it before the transaction ends.
-    func closeCursors() {
-        for kept in appendCursors { mdb_cursor_close(kept.cursor) }
-        appendCursors = []
-        cursorsClosed = true
-    }
+    private var cursors: [(dbi: MDB_dbi, cursor: OpaquePointer)] = []
+    private var ended = false
 
     /// Stores `value` under `key`. Throws `isKeyExists` when `flags` forbid the write
     /// (`.noOverwrite` on an existing key, `.append` on a key out of order), `isMapFull`
     /// (handled by `Environment.write`), or another `LMDBError`.
     public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], flags: PutFlags = []) throws(LMDBError) {
-        try check(key.withUnsafeBytes { put(db, $0, value, flags: flags) }, "mdb_put")
+        let cursor = try cursor(db)
+        try check(key.withUnsafeBytes { put(cursor, $0, value, flags: flags) }, "mdb_cursor_put")
     }
 
     /// `put` under the 8 big-endian bytes of `key` (a seq), without building them as an array.
     public func put(_ db: Database, key: UInt64, _ value: [UInt8], flags: PutFlags = []) throws(LMDBError) {
-        try check(withUnsafeBytes(of: key.bigEndian) { put(db, $0, value, flags: flags) }, "mdb_put")
+        let cursor = try cursor(db)
+        try check(withUnsafeBytes(of: key.bigEndian) { put(cursor, $0, value, flags: flags) }, "mdb_cursor_put")
     }
 
-    /// `mdb_put` of `key` and `value`; returns its code.
-    private func put(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: [UInt8], flags: PutFlags) -> Int32 {
+    /// `mdb_cursor_put` of `key` and `value`; returns its code.
+    private func put(_ cursor: OpaquePointer, _ key: UnsafeRawBufferPointer, _ value: [UInt8], flags: PutFlags) -> Int32 {
         value.withUnsafeBytes { valueBytes in
             var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
             var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-            return mdb_put(handle, db.dbi, &k, &v, flags.rawValue)
+            return mdb_cursor_put(cursor, &k, &v, flags.rawValue)
         }
     }
 
     /// Stores `entries` `range`, in order, reading each key and value where it lies; stops at
     /// the first failure, as `put` would throw it (with `.append`, a key out of order).
-    /// Through one cursor: with `.append`, a cursor left at the last key appends the next
-    /// without searching the tree from its root, as `mdb_put` does every time.
     public func put(_ db: Database, _ entries: PackedEntries, _ range: Range<Int>, flags: PutFlags = []) throws(LMDBError) {
-        var cursor: OpaquePointer?
-        try check(mdb_cursor_open(handle, db.dbi, &cursor), "mdb_cursor_open")
-        defer { mdb_cursor_close(cursor) }
+        let cursor = try cursor(db)
         let rc = entries.bytes.withUnsafeBytes { raw in
             let base = UnsafeMutableRawPointer(mutating: raw.baseAddress)
             for index in range {
@@ -153,6 +121,24 @@ public final class WriteTransaction: Transaction {
             return MDB_SUCCESS
         }
         try check(rc, "mdb_cursor_put")
+    }
+
+    /// The cursor puts to `db` go through, opened on the first.
+    private func cursor(_ db: Database) throws(LMDBError) -> OpaquePointer {
+        if let kept = cursors.first(where: { $0.dbi == db.dbi }) { return kept.cursor }
+        guard !ended else { throw LMDBError(code: MDB_BAD_TXN, call: "mdb_cursor_open", message: "the transaction has ended") }
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(handle, db.dbi, &cursor), "mdb_cursor_open")
+        guard let cursor else { throw LMDBError(code: MDB_BAD_TXN, call: "mdb_cursor_open", message: "no cursor") }
+        cursors.append((db.dbi, cursor))
+        return cursor
+    }
+
+    /// Closes the kept cursors; the transaction takes no more puts.
+    func closeCursors() {
+        for kept in cursors { mdb_cursor_close(kept.cursor) }
+        cursors = []
+        ended = true
     }
 
     /// Removes `key`; returns false when it was not there.

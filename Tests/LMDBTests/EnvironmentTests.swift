@@ -54,15 +54,15 @@ final class EnvironmentTests: XCTestCase {
             XCTAssertTrue((error as? LMDBError)?.isKeyExists == true)
         }
         XCTAssertThrowsError(try env.write { try $0.put(db, BigEndian.bytes(2), [9], flags: .noOverwrite) }) { error in
-            XCTAssertEqual((error as? LMDBError)?.call, "mdb_put")
+            XCTAssertEqual((error as? LMDBError)?.call, "mdb_cursor_put")
         }
     }
 
-    /// `append` through its kept cursor: thousands of records over many pages, between puts to
-    /// another table and to the same one, every one read back in order; a key out of order is
-    /// refused, and a transaction that throws keeps none of them. A tiny map makes the first
-    /// transaction run again after growing it, with fresh cursors.
-    func testAppendKeepsOneCursorAndReadsBackInOrder() throws {
+    /// Puts through the transaction's kept cursors: thousands of appends over many pages,
+    /// between puts to another table and a put and a delete in the same one, every record read
+    /// back in order; a key out of order is refused, and a transaction that throws keeps none.
+    /// A tiny map makes the first transaction run again after growing it, with fresh cursors.
+    func testPutsThroughKeptCursorsReadBackInOrder() throws {
         let env = try open(mapSize: 64 << 10)
         let log = try env.openDatabase("log")
         let other = try env.openDatabase("other")
@@ -70,7 +70,7 @@ final class EnvironmentTests: XCTestCase {
         for batch in 0..<3 {
             try env.write { txn in
                 for seq in UInt64(batch * 2_000 + 1)...UInt64(batch * 2_000 + 2_000) {
-                    try txn.append(log, key: seq, record + BigEndian.bytes(seq))
+                    try txn.put(log, key: seq, record + BigEndian.bytes(seq), flags: .append)
                     if seq % 100 == 0 { try txn.put(other, BigEndian.bytes(seq), [1]) }
                 }
                 try txn.put(log, BigEndian.bytes(UInt64(batch * 2_000 + 2_001)), [2], flags: .append)
@@ -87,13 +87,13 @@ final class EnvironmentTests: XCTestCase {
             XCTAssertEqual(try txn.count(other), 60)
         }
         XCTAssertEqual(seqs, Array(1...6_000))
-        XCTAssertThrowsError(try env.write { try $0.append(log, key: 3, [9]) }) { error in
+        XCTAssertThrowsError(try env.write { try $0.put(log, key: 3, [9], flags: .append) }) { error in
             XCTAssertTrue((error as? LMDBError)?.isKeyExists == true)
         }
         struct Stop: Error {}
         XCTAssertThrowsError(
             try env.write { txn in
-                try txn.append(log, key: 6_001, [1])
+                try txn.put(log, key: 6_001, [1], flags: .append)
                 throw Stop()
             })
         XCTAssertEqual(try env.read { try $0.count(log) }, 6_000)

@@ -113,7 +113,7 @@ public final class WriteContext {
         seq: UInt64, record: [UInt8], hash: RecordHash, id: UUID, hasClientID: Bool, time: Timestamp, type: EventType,
         data: @autoclosure () -> JSONObject, to batch: inout Batch
     ) throws {
-        try txn.append(store.events, key: seq, record)
+        try txn.put(store.events, key: seq, record, flags: .append)
         if hasClientID { try txn.put(store.eventIDs, id.bytes, BigEndian.bytes(seq), flags: .noOverwrite) }
         batch.state.headSeq = seq
         batch.state.headHash = hash
