@@ -85,6 +85,13 @@ enum UsersByIDProjection {
             return folds[position] != fold
         }
 
+        /// Room for `count` users, so that a replay's batch does not grow the table step by step.
+        mutating func reserveCapacity(_ count: Int) {
+            users.reserveCapacity(count)
+            folds.reserveCapacity(count)
+            positions.reserveCapacity(count)
+        }
+
         /// Keeps only the rows that fold `fold` changed.
         mutating func keep(fold: Int) {
             var kept = Rows()
@@ -101,8 +108,7 @@ enum UsersByIDProjection {
     /// of a commit often holds several events of one user, and reading and writing the row's
     /// JSON costs more than the fold. A user starts from its row in `rows` when it is held
     /// there (`RecentUsers` keeps them from commit to commit), else from the stored row; the
-    /// rows this fold (number `fold`) changes are marked with it. Rows are written through one
-    /// buffer, which a stored table copies from.
+    /// rows this fold (number `fold`) changes are marked with it.
     static func apply(_ events: [DecodedEvent], to tables: some ViewTables, rows: inout Rows, fold: Int) throws {
         var changed: [Int] = []
         for event in events {
@@ -110,6 +116,12 @@ enum UsersByIDProjection {
             let position = try rows.position(of: userID, in: tables, startingAt: event.time)
             if rows.fold(event, at: position, fold: fold) { changed.append(position) }
         }
+        guard tables.copiesValues else {
+            for position in changed { try tables.put(0, Array(rows.users[position].userID.utf8), rows.users[position].jsonBytes) }
+            return
+        }
+        // Through one buffer (LMDB copies each row out): a row's own grew once and was freed
+        // after the put, ~4% of the writer's instructions.
         var row = JSONWriter(reserveCapacity: 512)
         for position in changed {
             rows.users[position].write(to: &row)
@@ -121,6 +133,7 @@ enum UsersByIDProjection {
     /// `apply` with no rows held: each user starts from its stored row.
     static func apply(_ events: [DecodedEvent], to tables: some ViewTables) throws {
         var rows = Rows()
+        rows.reserveCapacity(min(events.count, 1024))  // growing step by step cost more than filling
         try apply(events, to: tables, rows: &rows, fold: 1)
     }
 }

@@ -11,6 +11,9 @@ public protocol ViewTables {
     func get(_ table: Int, _ key: [UInt8]) throws -> [UInt8]?
     func put(_ table: Int, _ key: [UInt8], _ value: [UInt8]) throws
     func delete(_ table: Int, _ key: [UInt8]) throws
+    /// Whether `put` copies the value's bytes out (LMDB) instead of keeping the array: a caller
+    /// putting many values may then write them all through one buffer.
+    var copiesValues: Bool { get }
 }
 
 /// A view's tables in LMDB, inside a write transaction. Writer thread only.
@@ -21,6 +24,7 @@ struct StoredViewTables: ViewTables {
     func get(_ table: Int, _ key: [UInt8]) throws -> [UInt8]? { try txn.get(databases[table], key) }
     func put(_ table: Int, _ key: [UInt8], _ value: [UInt8]) throws { try txn.put(databases[table], key, value) }
     func delete(_ table: Int, _ key: [UInt8]) throws { try txn.delete(databases[table], key) }
+    var copiesValues: Bool { true }
 }
 
 /// A view's tables in memory, for a replay that is written out (or checksummed) at the end.
@@ -32,6 +36,7 @@ public final class MemoryViewTables: ViewTables {
     public func get(_ table: Int, _ key: [UInt8]) -> [UInt8]? { tables[table][ByteKey(key)] }
     public func put(_ table: Int, _ key: [UInt8], _ value: [UInt8]) { tables[table][ByteKey(key)] = value }
     public func delete(_ table: Int, _ key: [UInt8]) { tables[table][ByteKey(key)] = nil }
+    public var copiesValues: Bool { false }
 
     func count(_ table: Int) -> Int { tables[table].count }
 
