@@ -124,10 +124,16 @@ extension StreamIndex {
 
             /// The entry's value, in the shortest of the three forms that holds it.
             var value: [UInt8] {
-                var value = BigEndian.bytes(firstSeq)
-                if count > 1 { BigEndian.append(count, to: &value) }
-                value += gaps
+                var value: [UInt8] = []
+                appendValue(to: &value)
                 return value
+            }
+
+            /// Appends `value` to `bytes`.
+            func appendValue(to bytes: inout [UInt8]) {
+                BigEndian.append(firstSeq, to: &bytes)
+                if count > 1 { BigEndian.append(count, to: &bytes) }
+                bytes += gaps
             }
 
             /// The bytes of `gap` in LEB128.

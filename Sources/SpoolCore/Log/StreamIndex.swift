@@ -106,7 +106,21 @@ enum StreamIndex {
 
     /// Puts the entry of `stream` that `run` built.
     static func put(_ stream: String, _ run: Run.Builder, in txn: WriteTransaction, store: Store) throws {
-        try txn.put(store.recentStreams ?? store.streams, key(stream, version: run.firstVersion), run.value)
+        var key: [UInt8] = []
+        var value: [UInt8] = []
+        try put(stream, run, in: txn, store: store, key: &key, value: &value)
+    }
+
+    /// `put`, its key and value written into `key` and `value` (emptied first): buffers that a
+    /// caller putting many entries keeps from one to the next (LMDB copies them out).
+    static func put(
+        _ stream: String, _ run: Run.Builder, in txn: WriteTransaction, store: Store, key: inout [UInt8], value: inout [UInt8]
+    ) throws {
+        key.removeAll(keepingCapacity: true)
+        NameKey.append(stream, run.firstVersion, to: &key)
+        value.removeAll(keepingCapacity: true)
+        run.appendValue(to: &value)
+        try txn.put(store.recentStreams ?? store.streams, key, value)
     }
 
     /// Once `streams_recent` holds `limit` runs, moves some of them into `streams`: in key

@@ -8,9 +8,14 @@ enum NameKey {
     static func key(_ name: String, _ number: UInt64) -> [UInt8] {
         var key: [UInt8] = []
         key.reserveCapacity(name.utf8.count + 9)
+        append(name, number, to: &key)
+        return key
+    }
+
+    /// Appends the key of `name` and `number` to `key`.
+    static func append(_ name: String, _ number: UInt64, to key: inout [UInt8]) {
         key += name.utf8
         key.append(0)
         BigEndian.append(number, to: &key)
-        return key
     }
 }

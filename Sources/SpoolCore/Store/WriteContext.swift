@@ -154,7 +154,8 @@ public final class WriteContext {
     /// Puts the stream index entries of this transaction's appends; the writer calls it once,
     /// after the batch's work items, and appends nothing after it.
     func putStreamRuns() throws {
-        for (stream, run) in batch.pendingRuns { try StreamIndex.put(stream, run, in: txn, store: store) }
+        var (key, value): ([UInt8], [UInt8]) = ([], [])
+        for (stream, run) in batch.pendingRuns { try StreamIndex.put(stream, run, in: txn, store: store, key: &key, value: &value) }
     }
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.

@@ -120,12 +120,14 @@ enum UsersByIDProjection {
             for position in changed { try tables.put(0, Array(rows.users[position].userID.utf8), rows.users[position].jsonBytes) }
             return
         }
-        // Through one buffer (LMDB copies each row out): a row's own grew once and was freed
-        // after the put, ~4% of the writer's instructions.
-        var row = JSONWriter(reserveCapacity: 512)
+        // Through one buffer for keys and one for rows (LMDB copies them out): a row's own array
+        // grew once and was freed after the put, ~4% of the writer's instructions.
+        var (key, row): ([UInt8], JSONWriter) = ([], JSONWriter(reserveCapacity: 512))
         for position in changed {
+            key.removeAll(keepingCapacity: true)
+            key += rows.users[position].userID.utf8
             rows.users[position].write(to: &row)
-            try tables.put(0, Array(rows.users[position].userID.utf8), row.bytes)
+            try tables.put(0, key, row.bytes)
             row.reset()
         }
     }
