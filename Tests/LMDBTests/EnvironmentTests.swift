@@ -99,6 +99,37 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertEqual(try env.read { try $0.count(log) }, 6_000)
     }
 
+    /// Puts through a kept cursor after the same table's entries were deleted under it, by key
+    /// and through another cursor (as the stream index's move does), in one transaction: every
+    /// put lands, and no deleted entry comes back.
+    func testKeptCursorsPutRightAfterDeletesInTheSameTable() throws {
+        let env = try open()
+        let db = try env.openDatabase("index")
+        let key = { (i: Int) in Array("stream-\(i % 37)".utf8) + [0] + BigEndian.bytes(UInt64(i)) }
+        try env.write { txn in
+            for i in 0..<3_000 { try txn.put(db, key(i), [UInt8](repeating: UInt8(i % 251), count: 24)) }
+            var left = 1_000
+            try txn.scanDeleting(db) { _, _ in
+                left -= 1
+                return left > 0
+            }
+            for i in stride(from: 2_999, to: 1_500, by: -3) { try txn.delete(db, key(i)) }
+            for i in 3_000..<4_000 { try txn.put(db, key(i), [UInt8](repeating: UInt8(i % 251), count: 24)) }
+        }
+        let scannedAway = (0..<3_000).map(key).sorted { $0.lexicographicallyPrecedes($1) }.prefix(1_000)
+        let expected = Set((0..<4_000).map(key)).subtracting(scannedAway).subtracting(stride(from: 2_999, to: 1_500, by: -3).map(key))
+        var found = Set<[UInt8]>()
+        try env.read { txn in
+            try txn.scan(db) { key, value in
+                found.insert(key)
+                XCTAssertEqual(value.count, 24)
+                return true
+            }
+        }
+        XCTAssertEqual(found.count, expected.count)
+        XCTAssertTrue(found == expected, "\(found.subtracting(expected).count) keys too many, \(expected.subtracting(found).count) missing")
+    }
+
     func testScanSeekAndBackwardInKeyOrder() throws {
         let env = try open()
         let db = try env.openDatabase("log")
