@@ -12,9 +12,9 @@ final class StreamHeadCacheTests: XCTestCase {
         let cache = StreamHeadCache(capacity: 3)
         for stream in ["a", "b", "c", "d"] { cache.noteStored(stream, head: 1) }
         XCTAssertEqual(cache.versions, ["a": 1, "b": 1, "c": 1], "a head read from the store joins only while there is room")
-        cache.commit(["a": 2])
+        cache.commit([(stream: "a", version: 2)])
         XCTAssertEqual(cache.versions, ["a": 2], "a commit that could pass the capacity leaves only its own streams")
-        cache.commit(["d": 5, "e": 1])
+        cache.commit([(stream: "d", version: 5), (stream: "e", version: 1)])
         XCTAssertEqual(cache.versions, ["a": 2, "d": 5, "e": 1], "while there is room, commits add up")
         cache.noteStored("f", head: 3)
         XCTAssertNil(cache.versions["f"], "full")

@@ -39,6 +39,10 @@ final class StreamHeadCache {
         if versions.count < capacity { versions[stream] = head }
     }
 
-    /// The batch that moved `heads` has committed.
-    func commit(_ heads: [String: UInt64]) { versions.merge(heads, keepingAtMost: capacity) }
+    /// The batch that moved `heads` (each stream once) has committed. When the cache could then
+    /// hold more than `capacity` streams, it keeps only these.
+    func commit(_ heads: some Collection<(stream: String, version: UInt64)>) {
+        if versions.count + heads.count > capacity { versions = [:] }
+        for (stream, version) in heads { versions[stream] = version }
+    }
 }

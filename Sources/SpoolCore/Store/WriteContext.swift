@@ -57,9 +57,10 @@ public final class WriteContext {
     public var headSeq: UInt64 { batch.state.headSeq }
     /// How many events this transaction appended.
     public var appendedCount: Int { batch.appendedCount }
-    /// Stream heads this batch moved; merged into the cache once the batch commits.
-    var newHeads: [String: UInt64] {
-        Dictionary(batch.pendingRuns.lazy.map { ($0.stream, $0.run.lastVersion) }, uniquingKeysWith: { $1 })
+    /// Stream heads this batch moved, each stream once; the cache takes them once the batch
+    /// commits (read in place: a dictionary built of them cost a hash of every stream twice).
+    var newHeads: some Collection<(stream: String, version: UInt64)> {
+        batch.pendingRuns.lazy.map { (stream: $0.stream, version: $0.run.lastVersion) }
     }
 
     /// Appends `request` to its stream after checking its expected version and event ids,
