@@ -27,29 +27,37 @@ final class EventRecordTests: XCTestCase {
 
     /// A sealed draft is the record `encode` makes of the same event, field for field, and its
     /// hash chains to the previous one as verify checks it: SHA-256(previous hash ‖ seq ‖
-    /// header ‖ SHA-256(stream ‖ type ‖ metadata ‖ data)), the record's last 32 bytes.
+    /// header ‖ SHA-256(stream ‖ type ‖ metadata ‖ data)), the record's last 32 bytes, right
+    /// after the data in format 3 and after the stored previous hash in format 2.
     func testASealedDraftIsTheEncodedEvent() throws {
         let previousHash = try XCTUnwrap(RecordHash(previous))
         XCTAssertEqual(previousHash.bytes, previous)
-        var record = draft()
-        let hash = EventRecord.seal(&record, seq: 9, id: id, hasClientID: true, time: time, version: 3, previousHash: previousHash)
-        let encoded = EventRecord.encode(event(seq: 9), after: previousHash)
-        XCTAssertEqual(record.bytes, encoded.bytes)
-        XCTAssertEqual(encoded.hash, hash)
-        XCTAssertEqual(record.bytes[0], 2)
-        let bodyEnd = record.bytes.count - 64
-        let content = Array(SHA256.hash(data: record.bytes[46..<bodyEnd]))
-        let expected = Array(SHA256.hash(data: previous + [0, 0, 0, 0, 0, 0, 0, 9] + record.bytes[..<46] + content))
-        XCTAssertEqual(hash.bytes, expected)
-        XCTAssertEqual(Array(record.bytes.suffix(32)), expected)
-        XCTAssertTrue(EventRecord.verifyHash(seq: 9, record.bytes, previous: previous))
-        let decoded = try EventRecord.decode(seq: 9, record.bytes)
-        XCTAssertEqual(decoded.stream, "user-42")
-        XCTAssertEqual(decoded.version, 3)
-        XCTAssertEqual(decoded.time, time)
-        XCTAssertEqual(decoded.id, id)
-        XCTAssertTrue(decoded.hasClientID)
-        XCTAssertEqual(decoded.previousHash, previous)
+        for format: UInt8 in [3, 2] {
+            var record = draft(format: format)
+            let hash = EventRecord.seal(&record, seq: 9, id: id, hasClientID: true, time: time, version: 3, previousHash: previousHash)
+            let encoded = EventRecord.encode(event(seq: 9), after: previousHash, format: format)
+            XCTAssertEqual(record.bytes, encoded.bytes)
+            XCTAssertEqual(encoded.hash, hash)
+            XCTAssertEqual(record.bytes[0], format)
+            let stored = format == 3 ? [] : previous
+            let bodyEnd = record.bytes.count - 32 - stored.count
+            let content = Array(SHA256.hash(data: record.bytes[46..<bodyEnd]))
+            let expected = Array(SHA256.hash(data: previous + [0, 0, 0, 0, 0, 0, 0, 9] + record.bytes[..<46] + content))
+            XCTAssertEqual(hash.bytes, expected)
+            XCTAssertEqual(Array(record.bytes[bodyEnd...]), stored + expected)
+            XCTAssertEqual(Array(record.bytes[(bodyEnd - 35)..<bodyEnd]), Array(#"{"user_id":"42","first_name":"Ada"}"#.utf8))
+            XCTAssertTrue(EventRecord.verifyHash(seq: 9, record.bytes, previous: previous))
+            XCTAssertFalse(EventRecord.verifyHash(seq: 9, record.bytes, previous: RecordHash.zero.bytes), "another previous hash")
+            let decoded = try EventRecord.decode(seq: 9, record.bytes)
+            XCTAssertEqual(decoded.stream, "user-42")
+            XCTAssertEqual(decoded.version, 3)
+            XCTAssertEqual(decoded.time, time)
+            XCTAssertEqual(decoded.id, id)
+            XCTAssertTrue(decoded.hasClientID)
+            XCTAssertEqual(decoded.previousHash, stored)
+            XCTAssertEqual(decoded.hash, expected)
+        }
+        XCTAssertEqual(EventRecord.encode(event(seq: 9), after: previousHash).bytes[0], 3, "new records are of format 3")
     }
 
     /// Records of format 1 (written before format 2) hash SHA-256(previous hash ‖ seq ‖ body)
@@ -66,9 +74,10 @@ final class EventRecordTests: XCTestCase {
         XCTAssertEqual(one.hash, encoded.hash.bytes)
         XCTAssertNotEqual(one.hash, two.hash)
         one.hash = two.hash
+        one.previousHash = two.previousHash  // format 3 stores none
         XCTAssertEqual(one, two, "the same event in either format")
         var unknown = encoded.bytes
-        unknown[0] = 3
+        unknown[0] = 4
         XCTAssertThrowsError(try EventRecord.decode(seq: 9, unknown))
         XCTAssertFalse(EventRecord.verifyHash(seq: 9, unknown, previous: previous))
     }

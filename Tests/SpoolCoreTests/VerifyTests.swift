@@ -105,10 +105,10 @@ final class VerifyTests: XCTestCase {
         XCTAssertTrue(swapped?.reason.contains("no version 1 before it") ?? false, "\(String(describing: swapped))")
     }
 
-    /// A log begun before record format 2 (format 1 records, here restored from an older
-    /// export) verifies, appends continue it in format 2, and its export restores elsewhere
-    /// record for record, to the same chain head.
-    func testALogOfBothRecordFormatsVerifiesAndRestores() async throws {
+    /// A log begun before record formats 2 and 3 (format 1 and 2 records, here restored from
+    /// an older export) verifies, appends continue it in format 3, and its export restores
+    /// elsewhere record for record, to the same chain head.
+    func testALogOfEveryRecordFormatVerifiesAndRestores() async throws {
         let s = try OpenStore()
         let copy = try OpenStore()
         defer {
@@ -119,34 +119,34 @@ final class VerifyTests: XCTestCase {
         }
         var previous = RecordHash.zero
         var olderExport: [RecordedEvent] = []
-        for version in 1...3 {
+        for (version, format) in zip(1...5, [1, 1, 1, 2, 2] as [UInt8]) {
             var event = RecordedEvent(
                 seq: UInt64(version), id: UUID(), stream: "user-old", version: UInt64(version), type: "UserProfileUpdated",
                 time: Timestamp(milliseconds: Int64(1_000 * version)), metadata: Array(#"{"actor":"test"}"#.utf8),
                 data: Array(#"{"user_id":"old","first_name":"Ada"}"#.utf8), hasClientID: false, previousHash: previous.bytes,
                 hash: [])
-            previous = EventRecord.encode(event, after: previous, format: 1).hash
+            previous = EventRecord.encode(event, after: previous, format: format).hash
             event.hash = previous.bytes
             olderExport.append(event)
         }
         let older = olderExport
         let restoredOlder = try await s.writer.submit { context in try older.map { try context.restore($0) } }
-        XCTAssertEqual(restoredOlder, [true, true, true])
+        XCTAssertEqual(restoredOlder, [true, true, true, true, true])
         try await s.appendUser("new")
         try await s.append(stream: "user-old", events: [profileUpdated("old", firstName: "Bea")])
 
-        let records = try s.store.environment.read { txn in try (1...5).map { try txn.get(s.store.events, BigEndian.bytes(UInt64($0))) } }
-        XCTAssertEqual(records.map { $0?.first }, [1, 1, 1, 2, 2], "each record's format byte")
+        let records = try s.store.environment.read { txn in try (1...7).map { try txn.get(s.store.events, BigEndian.bytes(UInt64($0))) } }
+        XCTAssertEqual(records.map { $0?.first }, [1, 1, 1, 2, 2, 3, 3], "each record's format byte")
         let report = try LogVerifier(store: s.store).verify()
         XCTAssertTrue(report.isValid, "\(String(describing: report.problem))")
-        XCTAssertEqual(report.verifiedThrough, 5)
+        XCTAssertEqual(report.verifiedThrough, 7)
 
         let exported = try s.log.read(from: 1, limit: 10).events
         let restored = try await copy.writer.submit { context in try exported.map { try context.restore($0) } }
-        XCTAssertEqual(restored, Array(repeating: true, count: 5))
+        XCTAssertEqual(restored, Array(repeating: true, count: 7))
         XCTAssertEqual(try copy.log.head().hash, try s.log.head().hash)
         let copied = try copy.store.environment.read { txn in
-            try (1...5).map { try txn.get(copy.store.events, BigEndian.bytes(UInt64($0))) }
+            try (1...7).map { try txn.get(copy.store.events, BigEndian.bytes(UInt64($0))) }
         }
         XCTAssertEqual(copied, records, "record for record, format bytes included")
     }

@@ -21,9 +21,10 @@ public struct RecordedEvent: Sendable, Equatable {
     public var data: [UInt8]
     /// The id came from the client (and so is indexed in `event_ids`).
     public var hasClientID: Bool
-    /// SHA-256 of the previous record (32 zero bytes before seq 1).
+    /// The previous record's hash (32 zero bytes before seq 1) as the record stores it: empty
+    /// for records of format 3 on, which do not (it is the previous record's `hash`).
     public var previousHash: [UInt8]
-    /// SHA-256(previousHash ‖ seq ‖ record body).
+    /// The record's hash, chained to the previous one (see `EventRecord`).
     public var hash: [UInt8]
 
     public var hashHex: String { Hex.encode(hash) }
@@ -102,22 +103,29 @@ public enum Hex {
 ///        | v  | flags | id 16  | time i64  | version  | stream  | type   | meta    | data    |
 ///        |    |       |        | ms, BE    | u64 BE   | len u16 | len u16| len u32 | len u32 |
 ///        +----+-------+--------+-----------+----------+---------+--------+---------+---------+
-///        | stream bytes | type bytes | metadata JSON | data JSON | previous hash 32 | hash 32 |
-///        +--------------+------------+---------------+-----------+------------------+---------+
+///        | stream bytes | type bytes | metadata JSON | data JSON | hash 32 |
+///        +--------------+------------+---------------+-----------+---------+
 /// ```
 /// `flags` bit 0: the id was supplied by the client. The first 46 bytes are the "header", the
-/// stream, type, metadata and data the "content"; both together the "body". Format 2 (written
+/// stream, type, metadata and data the "content"; both together the "body". Format 3 (written
 /// now) hashes previous hash ‖ seq (8 bytes, BE) ‖ header ‖ SHA-256(content), so the content's
-/// digest is taken where the record is drafted and the writer hashes two blocks, not seven;
-/// format 1 (still read and verified) hashed previous hash ‖ seq ‖ body. A reader that meets a
-/// format byte it does not know refuses the record rather than guess.
+/// digest is taken where the record is drafted and the writer hashes two blocks, not seven.
+/// Format 2 (still read and verified) hashed the same and also stored the previous hash before
+/// its own (`trailerSize`): the previous record's hash, 32 bytes that kept a log page to 9 of
+/// the usual events where 10 fit now. Format 1 hashed previous hash ‖ seq ‖ body, and stored
+/// both hashes too. A reader that meets a format byte it does not know refuses the record
+/// rather than guess.
 public enum EventRecord {
-    public static let formatVersion: UInt8 = 2
-    static let readableFormats: ClosedRange<UInt8> = 1...2
+    public static let formatVersion: UInt8 = 3
+    static let readableFormats: ClosedRange<UInt8> = 1...3
     static let headerSize = 46
     static let hashSize = 32
     /// The previous hash of seq 1 (and the head hash of an empty log): 32 zero bytes.
     public static let zeroHash = RecordHash.zero.bytes
+
+    /// The bytes after a record's body in `format`: its hash, after the previous one before
+    /// format 3.
+    static func trailerSize(_ format: UInt8) -> Int { format >= 3 ? hashSize : 2 * hashSize }
 
     /// Encodes `event` chained to `previousHash` (its own two hashes are ignored) in record
     /// format `format` (one of `readableFormats`) and returns the record bytes and the new hash.
@@ -134,7 +142,7 @@ public enum EventRecord {
     }
 
     /// A record without its position, in format `format`: the header's id, time and version
-    /// and both hashes are zeros until `seal` fills them in. `prepare` drafts each event off
+    /// and the hashes are zeros until `seal` fills them in. `prepare` drafts each event off
     /// the writer thread, `writeMetadata` and `writeData` appending the metadata's and the
     /// data's JSON in place, and, with `contentDigest`, takes the content's digest there, so
     /// that the writer only seals it (`seal` takes it otherwise).
@@ -159,13 +167,13 @@ public enum EventRecord {
         writeData(&out)
         BigEndian.write(UInt32(out.count - dataStart), to: &out, at: 42)
         let digest = contentDigest && format >= 2 ? RecordHash(digestOf: out, in: headerSize..<out.count) : nil
-        out.append(repeating: 0, count: 2 * hashSize)
+        out.append(repeating: 0, count: trailerSize(format))
         return DraftRecord(bytes: out, contentDigest: digest)
     }
 
-    /// Fills in a drafted record's position: flags, id, time and version, then the previous
-    /// hash and the record's own, chained to it, which it returns. Sealing again (a batch run
-    /// again) replaces all of it.
+    /// Fills in a drafted record's position: flags, id, time and version, then the record's
+    /// hash, chained to the previous one (stored too before format 3), which it returns.
+    /// Sealing again (a batch run again) replaces all of it.
     static func seal(
         _ record: inout DraftRecord, seq: UInt64, id: UUID, hasClientID: Bool, time: Timestamp, version: UInt64,
         previousHash: RecordHash
@@ -176,15 +184,18 @@ public enum EventRecord {
         BigEndian.write(low, to: &record.bytes, at: 10)
         BigEndian.write(UInt64(bitPattern: time.milliseconds), to: &record.bytes, at: 18)
         BigEndian.write(version, to: &record.bytes, at: 26)
-        // The previous hash goes to its place and the seq for now where the hash will go, so
-        // that the hash's first input (previous hash ‖ seq) lies in the record, contiguous.
-        let bodyEnd = record.bytes.count - 2 * hashSize
-        let hashStart = bodyEnd + hashSize
-        previousHash.write(to: &record.bytes, at: bodyEnd)
-        BigEndian.write(seq, to: &record.bytes, at: hashStart)
+        // Each input of the hash goes for now where the hash will go (the previous hash before
+        // format 3 to its own place, the seq right after it, contiguous), so that every one is
+        // hashed where it lies.
+        let format = record.bytes[0]
+        let bodyEnd = record.bytes.count - trailerSize(format)
+        let hashStart = record.bytes.count - hashSize
         var hasher = SHA256Hasher()  // the record's bytes read in ranges, not slices: no reference counted
-        hasher.update(record.bytes, in: bodyEnd..<hashStart + 8)
-        if record.contentDigest == nil && record.bytes[0] >= 2 {  // `draft` left it to the writer
+        previousHash.write(to: &record.bytes, at: bodyEnd)
+        if format >= 3 { hasher.update(record.bytes, in: bodyEnd..<bodyEnd + hashSize) }
+        BigEndian.write(seq, to: &record.bytes, at: hashStart)
+        hasher.update(record.bytes, in: format >= 3 ? hashStart..<hashStart + 8 : bodyEnd..<hashStart + 8)
+        if record.contentDigest == nil && format >= 2 {  // `draft` left it to the writer
             record.contentDigest = RecordHash(digestOf: record.bytes, in: headerSize..<bodyEnd)
         }
         if let contentDigest = record.contentDigest {
@@ -212,12 +223,16 @@ public enum EventRecord {
         try StoredEvent(seq: seq, bytes).decoded()
     }
 
-    /// The stored hash equals the one recomputed from `previous` and the record's bytes.
+    /// The stored hash equals the one recomputed from `previous` and the record's bytes, and
+    /// so does the stored previous hash, in the formats that store it.
     static func verifyHash(seq: UInt64, _ bytes: [UInt8], previous: [UInt8]) -> Bool {
-        guard bytes.count >= headerSize + 2 * hashSize, readableFormats.contains(bytes[0]) else { return false }
-        let bodyEnd = bytes.count - 2 * hashSize
-        return bytes[bodyEnd..<bodyEnd + hashSize].elementsEqual(previous)
-            && bytes[(bodyEnd + hashSize)...].elementsEqual(chainHash(previous: previous, seq: seq, body: bytes[..<bodyEnd]).bytes)
+        guard let format = bytes.first, readableFormats.contains(format), bytes.count >= headerSize + trailerSize(format) else {
+            return false
+        }
+        let bodyEnd = bytes.count - trailerSize(format)
+        let hashStart = bytes.count - hashSize
+        return bytes[bodyEnd..<hashStart].elementsEqual(format >= 3 ? [] : previous)
+            && bytes[hashStart...].elementsEqual(chainHash(previous: previous, seq: seq, body: bytes[..<bodyEnd]).bytes)
     }
 
     /// The hash of a record whose body is `body`, at `seq` after `previous`, by the rule of

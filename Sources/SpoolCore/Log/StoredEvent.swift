@@ -18,18 +18,18 @@ public struct StoredEvent: Sendable {
         self.bytes = bytes
     }
 
-    /// Where a record's stream, type, metadata and data end.
+    /// Where a record's stream, type, metadata and data end, and its own hash starts.
     private struct Layout {
         let streamEnd: Int
         let typeEnd: Int
         let metadataEnd: Int
         let dataEnd: Int
+        let hashStart: Int
 
         /// Throws `Corrupt` when the record's lengths do not add up or its format is unknown.
         init(seq: UInt64, _ bytes: Span<UInt8>) throws(EventRecord.Corrupt) {
             let header = EventRecord.headerSize
-            let hashes = 2 * EventRecord.hashSize
-            guard bytes.count >= header + hashes else { throw EventRecord.Corrupt(seq: seq, reason: "record too short") }
+            guard bytes.count >= header + EventRecord.hashSize else { throw EventRecord.Corrupt(seq: seq, reason: "record too short") }
             guard EventRecord.readableFormats.contains(bytes[0]) else {
                 throw EventRecord.Corrupt(seq: seq, reason: "unknown record format \(bytes[0])")
             }
@@ -37,7 +37,10 @@ public struct StoredEvent: Sendable {
             typeEnd = streamEnd + (Int(bytes[36]) << 8 | Int(bytes[37]))
             metadataEnd = typeEnd + Int(BigEndian.uint32(bytes, at: 38) ?? 0)
             dataEnd = metadataEnd + Int(BigEndian.uint32(bytes, at: 42) ?? 0)
-            guard dataEnd + hashes == bytes.count else { throw EventRecord.Corrupt(seq: seq, reason: "record lengths do not add up") }
+            guard dataEnd + EventRecord.trailerSize(bytes[0]) == bytes.count else {
+                throw EventRecord.Corrupt(seq: seq, reason: "record lengths do not add up")
+            }
+            hashStart = bytes.count - EventRecord.hashSize
         }
     }
 
@@ -53,8 +56,9 @@ public struct StoredEvent: Sendable {
     public var id: ArraySlice<UInt8> { bytes[2..<18] }
     public var version: UInt64 { BigEndian.uint64(bytes, at: 26) ?? 0 }
     public var time: Timestamp { Timestamp(milliseconds: Int64(bitPattern: BigEndian.uint64(bytes, at: 18) ?? 0)) }
-    public var previousHash: ArraySlice<UInt8> { bytes[layout.dataEnd..<layout.dataEnd + EventRecord.hashSize] }
-    public var hash: ArraySlice<UInt8> { bytes[(layout.dataEnd + EventRecord.hashSize)...] }
+    /// The previous record's hash as this one stores it; empty from format 3 on, which does not.
+    public var previousHash: ArraySlice<UInt8> { bytes[layout.dataEnd..<layout.hashStart] }
+    public var hash: ArraySlice<UInt8> { bytes[layout.hashStart...] }
 
     /// `data` parsed where it lies.
     public func parsedData() throws(JSONParseError) -> JSONValue { try JSONParser.parse(bytes, in: layout.metadataEnd..<layout.dataEnd) }

@@ -29,10 +29,11 @@ public final class Store: Sendable {
     /// The on-disk format this build reads and writes. Format 2 lets one `streams` entry
     /// index a whole append (format 1 wrote an entry per event); format 3 keeps the newest
     /// entries in `streams_recent`; format 4 writes records of `EventRecord` format 2; format 5
-    /// lets one `streams` entry index a commit's appends to a stream, their seqs listed. Older
+    /// lets one `streams` entry index a commit's appends to a stream, their seqs listed; format
+    /// 6 writes records of `EventRecord` format 3 (without the previous record's hash). Older
     /// formats read the same, so a writable open upgrades them in place, and a build that
     /// knows only an older format refuses the result.
-    public static let formatVersion: UInt64 = 5
+    public static let formatVersion: UInt64 = 6
 
     public struct Options: Sendable {
         /// Open without writing (a second process beside a running server).
