@@ -256,7 +256,7 @@ public enum EventRecord {
 }
 
 /// A record as `EventRecord.draft` makes it, before `seal` gives it a position. Its content's
-/// digest (format 2) is kept apart from the bytes, so a second seal still finds it.
+/// digest (formats 2 and 3) is kept apart from the bytes, so a second seal still finds it.
 struct DraftRecord: Sendable {
     var bytes: [UInt8]
     /// SHA-256 of the stream, type, metadata and data bytes; nil in format 1, and when the
