@@ -154,7 +154,7 @@ public enum EventRecord {
         let type = type.utf8
         let metadataStart = headerSize + stream.count + type.count
         var out: [UInt8] = []
-        out.reserveCapacity(metadataStart + 400 + 2 * hashSize)  // one allocation for most events
+        out.reserveCapacity(metadataStart + 400 + trailerSize(format))  // one allocation for most events
         out.append(format)
         out.append(repeating: 0, count: headerSize - 1)  // not a shared array: both cores would retain it
         BigEndian.write(UInt16(truncatingIfNeeded: stream.count), to: &out, at: 34)
