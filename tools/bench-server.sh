@@ -139,11 +139,12 @@ for name, path in zip(("baseline", "current"), sys.argv[1:]):
     rates = " · ".join(f"{r['events_per_s']:,}" for r in rows)
     cpu = " · ".join(f"{r['server_cpu_us_per_event']:.1f}" for r in rows)
     print(f"{name:8}  events/s {rates}   server CPU us/event {cpu}")
-    def split(threads):
+    def split(threads, digits=1):
         loops = sum(v for k, v in threads.items() if k.startswith("NIO-ELT"))
         writer = threads.get("spool-writer", 0)
-        return f"{loops:.1f}+{writer:.1f}"
+        return f"{loops:.{digits}f}+{writer:.{digits}f}"
     print(f"{'':8}  of which event loops + writer: {' · '.join(split(r.get('server_threads_cpu_us_per_event', {})) for r in rows)}")
+    print(f"{'':8}  waiting for a core, % of the run, loops + writer: {' · '.join(split(r.get('server_threads_runqueue_percent', {}), 0) for r in rows)}")
 PY
     warn_if_busy "$OUT/server-baseline.jsonl"
     warn_if_busy "$OUT/server-current.jsonl"

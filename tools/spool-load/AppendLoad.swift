@@ -86,6 +86,7 @@ enum AppendLoad {
                     "client_cpu_us_per_event": .double(LoadCounters.microseconds(counters.clientSeconds, perEvent: completed)),
                     "server_cpu_us_per_event": .double(LoadCounters.microseconds(counters.serverSeconds, perEvent: completed)),
                     "server_threads_cpu_us_per_event": counters.serverThreadMicroseconds(perEvent: completed),
+                    "server_threads_runqueue_percent": counters.serverThreadQueuedPercent(of: run.seconds),
                 ]
                 report.row(
                     [
@@ -113,5 +114,12 @@ extension LoadCounters {
         let used = serverThreadSeconds.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         return .object(
             JSONObject(used.map { JSONMember($0.key, .double((Self.microseconds($0.value, perEvent: events) * 100).rounded() / 100)) }))
+    }
+
+    /// The share of `seconds` (the run's wall time) each server thread spent ready to run but
+    /// waiting for a core, in %, by thread name (threads that never waited left out).
+    func serverThreadQueuedPercent(of seconds: Double) -> JSONValue {
+        let waited = serverThreadQueuedSeconds.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        return .object(JSONObject(waited.map { JSONMember($0.key, .double(Self.percent($0.value, of: seconds).rounded())) }))
     }
 }

@@ -11,6 +11,10 @@ struct LoadCounters {
     /// The server's CPU seconds by thread name (threads of one name summed; empty when its pid
     /// is unknown): spoold's event loops (`NIO-ELT-…`) and writer (`spool-writer`) apart.
     var serverThreadSeconds: [String: Double]
+    /// Seconds the server's threads spent ready to run but waiting for a core, by thread name
+    /// (`/proc/<pid>/task/<tid>/schedstat`): a thread that sets the pace and waits here shows
+    /// that the cores, not the thread's own work, held it back.
+    var serverThreadQueuedSeconds: [String: Double]
     /// Busy CPU seconds of the machine, all processes and cores (`/proc/stat`).
     var machineBusySeconds: Double
 
@@ -26,7 +30,9 @@ struct LoadCounters {
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
         return LoadCounters(
             clientSeconds: client, serverSeconds: serverPID.map(processSeconds) ?? 0,
-            serverThreadSeconds: serverPID.map(threadSeconds) ?? [:], machineBusySeconds: machineBusySeconds())
+            serverThreadSeconds: serverPID.map { threadSeconds($0, from: statSeconds) } ?? [:],
+            serverThreadQueuedSeconds: serverPID.map { threadSeconds($0, from: queuedSeconds) } ?? [:],
+            machineBusySeconds: machineBusySeconds())
     }
 
     /// Percent of one core over `seconds` of wall time.
@@ -39,24 +45,36 @@ struct LoadCounters {
 
     /// User plus system CPU seconds of process `pid` (fields 14 and 15 of `/proc/<pid>/stat`), or 0.
     private static func processSeconds(_ pid: Int32) -> Double {
-        statSeconds("/proc/\(pid)/stat")?.seconds ?? 0
+        statSeconds("/proc/\(pid)")?.seconds ?? 0
     }
 
-    /// CPU seconds of each thread of process `pid`, summed by thread name.
-    private static func threadSeconds(_ pid: Int32) -> [String: Double] {
+    /// Seconds `read` gives for each thread of process `pid` (from the thread's directory in
+    /// `/proc/<pid>/task`), summed by thread name.
+    private static func threadSeconds(_ pid: Int32, from read: (String) -> (name: String, seconds: Double)?) -> [String: Double] {
         let tasks = "/proc/\(pid)/task"
         var seconds: [String: Double] = [:]
         for task in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
-            guard let thread = statSeconds("\(tasks)/\(task)/stat") else { continue }
+            guard let thread = read("\(tasks)/\(task)") else { continue }
             seconds[thread.name, default: 0] += thread.seconds
         }
         return seconds
     }
 
-    /// The name and user plus system CPU seconds in a `stat` file of `/proc`: after
-    /// "pid (name) ", utime is field 14 and stime field 15. Nil when it cannot be read.
-    private static func statSeconds(_ path: String) -> (name: String, seconds: Double)? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+    /// The name and runqueue wait of the thread whose `/proc` directory is `directory`: the
+    /// second field of `schedstat`, in nanoseconds. Nil when it cannot be read.
+    private static func queuedSeconds(_ directory: String) -> (name: String, seconds: Double)? {
+        guard let name = try? String(contentsOfFile: "\(directory)/comm", encoding: .utf8),
+            let text = try? String(contentsOfFile: "\(directory)/schedstat", encoding: .utf8)
+        else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let waited = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        return (name.trimmingCharacters(in: .newlines), waited / 1e9)
+    }
+
+    /// The name and user plus system CPU seconds in the `stat` file of a `/proc` directory:
+    /// after "pid (name) ", utime is field 14 and stime field 15. Nil when it cannot be read.
+    private static func statSeconds(_ directory: String) -> (name: String, seconds: Double)? {
+        guard let text = try? String(contentsOfFile: "\(directory)/stat", encoding: .utf8),
             let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")")
         else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
@@ -79,6 +97,8 @@ struct LoadCounters {
         LoadCounters(
             clientSeconds: lhs.clientSeconds - rhs.clientSeconds, serverSeconds: lhs.serverSeconds - rhs.serverSeconds,
             serverThreadSeconds: lhs.serverThreadSeconds.merging(rhs.serverThreadSeconds.mapValues { -$0 }, uniquingKeysWith: +),
+            serverThreadQueuedSeconds: lhs.serverThreadQueuedSeconds.merging(
+                rhs.serverThreadQueuedSeconds.mapValues { -$0 }, uniquingKeysWith: +),
             machineBusySeconds: lhs.machineBusySeconds - rhs.machineBusySeconds)
     }
 }
