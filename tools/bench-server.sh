@@ -24,7 +24,7 @@ section_server() {
     local flags=${SERVER_SPOOLD_FLAGS---no-emails}
     local binary
     for binary in "$load" "$spoold"; do
-        [ -x "$binary" ] || { echo "bench.sh: $binary is missing; build it with: swift build -c release" >&2; return 1; }
+        [ -x "$binary" ] || { echo "bench.sh: $binary is missing; build it with: swift build -c release --experimental-lto-mode=thin --static-swift-stdlib" >&2; return 1; }
     done
     if ! command -v redis-server >/dev/null; then
         [ "$(id -u)" = 0 ] || { echo "bench.sh: redis-server is missing: sudo apt-get install -y redis-server" >&2; return 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Spool's benchmarks, run by `make bench` after `swift build -c release`.
+# Spool's benchmarks, run by `make bench` after its release build (the Makefile's `RELEASE`).
 #
 # Prints the machine, then one section per part of the system. Each section is a function
 # below; add a section (server, views, …) by writing `section_<name>` and adding <name> to
@@ -197,7 +197,7 @@ section_emails() {
     bench emails --users "$BENCH_EMAIL_USERS" --rate 500,1000,2000
 }
 
-[ -x "$SPOOL_BENCH" ] || { echo "bench.sh: $SPOOL_BENCH is missing; build it with: swift build -c release --product spool-bench" >&2; exit 1; }
+[ -x "$SPOOL_BENCH" ] || { echo "bench.sh: $SPOOL_BENCH is missing; build it with: swift build -c release --experimental-lto-mode=thin --static-swift-stdlib" >&2; exit 1; }
 machine
 for section in $SECTIONS; do
     "section_$section"
