@@ -8,7 +8,11 @@ import LMDB
 public final class WriteContext {
     public let txn: WriteTransaction
     public let store: Store
-    let clock: @Sendable () -> Timestamp
+    /// The server time of this transaction's appends (before `max` with the log's last
+    /// time): the clock is read once per transaction, when it begins, not once per append
+    /// (~2% of the writer's time at one event per append); its appends become durable
+    /// together anyway.
+    let now: Timestamp
     /// Committed stream heads, shared across batches; this batch's new heads are its runs' ends.
     private let committedHeads: StreamHeadCache
     private let keepsAppended: Bool
@@ -38,7 +42,7 @@ public final class WriteContext {
     /// 1,024, is reserved: growing the table step by step cost more than filling it).
     init(
         txn: WriteTransaction, store: Store, state: LogState, heads: StreamHeadCache, keepsAppended: Bool, items: Int,
-        clock: @escaping @Sendable () -> Timestamp
+        now: Timestamp
     ) {
         var batch = Batch(state: state)
         batch.pendingRuns.reserveCapacity(min(items, 1024))
@@ -48,7 +52,7 @@ public final class WriteContext {
         self.keepsAppended = keepsAppended
         self.committedHeads = heads
         self.store = store
-        self.clock = clock
+        self.now = now
     }
 
     /// The log's end including this batch's appends; becomes the writer's state on commit.
@@ -84,7 +88,7 @@ public final class WriteContext {
                 "stream \(request.stream) is at version \(head), expected \(request.expectedVersion.wireDescription)",
                 details: ["stream": .string(request.stream), "actual_version": .int(Int64(head))])
         }
-        let time = max(clock(), batch.state.lastTime)
+        let time = max(now, batch.state.lastTime)
         var version = head
         for index in request.events.indices {
             version += 1

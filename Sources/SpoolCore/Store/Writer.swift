@@ -188,7 +188,7 @@ public final class Writer: @unchecked Sendable {
                 let (context, sweep) = try store.environment.write { txn in
                     let context = WriteContext(
                         txn: txn, store: store, state: state, heads: heads, keepsAppended: !projectors.isEmpty, items: live.count,
-                        clock: clock)
+                        now: clock())
                     for (index, item) in live.enumerated() {
                         do {
                             try item.run(context)
