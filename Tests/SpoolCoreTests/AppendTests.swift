@@ -177,6 +177,25 @@ final class AppendTests: XCTestCase {
         XCTAssertEqual(try s.log.lastSeq(atOrBefore: Timestamp(milliseconds: 99_000)), 4)
     }
 
+    func testTheEventsOfOneCommitShareTheTimeItBegan() async throws {
+        let clock = TestClock(start: 10_000)
+        let s = try OpenStore(clock: { clock.tick() })  // a later millisecond at every read
+        defer {
+            s.close()
+            s.directory.remove()
+        }
+        let appends = try ["a", "b", "c"].map { user in
+            try AppendRequest(stream: "user-\(user)", expectedVersion: .any, events: [userCreated(user)]).prepare(actor: "test")
+        }
+        let results = await s.writer.append(appends)  // one work item: one transaction
+        XCTAssertEqual(try results.map { try $0.get().firstSeq }, [1, 2, 3])
+        try await s.appendUser("d")  // the next transaction
+        let times = try s.log.read(from: 1, limit: 10).events.map(\.time.milliseconds)
+        XCTAssertEqual(times.count, 4)
+        XCTAssertEqual(Set(times.prefix(3)).count, 1, "one commit, one time: \(times)")
+        XCTAssertGreaterThan(times[3], times[0])
+    }
+
     func testReadAllFiltersByTypeAndStreamPrefixAndPages() async throws {
         let s = try OpenStore()
         defer {
@@ -258,6 +277,13 @@ final class TestClock: @unchecked Sendable {
     init(start: Int64) { milliseconds = start }
     func set(_ value: Int64) { lock.withLock { milliseconds = value } }
     func now() -> Timestamp { lock.withLock { Timestamp(milliseconds: milliseconds) } }
+    /// The time, then one millisecond later for the next read.
+    func tick() -> Timestamp {
+        lock.withLock {
+            defer { milliseconds += 1 }
+            return Timestamp(milliseconds: milliseconds)
+        }
+    }
 }
 
 /// The writer's thread carries its name where operators look for it (`top -H`, `/proc`).
