@@ -44,7 +44,7 @@ extension Dispatcher {
         writer.writeInt(Int64(info.mapSize))
         writer.key("uptime_seconds")
         let uptime = ContinuousClock.now - started
-        writer.writeDouble((Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18).rounded())
+        writer.writeDouble(uptime.inSeconds.rounded())
         writer.key("views")
         writer.write(views)
         writer.key("subscriptions")

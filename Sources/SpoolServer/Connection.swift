@@ -202,8 +202,7 @@ struct Connection {
         let channel = channel.channel
         return Task {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: authenticated in time
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            let error = SpoolError(.unauthorized, "no auth within \(seconds) s; closing the connection")
+            let error = SpoolError(.unauthorized, "no auth within \(timeout.inSeconds) s; closing the connection")
             answers.fill(await answers.reserve(), with: Response.failure(id: nil, error))
             channel.close(mode: .input, promise: nil)
         }

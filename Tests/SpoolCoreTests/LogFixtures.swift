@@ -13,13 +13,13 @@ final class OpenStore: Sendable {
 
     init(
         directory: TemporaryDirectory? = nil, mapSize: Int = 64 << 20, cachedStreams: Int = 100_000, recentRuns: Int = 4096,
-        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+        refillWait: Duration = .microseconds(200), clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         self.directory = try directory ?? TemporaryDirectory("store")
         var options = Store.Options()
         options.mapSize = mapSize
         store = try Store(directory: self.directory.path, options: options)
-        writer = try Writer(store: store, cachedStreams: cachedStreams, recentRuns: recentRuns, clock: clock)
+        writer = try Writer(store: store, cachedStreams: cachedStreams, recentRuns: recentRuns, refillWait: refillWait, clock: clock)
     }
 
     func close() { writer.stop() }

@@ -55,7 +55,7 @@ enum EmailBenchmark {
         try await engine.startEmails(EmailCatalog())
         let info = try await waitForProjector(engine, watch: watch, through: userHead)
         let done = watch.snapshot
-        let elapsed = ((done.lastCommit ?? start) - start).seconds
+        let elapsed = ((done.lastCommit ?? start) - start).inSeconds
         let counters = ProcessCounters.now(directory: directory.path) - before
         let emails = done.headSeq - userHead
         let events = Double(max(userHead, 1))

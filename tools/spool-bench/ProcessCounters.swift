@@ -91,8 +91,7 @@ struct RunDirectory {
 
 /// Seconds elapsed since `start` on the monotonic clock.
 func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    (ContinuousClock.now - start).inSeconds
 }
 
 /// The CPU clock of the calling thread.

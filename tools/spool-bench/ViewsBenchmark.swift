@@ -139,8 +139,8 @@ enum ViewsBenchmark {
         let replayEnd = phases[.replaying] ?? start
         let writeEnd = phases[.writing] ?? replayEnd
         let switched = phases[.done] ?? end
-        let total = (end - start).seconds
-        let replay = (replayEnd - start).seconds
+        let total = (end - start).inSeconds
+        let replay = (replayEnd - start).inSeconds
         let rate = Double(head) / max(total, 1e-9)
         let foldRate = Double(head) / max(replay, 1e-9)
         let others = 100 * counters.othersSeconds / max(total, 1e-9)
@@ -149,17 +149,17 @@ enum ViewsBenchmark {
         report.row(
             [
                 String(run), Format.grouped(Double(head)), Format.fixed(total, 2), Format.grouped(rate), Format.fixed(replay, 2),
-                Format.grouped(foldRate), Format.fixed((writeEnd - replayEnd).seconds, 2), Format.grouped(Double(written)),
-                Format.fixed((switched - writeEnd).seconds, 2), Format.fixed((end - switched).seconds, 2), Format.fixed(cpu, 2),
+                Format.grouped(foldRate), Format.fixed((writeEnd - replayEnd).inSeconds, 2), Format.grouped(Double(written)),
+                Format.fixed((switched - writeEnd).inSeconds, 2), Format.fixed((end - switched).inSeconds, 2), Format.fixed(cpu, 2),
                 Format.fixed(others, 0),
             ],
             json: [
                 "bench": "views-rebuild", "views": .string(kinds.map(\.rawValue).joined(separator: ",")), "run": .int(Int64(run)),
                 "events": .int(Int64(head)), "seconds": .double(rounded(total, 3)), "events_per_s": .int(Int64(rate.rounded())),
                 "replay_seconds": .double(rounded(replay, 3)), "fold_events_per_s": .int(Int64(foldRate.rounded())),
-                "write_seconds": .double(rounded((writeEnd - replayEnd).seconds, 3)), "entries": .int(Int64(written)),
-                "catch_up_seconds": .double(rounded((switched - writeEnd).seconds, 3)),
-                "checksum_seconds": .double(rounded((end - switched).seconds, 3)), "cpu_us_per_event": .double(rounded(cpu, 2)),
+                "write_seconds": .double(rounded((writeEnd - replayEnd).inSeconds, 3)), "entries": .int(Int64(written)),
+                "catch_up_seconds": .double(rounded((switched - writeEnd).inSeconds, 3)),
+                "checksum_seconds": .double(rounded((end - switched).inSeconds, 3)), "cpu_us_per_event": .double(rounded(cpu, 2)),
                 "others_cpu_percent": .double(rounded(others, 1)),
             ])
     }

@@ -11,13 +11,21 @@ import Synchronization
 /// A work item that throws `SpoolError` fails alone: it must throw before it writes anything.
 /// An item that throws anything else is dropped and the batch is run again without it, so its
 /// neighbours still commit (an item of several appends drops only the append that failed).
+/// Once commits have been large, the writer lets its queue refill for up to `refillWait`
+/// before it starts the next transaction (`BatchRefill` says why and how much).
 /// Rejected: a commit per request (caps at ~4k/s), and nested transactions per request (they
 /// copy dirty pages on every request).
 public final class Writer: @unchecked Sendable {
-    // Safe to share: `queue`, `stopping`, `finished` and `observers` are only touched with
-    // `condition` locked; `state`, `heads` and `recentSweep` only on the writer thread.
+    // Safe to share: `queue`, `queuedWeight`, `awaitedWeight`, `stopping`, `finished` and
+    // `observers` are only touched with `condition` locked; `state`, `heads`, `recentSweep` and
+    // `refill` only on the writer thread.
     private let condition = NSCondition()
     private var queue: [WriteItem] = []
+    /// The weight of the items in `queue`.
+    private var queuedWeight = 0
+    /// While the writer waits for its queue to refill: the weight that ends the wait (a
+    /// submission wakes it only then, not once per item).
+    private var awaitedWeight = Int.max
     private var stopping = false
     private var finished = false
     private var state: LogState
@@ -34,6 +42,9 @@ public final class Writer: @unchecked Sendable {
     private var recentSweep: [UInt8] = []
     /// The events of the last commit.
     private let lastCommitEvents = Atomic<Int>(0)
+    private var refill = BatchRefill()
+    /// The longest the writer waits for its queue to refill (`BatchRefill`).
+    let refillWait: Duration
 
     /// Whether appends should leave their records' content digests to the writer's seal
     /// (`AppendRequest.prepare(actor:contentDigests:)`): true while commits hold at least
@@ -52,12 +63,15 @@ public final class Writer: @unchecked Sendable {
     /// the heads of up to `cachedStreams` streams are kept in memory (`StreamHeadCache`).
     /// `recentRuns`: at one event per append over 256 streams, views included, 1,024 wrote
     /// 2.1 KB per event, 4,096 1.4 KB and 16,384 1.7 KB (the small table then spans as many
-    /// pages as it saves).
+    /// pages as it saves). `refillWait`: 200 µs won 13 of 16 pairs of runs at 64 connections ×
+    /// window 32 (BENCHMARKS.md, "twenty-first session").
     public init(
         store: Store, projectors: [any Projector] = [], maxBatchWeight: Int = 4096, cachedStreams: Int = 100_000,
-        recentRuns: Int = 4096, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+        recentRuns: Int = 4096, refillWait: Duration = .microseconds(200),
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         self.heads = StreamHeadCache(capacity: cachedStreams)
+        self.refillWait = refillWait
         self.recentRuns = recentRuns
         self.store = store
         self.clock = clock
@@ -132,7 +146,8 @@ public final class Writer: @unchecked Sendable {
             return
         }
         queue.append(item)
-        condition.signal()
+        queuedWeight += item.weight
+        if queue.count == 1 || queuedWeight >= awaitedWeight { condition.signal() }
         condition.unlock()
     }
 
@@ -162,12 +177,19 @@ public final class Writer: @unchecked Sendable {
         }
     }
 
-    /// Waits for work; nil once stopping and drained.
+    /// Waits for work, then for the queue to refill (`BatchRefill`); nil once stopping and drained.
     private func nextBatch() -> [WriteItem]? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && !stopping { condition.wait() }
         if queue.isEmpty { return nil }
+        let target = min(refill.target(largeCommit: Self.largeCommit), maxBatchWeight)
+        if queuedWeight < target && !stopping {
+            awaitedWeight = target
+            let deadline = Date(timeIntervalSinceNow: refillWait.inSeconds)
+            while queuedWeight < target && !stopping && condition.wait(until: deadline) {}
+            awaitedWeight = .max
+        }
         var weight = 0
         var taken = 0
         while taken < queue.count && (taken == 0 || weight + queue[taken].weight <= maxBatchWeight) {
@@ -176,6 +198,7 @@ public final class Writer: @unchecked Sendable {
         }
         let batch = Array(queue.prefix(taken))
         queue.removeFirst(taken)
+        queuedWeight -= weight
         return batch
     }
 
@@ -212,6 +235,7 @@ public final class Writer: @unchecked Sendable {
                 recentSweep = sweep
                 heads.commit(context.newHeads)
                 lastCommitEvents.store(context.appendedCount, ordering: .relaxed)  // before the answers: callers see it then
+                refill.committed(events: context.appendedCount)
                 for item in live { item.complete() }
                 let summary = CommitSummary(
                     headSeq: state.headSeq, events: context.appendedCount, requests: live.count, duration: .now - started)

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolCore
 import Synchronization
 
 /// A progress bar on stderr with rate and ETA — drawn only when stderr is a terminal, so
@@ -61,7 +62,7 @@ final class ProgressBar: Sendable {
     }
 
     private func render(_ state: State, now: ContinuousClock.Instant) -> String {
-        let elapsed = Self.seconds(now - started)
+        let elapsed = (now - started).inSeconds
         var parts = [label + (state.phase.map { " (\($0))" } ?? "")]
         if let total = state.total, total > 0 {
             let fraction = min(1, Double(state.done) / Double(total))
@@ -70,7 +71,7 @@ final class ProgressBar: Sendable {
             parts.append("[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]")
             parts.append(String(format: "%3.0f%%", fraction * 100))
             if fraction > 0, fraction < 1 {
-                let phaseElapsed = Self.seconds(now - state.phaseStarted)
+                let phaseElapsed = (now - state.phaseStarted).inSeconds
                 parts.append("ETA " + Self.duration(phaseElapsed * (1 - fraction) / fraction))
             }
         }
@@ -80,10 +81,6 @@ final class ProgressBar: Sendable {
         }
         parts.append(Self.duration(elapsed))
         return parts.joined(separator: "  ")
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// `1:05` style minutes and seconds (`1:02:05` past an hour).
