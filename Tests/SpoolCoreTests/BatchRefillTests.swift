@@ -1,5 +1,3 @@
-import Foundation
-import SpoolCore
 import SpoolTestSupport
 import Synchronization
 import XCTest

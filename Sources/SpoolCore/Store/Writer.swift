@@ -56,7 +56,7 @@ public final class Writer: @unchecked Sendable {
     /// the pace, and there the digests taken off the writer were worth ~5% (8 × 32).
     public var takesContentDigests: Bool { lastCommitEvents.load(ordering: .relaxed) >= Self.largeCommit }
 
-    /// See `takesContentDigests`.
+    /// A commit of at least this many events is large: see `takesContentDigests` and `BatchRefill`.
     static let largeCommit = 512
 
     /// Starts the writer thread over `store`. `clock` gives server times (tests inject one);
