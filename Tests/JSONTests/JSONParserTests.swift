@@ -123,6 +123,32 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse("{\"\(text)\":\"\(text)\"}"), .object([text: .string(text)]))
     }
 
+    /// Plain text is scanned eight bytes at a time: whatever ends or changes a string is found
+    /// at every position within and across those words, in strings of every length around them.
+    func testEveryPositionInAPlainStringIsChecked() throws {
+        for length in 1..<26 {
+            for position in 0..<length {
+                var text = [UInt8](repeating: 0x61, count: length)
+                XCTAssertEqual(try JSONParser.parse([0x22] + text + [0x22]), .string(String(repeating: "a", count: length)))
+                text[position] = 0x01
+                expectError(bytes: [0x22] + text + [0x22], "unescaped control character 0x01 in string", at: position + 1)
+                text[position] = 0x1F
+                expectError(bytes: [0x22] + text + [0x22], "unescaped control character 0x1F in string", at: position + 1)
+                text[position] = 0xFF
+                expectError(bytes: [0x22] + text + [0x22], "invalid UTF-8 in string", at: position + 1)
+                text[position] = 0x22
+                expectError(bytes: [0x22] + text + [0x22], "trailing characters after value", at: position + 2)
+                var escaped = Array(text[..<position]) + Array(#"\t"#.utf8) + Array(text[(position + 1)...])
+                escaped[position] = 0x5C
+                let expected = String(repeating: "a", count: position) + "\t" + String(repeating: "a", count: length - position - 1)
+                XCTAssertEqual(try JSONParser.parse([0x22] + escaped + [0x22]), .string(expected))
+                let accented = String(repeating: "a", count: position) + "é" + String(repeating: "a", count: length - position - 1)
+                XCTAssertEqual(try JSONParser.parse("\"\(accented)\""), .string(accented))
+                XCTAssertEqual(try JSONParser.parse("\"\(accented)\"").stringValue?.utf8.count, length + 1)
+            }
+        }
+    }
+
     // MARK: Errors
 
     func testStructuralErrors() {
