@@ -166,16 +166,19 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// The response line of an append (request `id` of `op`) that the writer finished; a
-    /// failure is counted in the metrics, a success is left to the caller to count.
-    func appendResponse(id: JSONValue?, op: String, _ outcome: Result<AppendResult, any Error>) -> [UInt8] {
+    /// Appends the response line of an append (request `id` of `op`) that the writer
+    /// finished to `lines`; a failure is counted in the metrics, a success is left to the
+    /// caller to count.
+    func appendResponse(id: JSONValue?, op: String, _ outcome: Result<AppendResult, any Error>, to lines: inout [UInt8]) {
         switch outcome {
         case .success(let result):
-            var writer = Response.beginSuccess(id: id)
-            Self.writeAppended(result, into: &writer)
-            return Response.finish(&writer)
+            JSONWriter.appending(to: &lines) { writer in
+                Response.beginSuccess(id: id, in: &writer)
+                Self.writeAppended(result, into: &writer)
+                Response.end(&writer)
+            }
         case .failure(let error):
-            return countedFailure(id: id, op: op, error)
+            lines += countedFailure(id: id, op: op, error)
         }
     }
 

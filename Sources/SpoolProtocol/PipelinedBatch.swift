@@ -21,6 +21,8 @@ public struct PipelinedBatch: Sendable {
 
     /// Room for a socket read's worth of appends, so the arrays rarely grow.
     fileprivate static let initialCapacity = 16
+    /// Room for an append's answer line (`{"id":…,"ok":true,"first_seq":…}` is ~80 bytes).
+    fileprivate static let answerBytes = 96
 
     public init() {}
 
@@ -89,20 +91,32 @@ extension Dispatcher {
         }
     }
 
-    /// The answer lines of `requests`, which ended in `results`, counted in the metrics: the
-    /// successes of each run of one op at once.
+    /// The answers of `requests`, which ended in `results`, counted in the metrics (the
+    /// successes of each run of one op at once). Requests in consecutive slots share a buffer:
+    /// the first of each such run is answered with the lines of the whole run and the others
+    /// with nothing, which `AnswerQueue` sends as the same bytes in the same order (one
+    /// allocation and one queued answer per run instead of per line).
     private func answers(to requests: [PipelinedBatch.Answered], _ results: [Result<AppendResult, any Error>]) -> [[UInt8]] {
-        var lines: [[UInt8]] = []
-        lines.reserveCapacity(requests.count)
+        var answers: [[UInt8]] = []
+        answers.reserveCapacity(requests.count)
+        var run: [UInt8] = []
+        var runStart = 0
         var succeeded = 0
         for (index, (request, result)) in zip(requests, results).enumerated() {
-            lines.append(appendResponse(id: request.id, op: request.op, result))
+            if index == runStart { run.reserveCapacity(PipelinedBatch.answerBytes * (requests.count - index)) }
+            appendResponse(id: request.id, op: request.op, result, to: &run)
+            answers.append([])
             if case .success = result { succeeded += 1 }
-            if index == requests.count - 1 || requests[index + 1].op != request.op {
+            let isLast = index == requests.count - 1
+            if isLast || requests[index + 1].op != request.op {
                 requestMetrics.count(request.op, succeeded: succeeded)
                 succeeded = 0
             }
+            if isLast || requests[index + 1].slot != request.slot + 1 {
+                swap(&answers[runStart], &run)
+                runStart = index + 1
+            }
         }
-        return lines
+        return answers
     }
 }

@@ -8,6 +8,12 @@ public enum Response {
     /// Starts a success: `{"id":…,"ok":true` — the op writes its members, then `finish`.
     public static func beginSuccess(id: JSONValue?) -> JSONWriter {
         var writer = JSONWriter(reserveCapacity: 256)
+        beginSuccess(id: id, in: &writer)
+        return writer
+    }
+
+    /// Starts a success where `writer` is (a fresh line): `{"id":…,"ok":true`.
+    static func beginSuccess(id: JSONValue?, in writer: inout JSONWriter) {
         writer.beginObject()
         if let id {
             writer.key(idKey)
@@ -15,7 +21,6 @@ public enum Response {
         }
         writer.key(okKey)
         writer.writeBool(true)
-        return writer
     }
 
     /// Encoded once: every response starts with them.
@@ -24,9 +29,14 @@ public enum Response {
 
     /// Closes the object and returns the line with its `\n`.
     public static func finish(_ writer: inout JSONWriter) -> [UInt8] {
+        end(&writer)
+        return writer.bytes
+    }
+
+    /// Closes the object and ends the line.
+    static func end(_ writer: inout JSONWriter) {
         writer.endObject()
         writer.bytes.append(0x0A)
-        return writer.bytes
     }
 
     /// The error line for `error`. The details' members are written inside `error`, after

@@ -178,6 +178,36 @@ final class PipelinedAppendTests: XCTestCase {
         }
     }
 
+    /// A batch's answers in consecutive slots leave in one buffer, on the first slot of each
+    /// run (the others get nothing), so that the bytes sent are the lines in request order.
+    func testAnswersOfConsecutiveSlotsShareTheFirstSlotOfTheirRun() async throws {
+        let fixture = try DispatcherFixture()
+        defer { fixture.close() }
+        let dispatcher = fixture.dispatcher
+        var batch = PipelinedBatch()
+        let slots = [0, 1, 2, 4, 5, 7]
+        for (index, slot) in slots.enumerated() {
+            let event: JSONValue = ["type": "UserCreated", "data": ["user_id": .string("r\(index)"), "email": "r@example.com"]]
+            let line: JSONValue = ["id": .int(Int64(slot)), "op": "append", "stream": .string("user-r\(index)"), "events": [event]]
+            guard case .append(let id, let append, let operation) = dispatcher.decode(line.jsonBytes, session: Session()) else {
+                preconditionFailure("a valid append line is read without a tree")
+            }
+            XCTAssertNil(dispatcher.add(append, id: id, operation, actor: Session().actor, slot: slot, to: &batch))
+        }
+        let answered = InFlightRequests()
+        let answers = Mutex<[[UInt8]]>([])
+        answered.begin()
+        dispatcher.start(batch) { lines in
+            answers.withLock { $0 = lines }
+            answered.end()
+        }
+        await answered.idle()
+        let lines = answers.withLock { $0 }
+        XCTAssertEqual(lines.map(\.isEmpty), [false, true, true, false, true, false])
+        let ids = lines.joined().split(separator: 0x0A).map { try? JSONParser.parse(Array($0))["id"] }
+        XCTAssertEqual(ids, slots.map { .int(Int64($0)) })
+    }
+
     func testEventIDsMustBeExactUUIDs() async throws {
         let fixture = try DispatcherFixture()
         defer { fixture.close() }
