@@ -13,8 +13,8 @@ public final class InFlightRequests: Sendable {
 
     public init() {}
 
-    /// A request started.
-    public func begin() { state.withLock { $0.running += 1 } }
+    /// `count` requests started.
+    public func begin(_ count: Int = 1) { state.withLock { $0.running += count } }
 
     /// `count` requests answered; when they were the last ones, `idle` returns.
     public func end(_ count: Int = 1) {

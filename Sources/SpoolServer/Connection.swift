@@ -106,6 +106,7 @@ struct Connection {
         func startAppends() {
             guard !appends.isEmpty else { return }
             let (slots, count, bytes) = (appends.slots, appends.count, appendBytes)
+            pipelined.begin(count)  // once per batch, not per append: a lock taken less per line
             dispatcher.start(appends) { [pendingAppendBytes] lines in
                 answers.fill(slots, with: lines)
                 pipelined.end(count)
@@ -127,7 +128,6 @@ struct Connection {
                 answers.fill(slot, with: refused)
                 pendingAppendBytes.give(lineBytes)
             } else {
-                pipelined.begin()
                 appendBytes += lineBytes
                 if appends.events >= fullBatch { startAppends() }
             }
