@@ -103,7 +103,11 @@ extension Dispatcher {
         var runStart = 0
         var succeeded = 0
         for (index, (request, result)) in zip(requests, results).enumerated() {
-            if index == runStart { run.reserveCapacity(PipelinedBatch.answerBytes * (requests.count - index)) }
+            if index == runStart {
+                var runEnd = index + 1
+                while runEnd < requests.count, requests[runEnd].slot == requests[runEnd - 1].slot + 1 { runEnd += 1 }
+                run.reserveCapacity(PipelinedBatch.answerBytes * (runEnd - index))
+            }
             appendResponse(id: request.id, op: request.op, result, to: &run)
             answers.append([])
             if case .success = result { succeeded += 1 }
