@@ -100,26 +100,22 @@ extension Dispatcher {
         var answers: [[UInt8]] = []
         answers.reserveCapacity(requests.count)
         var run: [UInt8] = []
-        var runStart = 0
+        var (runStart, runEnd) = (0, 0)
         var succeeded = 0
         for (index, (request, result)) in zip(requests, results).enumerated() {
-            if index == runStart {
-                var runEnd = index + 1
+            if index == runEnd {  // a run starts: it lasts while the slots are consecutive
+                (runStart, runEnd) = (index, index + 1)
                 while runEnd < requests.count, requests[runEnd].slot == requests[runEnd - 1].slot + 1 { runEnd += 1 }
-                run.reserveCapacity(PipelinedBatch.answerBytes * (runEnd - index))
+                run.reserveCapacity(PipelinedBatch.answerBytes * (runEnd - runStart))
             }
             appendResponse(id: request.id, op: request.op, result, to: &run)
             answers.append([])
             if case .success = result { succeeded += 1 }
-            let isLast = index == requests.count - 1
-            if isLast || requests[index + 1].op != request.op {
+            if index == requests.count - 1 || requests[index + 1].op != request.op {
                 requestMetrics.count(request.op, succeeded: succeeded)
                 succeeded = 0
             }
-            if isLast || requests[index + 1].slot != request.slot + 1 {
-                swap(&answers[runStart], &run)
-                runStart = index + 1
-            }
+            if index + 1 == runEnd { swap(&answers[runStart], &run) }
         }
         return answers
     }
