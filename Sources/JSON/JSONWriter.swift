@@ -226,24 +226,36 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: value.description.utf8)
     }
 
-    /// Digits written from the right into space appended first, so no temporary is needed.
+    /// Digits written from the right, two at a time, into space appended first (through one
+    /// mutable span: no uniqueness check per digit), so no temporary is needed.
     private mutating func appendDecimal(_ magnitude: UInt64, negative: Bool) {
         if negative { bytes.append(0x2D) }  // -
-        if magnitude < 10 { return bytes.append(0x30 + UInt8(magnitude)) }
-        var digitCount = 0
+        if magnitude < 10 { return bytes.append(0x30 + UInt8(truncatingIfNeeded: magnitude)) }
+        let start = bytes.count
+        bytes.append(repeating: 0x30, count: Self.decimalDigitCount(magnitude))
+        var digits = bytes.mutableSpan
+        var position = digits.count - 1
         var rest = magnitude
-        while rest > 0 {
-            digitCount += 1
-            rest /= 10
+        while rest >= 100 {
+            let (quotient, pair) = rest.quotientAndRemainder(dividingBy: 100)
+            digits[position] = 0x30 + UInt8(truncatingIfNeeded: pair % 10)
+            digits[position - 1] = 0x30 + UInt8(truncatingIfNeeded: pair / 10)
+            position -= 2
+            rest = quotient
         }
-        bytes.append(repeating: 0x30, count: digitCount)
-        var position = bytes.count - 1
-        rest = magnitude
-        while rest > 0 {
-            bytes[position] = 0x30 + UInt8(rest % 10)
-            rest /= 10
-            position -= 1
+        digits[position] = 0x30 + UInt8(truncatingIfNeeded: rest % 10)
+        if rest >= 10 { digits[start] = 0x30 + UInt8(truncatingIfNeeded: rest / 10) }
+    }
+
+    /// The number of decimal digits of `value` (at least 1).
+    private static func decimalDigitCount(_ value: UInt64) -> Int {
+        var count = 1
+        var bound: UInt64 = 10
+        while count < 20 && value >= bound {
+            count += 1
+            bound = bound &* 10
         }
+        return count
     }
 
     /// Quotes and escapes `string` (see `appendQuoted`).

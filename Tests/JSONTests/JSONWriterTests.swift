@@ -60,6 +60,28 @@ final class JSONWriterTests: XCTestCase {
         )
     }
 
+    /// Every digit count, each side of every power of ten: the digits come out in pairs, with
+    /// one left over for an odd count.
+    func testEveryDigitCountMatchesDescription() {
+        var values: [UInt64] = [0, .max, .max - 1]
+        var power: UInt64 = 1
+        for _ in 0..<20 {
+            values += [power, power + 1, power - 1, power / 2 * 3]
+            if power > UInt64.max / 10 { break }
+            power *= 10
+        }
+        for value in values {
+            var writer = JSONWriter()
+            writer.writeUInt(value)
+            XCTAssertEqual(writer.string, String(value))
+            if let signed = Int64(exactly: value) {
+                var negative = JSONWriter()
+                negative.writeInt(-signed)
+                XCTAssertEqual(negative.string, String(-signed))
+            }
+        }
+    }
+
     func testDoubles() {
         let cases: [(Double, String)] = [
             (1.0, "1.0"), (0.1, "0.1"), (-2.5, "-2.5"), (-0.0, "-0.0"), (1e300, "1e+300"), (1e-7, "1e-07"),
