@@ -32,9 +32,14 @@ final class LineFramer: ChannelInboundHandler {
             buffer.writeBuffer(&input)
             input = buffer
         }
+        // The decoder and the frames are worked on as locals: every access to a class's stored
+        // property is checked for exclusivity at run time, twice per line here otherwise.
+        var (decoder, frames) = (self.decoder, [Frame]())
+        swap(&frames, &held)
         while let frame = decoder.nextFrame(&input) {
-            if let frame { held.append(frame) }
+            if let frame { frames.append(frame) }
         }
+        (self.decoder, held) = (decoder, frames)
         if input.readableBytes > 0 { unframed = input }
     }
 
