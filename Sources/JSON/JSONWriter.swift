@@ -154,7 +154,7 @@ public struct JSONWriter: Sendable {
     /// Writes a member name encoded beforehand; the member's value comes next.
     public mutating func key(_ name: Key) {
         if needsComma { bytes.append(0x2C) }
-        bytes.append(contentsOf: name.text.utf8)
+        bytes.append(utf8: name.text)
         needsComma = false
     }
 

@@ -82,6 +82,31 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
+    /// A name encoded once comes out as `key(_:)` writes it, with the comma between members;
+    /// names held inline (up to 15 bytes) and longer ones, ASCII or not, are copied whole.
+    func testEncodedKeysAndTheirUTF8() {
+        for name in ["a", "first_seq", "fifteen_bytes__", "a_name_of_twenty_two_b", "naïve", "ключ_подлиннее_пятнадцати"] {
+            var encoded = JSONWriter()
+            encoded.beginObject()
+            encoded.key(JSONWriter.Key(name))
+            encoded.writeInt(1)
+            encoded.key(JSONWriter.Key(name + "2"))
+            encoded.writeInt(2)
+            encoded.endObject()
+            var plain = JSONWriter()
+            plain.beginObject()
+            plain.key(name)
+            plain.writeInt(1)
+            plain.key(name + "2")
+            plain.writeInt(2)
+            plain.endObject()
+            XCTAssertEqual(encoded.string, plain.string)
+            var bytes: [UInt8] = [0x2A]
+            bytes.append(utf8: name)
+            XCTAssertEqual(bytes, [0x2A] + Array(name.utf8))
+        }
+    }
+
     func testDoubles() {
         let cases: [(Double, String)] = [
             (1.0, "1.0"), (0.1, "0.1"), (-2.5, "-2.5"), (-0.0, "-0.0"), (1e300, "1e+300"), (1e-7, "1e-07"),

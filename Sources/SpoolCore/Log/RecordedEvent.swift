@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import LMDB
 
 /// An event as stored in the log, with its position and its link in the hash chain.
@@ -150,17 +151,15 @@ public enum EventRecord {
         stream: String, type: String, format: UInt8 = formatVersion, contentDigest: Bool = true,
         writeMetadata: (inout [UInt8]) -> Void, writeData: (inout [UInt8]) -> Void
     ) -> DraftRecord {
-        let stream = stream.utf8
-        let type = type.utf8
-        let metadataStart = headerSize + stream.count + type.count
+        let metadataStart = headerSize + stream.utf8.count + type.utf8.count
         var out: [UInt8] = []
         out.reserveCapacity(metadataStart + 400 + trailerSize(format))  // one allocation for most events
         out.append(format)
         out.append(repeating: 0, count: headerSize - 1)  // not a shared array: both cores would retain it
-        BigEndian.write(UInt16(truncatingIfNeeded: stream.count), to: &out, at: 34)
-        BigEndian.write(UInt16(truncatingIfNeeded: type.count), to: &out, at: 36)
-        out += stream
-        out += type
+        BigEndian.write(UInt16(truncatingIfNeeded: stream.utf8.count), to: &out, at: 34)
+        BigEndian.write(UInt16(truncatingIfNeeded: type.utf8.count), to: &out, at: 36)
+        out.append(utf8: stream)
+        out.append(utf8: type)
         writeMetadata(&out)
         let dataStart = out.count
         BigEndian.write(UInt32(dataStart - metadataStart), to: &out, at: 38)
