@@ -17,7 +17,8 @@
 # another spoold binary, and SPOOLD alternated COMPARE_ROUNDS times (3) at 64 x 32, a fresh
 # server each run, so that two builds are compared under the same background load; and
 # "target": spoold and Redis alternated SERVER_ROUNDS times (5) at 64 x 32, fresh servers, each
-# pair's ratio and their median).
+# pair's ratio and their median; and "instructions": spoold's instructions per append at 64 x
+# 32, counted per thread by valgrind, for SPOOLD_BASELINE when set and SPOOLD).
 section_server() {
     local load=${SPOOL_LOAD:-.build/release/spool-load} spoold=${SPOOLD:-.build/release/spoold}
     local events=${SERVER_EVENTS:-200000} seconds=${SERVER_SECONDS:-20} backlog=${BENCH_BACKLOG:-1000000}
@@ -64,6 +65,9 @@ section_server() {
     fi
     if [[ $parts == *" target "* ]]; then
         server_target "$load" "$spoold" "$events" "$seconds" $flags
+    fi
+    if [[ $parts == *" instructions "* ]]; then
+        server_instructions "$load" "$spoold" $flags
     fi
     if [[ $parts == *" consume "* || $parts == *" latency "* ]]; then
         server_start_spoold "$spoold" $flags
@@ -181,6 +185,57 @@ print(f"median {statistics.median(shares):.1f}% of Redis (target: >= 100%); met 
 PY
     warn_if_busy "$OUT/server-target-spool.jsonl"
     warn_if_busy "$OUT/server-target-redis.jsonl"
+}
+
+# The instructions part: the instructions the event loop and the writer spend per append at 64
+# x 32 (INSTRUCTION_EVENTS appends, 20000), counted by valgrind's callgrind for SPOOLD_BASELINE
+# (when set) and SPOOLD: a measure that does not swing with the machine, for changes too small
+# for the pairs to see. SHA-256 is left out: valgrind runs it without the CPU's SHA
+# instructions, and who takes a record's content digest moves with the commits' sizes. Installs
+# valgrind when missing.
+server_instructions() {
+    local load=$1 spoold=$2 events=${INSTRUCTION_EVENTS:-20000} binary dir pid port
+    shift 2
+    if ! command -v valgrind >/dev/null; then
+        [ "$(id -u)" = 0 ] || { echo "bench.sh: valgrind is missing: sudo apt-get install -y valgrind" >&2; return 1; }
+        echo "installing valgrind"
+        apt-get install -y -qq valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+    fi
+    title "server: instructions per append at 64 x 32 ($events appends, callgrind, SHA-256 left out)"
+    for binary in ${SPOOLD_BASELINE:-} "$spoold"; do
+        dir=$(mktemp -d "$BENCH_DIR/spool-instructions.XXXXXX")
+        objcopy --strip-debug "$binary" "$dir/spoold"  # valgrind reads a stripped binary much faster
+        valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/cg" \
+            "$dir/spoold" --listen 127.0.0.1:0 --data "$dir/data" "$@" >"$dir/spoold.log" 2>&1 &
+        pid=$!
+        port=
+        for _ in $(seq 600); do
+            port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/spoold.log" | head -1 | cut -d: -f2 || true)
+            [ -n "$port" ] && break
+            sleep 0.1
+        done
+        [ -n "$port" ] || { echo "bench.sh: spoold did not start under valgrind:" >&2; cat "$dir/spoold.log" >&2; kill "$pid"; return 1; }
+        timeout 600 "$load" spool-append --port "$port" --connections 64 --window 32 --events "$events" >/dev/null
+        kill -INT "$pid"
+        wait "$pid" 2>/dev/null || true
+        python3 - "$binary" "$events" "$dir"/cg-* <<'PY'
+import re, subprocess, sys
+binary, events, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+threads = {}
+for path in files:
+    text = open(path, errors="replace").read()
+    role = "writer" if "WriterC6commit" in text else "event loop" if "ConnectionV4read" in text else None
+    if role is None:
+        continue
+    report = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout
+    counts = [(int(m.group(1).replace(",", "")), line) for line in report.splitlines() if (m := re.match(r"\s*([\d,]+) ", line))]
+    total = next(n for n, line in counts if "PROGRAM TOTALS" in line)
+    sha = sum(n for n, line in counts if "libcrypto" in line)
+    threads[role] = threads.get(role, 0) + (total - sha) / events
+print(f"{binary}: " + ", ".join(f"{role} {count:,.0f}" for role, count in sorted(threads.items())) + " instructions per append")
+PY
+        rm -rf "$dir"
+    done
 }
 
 # Runs spool-load through keep_results; a run that hangs is stopped after 5 minutes.
