@@ -139,22 +139,23 @@ public struct JSONWriter: Sendable {
     /// A member name encoded once, for members written many times (the fields of every
     /// event in a response): `key(_:)` with it copies the bytes instead of escaping the name.
     public struct Key: Sendable {
-        /// The quoted, escaped name and its colon. A `String`: up to 15 bytes it is held
-        /// inline, so writing it counts no references (threads writing the same key at once
-        /// contended for an array's reference count).
+        /// The quoted, escaped name and its colon, and the same after a comma. `String`s: up
+        /// to 15 bytes one is held inline, so writing it counts no references (threads writing
+        /// the same key at once contended for an array's reference count).
         let text: String
+        let textAfterComma: String
 
         public init(_ name: String) {
             var writer = JSONWriter()
             writer.key(name)
             text = writer.string
+            textAfterComma = "," + text
         }
     }
 
     /// Writes a member name encoded beforehand; the member's value comes next.
     public mutating func key(_ name: Key) {
-        if needsComma { bytes.append(0x2C) }
-        bytes.append(utf8: name.text)
+        bytes.append(utf8: needsComma ? name.textAfterComma : name.text)
         needsComma = false
     }
 

@@ -1,3 +1,4 @@
+import JSON
 import LMDB
 
 extension StreamIndex {
@@ -109,14 +110,14 @@ extension StreamIndex {
                 }
                 let ones = gaps.isEmpty ? Int(count - 1) : 0  // the consecutive seqs so far, as gaps of 1
                 guard gaps.count + ones + Self.size(of: seq - lastSeq) + Int(later) <= Self.maxGapBytes else { return false }
-                gaps.append(contentsOf: repeatElement(1, count: ones))
+                gaps.append(repeating: 1, count: ones)
                 var gap = seq - lastSeq
                 while gap >= 0x80 {
                     gaps.append(UInt8(truncatingIfNeeded: gap) | 0x80)
                     gap >>= 7
                 }
                 gaps.append(UInt8(gap))
-                gaps.append(contentsOf: repeatElement(1, count: Int(later)))
+                gaps.append(repeating: 1, count: Int(later))
                 count += UInt64(added)
                 lastSeq = seq + later
                 return true
