@@ -194,7 +194,7 @@ PY
 # instructions, and who takes a record's content digest moves with the commits' sizes. Installs
 # valgrind when missing.
 server_instructions() {
-    local load=$1 spoold=$2 events=${INSTRUCTION_EVENTS:-20000} binary dir pid port
+    local load=$1 spoold=$2 events=${INSTRUCTION_EVENTS:-20000} binary dir
     shift 2
     if ! command -v valgrind >/dev/null; then
         [ "$(id -u)" = 0 ] || { echo "bench.sh: valgrind is missing: sudo apt-get install -y valgrind" >&2; return 1; }
@@ -205,19 +205,10 @@ server_instructions() {
     for binary in ${SPOOLD_BASELINE:-} "$spoold"; do
         dir=$(mktemp -d "$BENCH_DIR/spool-instructions.XXXXXX")
         objcopy --strip-debug "$binary" "$dir/spoold"  # valgrind reads a stripped binary much faster
-        valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/cg" \
-            "$dir/spoold" --listen 127.0.0.1:0 --data "$dir/data" "$@" >"$dir/spoold.log" 2>&1 &
-        pid=$!
-        port=
-        for _ in $(seq 600); do
-            port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/spoold.log" | head -1 | cut -d: -f2 || true)
-            [ -n "$port" ] && break
-            sleep 0.1
-        done
-        [ -n "$port" ] || { echo "bench.sh: spoold did not start under valgrind:" >&2; cat "$dir/spoold.log" >&2; kill "$pid"; return 1; }
-        timeout 600 "$load" spool-append --port "$port" --connections 64 --window 32 --events "$events" >/dev/null
-        kill -INT "$pid"
-        wait "$pid" 2>/dev/null || true
+        SPOOLD_RUNNER="valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=$dir/cg" \
+            server_start_spoold "$dir/spoold" "$@"
+        timeout 600 "$load" spool-append --port "$SPOOLD_PORT" --connections 64 --window 32 --events "$events" >/dev/null
+        server_stop_all  # a graceful stop: callgrind writes its counts as spoold exits
         python3 - "$binary" "$events" "$dir"/cg-* <<'PY'
 import re, subprocess, sys
 binary, events, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
@@ -247,14 +238,16 @@ load_run() {
 }
 
 # Starts spoold on a free loopback port with a fresh data directory: sets SPOOLD_PORT, SPOOLD_PID.
+# SPOOLD_RUNNER, when set, is a command spoold runs under (valgrind); it may take a minute to listen.
 server_start_spoold() {
     local binary=$1 dir
     shift
     dir=$(mktemp -d "$BENCH_DIR/spool-server-bench.XXXXXX")
-    "$binary" --listen 127.0.0.1:0 --data "$dir/data" "$@" >"$dir/spoold.log" 2>&1 &
+    # shellcheck disable=SC2086 # the runner is a command and its arguments, split on purpose
+    ${SPOOLD_RUNNER:-} "$binary" --listen 127.0.0.1:0 --data "$dir/data" "$@" >"$dir/spoold.log" 2>&1 &
     SPOOLD_PID=$!
     SERVER_PIDS+=("$SPOOLD_PID:$dir")
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         SPOOLD_PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/spoold.log" | head -1 | cut -d: -f2 || true)
         [ -n "$SPOOLD_PORT" ] && return 0
         sleep 0.1
