@@ -1,6 +1,7 @@
-/// String scanning: a fast path for strings without escapes (the common case for keys and
+/// String scanning: with a `JSONStringTable`, short ASCII strings read as two words and taken
+/// from the table; a fast path for strings without escapes (the common case for keys and
 /// most values) that scans the plain text through a span, validates non-ASCII bytes with the
-/// small validator below and then lets the standard library copy the range, and a slower path
+/// small validator below and then lets the standard library copy the range; and a slower path
 /// that decodes escapes into a buffer.
 /// Rejected: `String(validating:as:)`, whose generic, non-inlinable core looks up type
 /// metadata on every call (a third of the parse time in a profile); copying the validated range
@@ -12,6 +13,13 @@ extension JSONParser.Scanner {
     /// or a missing closing quote.
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index + 1
+        if strings != nil, let short = shortPlainText(from: start) {
+            index = start + short.count + 1
+            if let kept = strings?.string(low: short.low, high: short.high) { return kept }
+            let string = decode(from: start, to: start + short.count)
+            strings?.keep(string, low: short.low, high: short.high)
+            return string
+        }
         let (i, highBits) = scanPlainText(from: start)
         guard i < endIndex else { throw unexpected(at: i) }
         switch bytes[i] {
@@ -40,10 +48,8 @@ extension JSONParser.Scanner {
         var i = start
         var wordBits: UInt64 = 0
         while i + 8 <= end {
-            let eight = span.extracting(i..<i + 8)
-            var word: UInt64 = 0
-            for k in 0..<8 { word |= UInt64(eight[k]) << (8 * k) }
-            if Self.stopsPlainText(word) { break }
+            let word = Self.word(span, at: i)
+            if Self.stopBits(word) != 0 { break }
             wordBits |= word
             i += 8
         }
@@ -57,9 +63,42 @@ extension JSONParser.Scanner {
         return (i, highBits)
     }
 
-    /// Whether any of the 8 bytes of `word` is `"`, `\` or below 0x20 (exact: the classic
-    /// zero-byte test, `(v - 0x01…) & ~v & 0x80…`, has no false positives as a whole).
-    private static func stopsPlainText(_ word: UInt64) -> Bool {
+    /// The string from `start` when it is short enough for `JSONStringTable` (at most 15
+    /// ASCII bytes, no escape) and closed within the 16 bytes read as two words: its length and
+    /// its bytes packed as the table keeps them. nil for any other string, and when the input
+    /// ends within 16 bytes of `start` (the general path reads those).
+    private func shortPlainText(from start: Int) -> (count: Int, low: UInt64, high: UInt64)? {
+        guard start + 16 <= endIndex else { return nil }
+        let span = bytes.span
+        let (low, high) = (Self.word(span, at: start), Self.word(span, at: start + 8))
+        let count: Int
+        if case let stops = Self.stopBits(low), stops != 0 {
+            count = stops.trailingZeroBitCount / 8
+        } else if case let stops = Self.stopBits(high), stops != 0 {
+            count = 8 + stops.trailingZeroBitCount / 8
+        } else {
+            return nil
+        }
+        guard span[start + count] == 0x22 else { return nil }  // an escape or a control byte
+        let lowMask: UInt64 = count >= 8 ? ~0 : (1 << (8 * UInt64(count))) &- 1
+        let highMask: UInt64 = count <= 8 ? 0 : (1 << (8 * UInt64(count - 8))) &- 1
+        let (text, more) = (low & lowMask, high & highMask)
+        guard (text | more) & 0x8080_8080_8080_8080 == 0 else { return nil }
+        return (count, text, more | UInt64(count) << 56)
+    }
+
+    /// The eight bytes from `start`, little-endian (the eight loads combine into one).
+    private static func word(_ span: Span<UInt8>, at start: Int) -> UInt64 {
+        let eight = span.extracting(start..<start + 8)
+        var word: UInt64 = 0
+        for k in 0..<8 { word |= UInt64(eight[k]) << (8 * k) }
+        return word
+    }
+
+    /// The top bit of each of the 8 bytes of `word` that is `"`, `\` or below 0x20, exact up to
+    /// and including the lowest set (the classic zero-byte test, `(v - 0x01…) & ~v & 0x80…`,
+    /// can set bits above a match, never below one).
+    private static func stopBits(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = word ^ (ones &* 0x22)
@@ -67,7 +106,7 @@ extension JSONParser.Scanner {
         let zeroInQuote = (quote &- ones) & ~quote
         let zeroInBackslash = (backslash &- ones) & ~backslash
         let control = (word &- ones &* 0x20) & ~word
-        return (zeroInQuote | zeroInBackslash | control) & highs != 0
+        return (zeroInQuote | zeroInBackslash | control) & highs
     }
 
     /// The bytes in `start..<end` as a string; the caller has validated them. Non-mutating on

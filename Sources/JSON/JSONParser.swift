@@ -63,9 +63,12 @@ extension JSONParser {
         /// Whether everything read since the innermost open object began is canonical text
         /// (see `JSONObject.canonicalText(in:)`): no whitespace, no escapes, no doubles, no `-0`.
         var canonical = true
+        /// Short strings made before, to be handed out again (`JSONStringTable`); nil: none kept.
+        var strings: JSONStringTable?
 
-        init(bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int) {
+        init(bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int, strings: JSONStringTable? = nil) {
             self.bytes = bytes
+            self.strings = strings
             index = range?.lowerBound ?? 0
             endIndex = range?.upperBound ?? bytes.count
             self.maxDepth = maxDepth

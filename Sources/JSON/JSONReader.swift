@@ -20,10 +20,14 @@ public struct JSONReader {
     static let maxOpenContainers = 63
 
     /// A reader at the start of `bytes`; `maxDepth` as for `JSONParser.parse` (0...1,000).
-    public init(_ bytes: [UInt8], maxDepth: Int = 64) {
+    /// Short strings it reads come from `strings` when kept there, and are kept there.
+    public init(_ bytes: [UInt8], maxDepth: Int = 64, strings: consuming JSONStringTable? = nil) {
         precondition((0...1_000).contains(maxDepth), "maxDepth must be in 0...1000: it bounds recursion")
-        scanner = JSONParser.Scanner(bytes: bytes, maxDepth: maxDepth)
+        scanner = JSONParser.Scanner(bytes: bytes, maxDepth: maxDepth, strings: strings)
     }
+
+    /// The string table given to `init`, with the strings kept since; for the next reader.
+    public var strings: JSONStringTable? { scanner.strings }
 
     /// The member names an object may have, matched byte for byte: a key written with an
     /// escape matches none. At most 64.

@@ -10,8 +10,12 @@ extension AppendRequest {
     /// they do not know, a `null` anywhere but in `id`, `expected_version` and an event's `id`
     /// and `metadata`, an event type Spool does not know, too many events, invalid JSON…): the
     /// caller then reads it the general way, which also words its errors.
-    public static func read(line: [UInt8], maxDepth: Int, maxEvents: Int) -> (id: JSONValue?, append: AppendRequest)? {
-        var reader = JSONReader(line, maxDepth: maxDepth)
+    /// Short strings come from, and are kept in, `strings` (one table per connection).
+    public static func read(
+        line: [UInt8], maxDepth: Int, maxEvents: Int, strings: inout JSONStringTable
+    ) -> (id: JSONValue?, append: AppendRequest)? {
+        var reader = JSONReader(line, maxDepth: maxDepth, strings: strings.take())
+        defer { strings = reader.strings ?? JSONStringTable() }
         var id: JSONValue? = nil
         var isAppend = false
         var stream: String? = nil

@@ -73,7 +73,8 @@ public final class Dispatcher: Sendable {
     /// Answers one request line (without its `\n`) with one response line (with its `\n`).
     /// Never throws: every failure is an error response.
     public func handle(_ line: [UInt8], session: Session) async -> [UInt8] {
-        switch decode(line, session: session) {
+        var strings = JSONStringTable()
+        return switch decode(line, session: session, strings: &strings) {
         case .response(let response): response
         case .request(let request, let operation): await execute(request, operation)
         case .append(let id, let append, let operation):
@@ -82,10 +83,11 @@ public final class Dispatcher: Sendable {
     }
 
     /// Parses the line, finds its op and checks that `session` may run it. Cheap and
-    /// synchronous.
-    public func decode(_ line: [UInt8], session: Session) -> Decoded {
+    /// synchronous. `strings` keeps the short strings of a connection's lines for the next.
+    public func decode(_ line: [UInt8], session: Session, strings: inout JSONStringTable) -> Decoded {
         if let append = appendOperation, session.allows(append.access),
-            let (id, request) = AppendRequest.read(line: line, maxDepth: limits.maxJSONDepth, maxEvents: limits.maxAppendEvents)
+            let (id, request) = AppendRequest.read(
+                line: line, maxDepth: limits.maxJSONDepth, maxEvents: limits.maxAppendEvents, strings: &strings)
         {
             return .append(id: id, request, append)
         }

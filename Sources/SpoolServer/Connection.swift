@@ -1,3 +1,4 @@
+import JSON
 import Logging
 import NIOCore
 import SpoolCore
@@ -136,6 +137,7 @@ struct Connection {
         // an append's line once it is added to the batch (a request that keeps its line leaves
         // the next one a new buffer). A buffer grown past `reusedLineBytes` is let go.
         var line: [UInt8] = []
+        var strings = JSONStringTable()
         for try await frames in inbound {
             // The clock, read once per socket read (1.7% of the event loop's time per request)
             // and again after every wait, so the rate limiter never sees a time from before one.
@@ -164,7 +166,7 @@ struct Connection {
                     lineBytes = bytes.readableBytes
                     if line.capacity > Self.reusedLineBytes { line = [] } else { line.removeAll(keepingCapacity: true) }
                     line.append(contentsOf: bytes.readableBytesView)
-                    decoded = dispatcher.decode(line, session: session)
+                    decoded = dispatcher.decode(line, session: session, strings: &strings)
                 }
                 switch consume decoded {
                 case .response(let response):

@@ -199,7 +199,8 @@ extension DispatcherFixture {
     /// Decodes and runs one request as a connection's read loop does, updating `session`.
     func send(_ request: JSONValue, session: inout Session) async throws -> JSONValue {
         let line: [UInt8]
-        switch dispatcher.decode(request.jsonBytes, session: session) {
+        var strings = JSONStringTable()
+        switch dispatcher.decode(request.jsonBytes, session: session, strings: &strings) {
         case .response(let response): line = response
         case .request(let decoded, let operation): line = await dispatcher.execute(decoded, operation, updating: &session)
         case .append(let id, let append, let operation):

@@ -13,6 +13,7 @@ final class AppendLineTests: XCTestCase {
     private static let uuid = "0190a5c4-7d3e-7b2a-9c1f-2b3c4d5e6f70"
 
     func testTheUsualLinesAreReadFast() throws {
+        var strings = JSONStringTable()
         let lines = [
             #"{"op":"append","stream":"user-1","events":[{"type":"UserCreated","data":{"user_id":"1","email":"a@b.c"}}]}"#,
             #"{"id":7,"op":"append","stream":"user-1","expected_version":"no_stream","events":[{"type":"EmailSent","id":"\#(Self.uuid)","data":{"a":[1,{"b":null}]},"metadata":{"correlation_id":"c"}},{"type":"EmailSent","data":{}}]}"#,
@@ -22,17 +23,21 @@ final class AppendLineTests: XCTestCase {
             #"{"op":"\u0061ppend","stream":"s","events":[{"type":"EmailSent","data":{"a":1}}]}"#,
         ]
         for line in lines {
-            let fast = try XCTUnwrap(AppendRequest.read(line: Array(line.utf8), maxDepth: 64, maxEvents: Self.maxEvents), line)
+            let fast = try XCTUnwrap(
+                AppendRequest.read(line: Array(line.utf8), maxDepth: 64, maxEvents: Self.maxEvents, strings: &strings), line)
             assertSame(fast, try XCTUnwrap(Self.general(Array(line.utf8)), line), line)
         }
-        let read = AppendRequest.read(line: Array(lines[1].utf8), maxDepth: 64, maxEvents: Self.maxEvents)
+        let read = AppendRequest.read(line: Array(lines[1].utf8), maxDepth: 64, maxEvents: Self.maxEvents, strings: &strings)
         XCTAssertEqual(read?.append.events.first?.canonicalData.map { Array($0) }, Array(#"{"a":[1,{"b":null}]}"#.utf8))
         XCTAssertEqual(read?.append.expectedVersion, .noStream)
-        XCTAssertNil(AppendRequest.read(line: Array(lines[2].utf8), maxDepth: 64, maxEvents: 3)?.append.events.first?.canonicalData)
+        XCTAssertNil(
+            AppendRequest.read(line: Array(lines[2].utf8), maxDepth: 64, maxEvents: 3, strings: &strings)?.append.events.first?
+                .canonicalData)
     }
 
     /// Lines the general reading refuses or reads its own way: the fast one must leave them.
     func testOtherLinesAreLeftToTheGeneralReading() {
+        var strings = JSONStringTable()
         let event = #"{"type":"EmailSent","data":{"a":1}}"#
         let lines = [
             #"{"op":"read","stream":"s","events":[\#(event)]}"#, #"{"stream":"s","events":[\#(event)]}"#,
@@ -53,15 +58,18 @@ final class AppendLineTests: XCTestCase {
             #"{"op":"append","stream":"s","events":[{"type":"T","data":{}}]}"#,
             #"{"op":"append","stream":"s","events":[{"type":"Email\u0053ent","data":{}}]}"#,
         ]
-        for line in lines { XCTAssertNil(AppendRequest.read(line: Array(line.utf8), maxDepth: 64, maxEvents: Self.maxEvents), line) }
+        for line in lines {
+            XCTAssertNil(AppendRequest.read(line: Array(line.utf8), maxDepth: 64, maxEvents: Self.maxEvents, strings: &strings), line)
+        }
         let deep = #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{"a":[[[1]]]}}]}"#
-        XCTAssertNotNil(AppendRequest.read(line: Array(deep.utf8), maxDepth: 7, maxEvents: Self.maxEvents))
-        XCTAssertNil(AppendRequest.read(line: Array(deep.utf8), maxDepth: 6, maxEvents: Self.maxEvents))
+        XCTAssertNotNil(AppendRequest.read(line: Array(deep.utf8), maxDepth: 7, maxEvents: Self.maxEvents, strings: &strings))
+        XCTAssertNil(AppendRequest.read(line: Array(deep.utf8), maxDepth: 6, maxEvents: Self.maxEvents, strings: &strings))
     }
 
     /// Random edits of append lines: every line the fast reading takes reads the same the
     /// general way.
     func testMutatedLinesReadAsTheGeneralReadingReadsThem() throws {
+        var strings = JSONStringTable()
         let seeds = [
             #"{"id":"r1","op":"append","stream":"user-1","expected_version":3,"events":[{"type":"UserProfileUpdated","id":"\#(Self.uuid)","data":{"user_id":"1","first_name":"Ada","attributes":{"plan":"pro","n":-0}},"metadata":{"causation_id":"x"}}]}"#,
             #"{"op":"append","stream":"s","events":[{"type":"EmailSent","data":{"t":true,"f":false,"n":null,"d":2.5e3,"s":"a\"b"}},{"type":"EmailOpened","data":[1]}]}"#,
@@ -79,7 +87,7 @@ final class AppendLineTests: XCTestCase {
                 default: line[at] = alphabet.randomElement(using: &random) ?? 0x20
                 }
             }
-            guard let read = AppendRequest.read(line: line, maxDepth: 64, maxEvents: Self.maxEvents) else { continue }
+            guard let read = AppendRequest.read(line: line, maxDepth: 64, maxEvents: Self.maxEvents, strings: &strings) else { continue }
             fast += 1
             let text = String(decoding: line, as: UTF8.self)
             assertSame(read, try XCTUnwrap(Self.general(line), text), text)

@@ -154,13 +154,15 @@ final class PipelinedAppendTests: XCTestCase {
         let dispatcher = fixture.dispatcher
         let answers = Mutex<[Int: [UInt8]]>([:])
         let running = InFlightRequests()
+        var strings = JSONStringTable()
         for version in 0..<500 {
             let event: JSONValue =
                 version == 0
                 ? ["type": "UserCreated", "data": ["user_id": "o", "email": "o@example.com"]]
                 : ["type": "UserProfileUpdated", "data": ["user_id": "o", "first_name": .string("v\(version)")]]
             let line: JSONValue = ["op": "append", "stream": "user-o", "expected_version": .int(Int64(version)), "events": [event]]
-            guard case .append(let id, let append, let operation) = dispatcher.decode(line.jsonBytes, session: Session()) else {
+            guard case .append(let id, let append, let operation) = dispatcher.decode(line.jsonBytes, session: Session(), strings: &strings)
+            else {
                 preconditionFailure("a valid append line is read without a tree")
             }
             let request = Request(id: id, op: operation.name, append: append, session: Session())
@@ -185,11 +187,13 @@ final class PipelinedAppendTests: XCTestCase {
         defer { fixture.close() }
         let dispatcher = fixture.dispatcher
         var batch = PipelinedBatch()
+        var strings = JSONStringTable()
         let slots = [0, 1, 2, 4, 5, 7]
         for (index, slot) in slots.enumerated() {
             let event: JSONValue = ["type": "UserCreated", "data": ["user_id": .string("r\(index)"), "email": "r@example.com"]]
             let line: JSONValue = ["id": .int(Int64(slot)), "op": "append", "stream": .string("user-r\(index)"), "events": [event]]
-            guard case .append(let id, let append, let operation) = dispatcher.decode(line.jsonBytes, session: Session()) else {
+            guard case .append(let id, let append, let operation) = dispatcher.decode(line.jsonBytes, session: Session(), strings: &strings)
+            else {
                 preconditionFailure("a valid append line is read without a tree")
             }
             XCTAssertNil(dispatcher.add(append, id: id, operation, actor: Session().actor, slot: slot, to: &batch))

@@ -32,10 +32,11 @@ enum PrepareBenchmark {
         let report = ReportTable(columns: [("step", 8), ("events", 10), ("best us/ev", 10), ("median us/ev", 12), ("bytes/ev", 8)])
         report.header()
         let lines = appends.map(requestLine)
+        var strings = JSONStringTable()
         let steps: [(String, (Int) throws -> Int)] = [
             ("parse", { index in try JSONParser.parse(lines[index]).objectValue?.count ?? 0 }),
             ("prepare", { index in try appends[index].prepare(actor: actor).events.count }),
-            ("request", { index in try request(lines[index]).events.count }),
+            ("request", { index in try request(lines[index], strings: &strings).events.count }),
             ("tree", { index in try treeRequest(lines[index]).events.count }),
             ("encode", { index in appends[index].events.reduce(0) { $0 + $1.data.jsonBytes.count } }),
         ]
@@ -64,9 +65,10 @@ enum PrepareBenchmark {
     }
 
     /// What an event loop does with an `append` line before queuing it in the writer: read
-    /// it, validate and draft its events.
-    private static func request(_ line: [UInt8]) throws -> PreparedAppend {
-        guard let (_, append) = AppendRequest.read(line: line, maxDepth: 64, maxEvents: AppendRequest.maxEvents) else {
+    /// it (its short strings kept in `strings`, as a connection keeps them), validate and
+    /// draft its events.
+    private static func request(_ line: [UInt8], strings: inout JSONStringTable) throws -> PreparedAppend {
+        guard let (_, append) = AppendRequest.read(line: line, maxDepth: 64, maxEvents: AppendRequest.maxEvents, strings: &strings) else {
             throw SpoolError(.internal, "the bench's append line is not read as a usual one")
         }
         return try append.prepare(actor: actor)

@@ -83,10 +83,11 @@ final class LocalBackend: Backend {
     func pipeline(_ requests: [JSONObject]) async throws -> [JSONValue] {
         let answers = Mutex([[UInt8]?](repeating: nil, count: requests.count))
         let running = InFlightRequests()
+        var strings = JSONStringTable()
         for (index, request) in requests.enumerated() {
             let decoded: Request
             let operation: SpoolProtocol.Operation
-            switch dispatcher.decode(JSONValue.object(request).jsonBytes, session: session) {
+            switch dispatcher.decode(JSONValue.object(request).jsonBytes, session: session, strings: &strings) {
             case .response(let response):
                 answers.withLock { $0[index] = response }
                 continue
