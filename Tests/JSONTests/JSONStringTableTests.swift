@@ -57,8 +57,7 @@ final class JSONStringTableTests: XCTestCase {
         }
     }
 
-    /// A short string read once is kept, packed by its bytes; a long one or one with an
-    /// escape is not.
+    /// A short string read once is kept, packed by its bytes; one with an escape is not.
     func testShortStringsAreKept() throws {
         var table = JSONStringTable()
         _ = try read(Array(#"{"plan":"pro","company":"Analytical Engines Ltd","t\u0061b":1}"#.utf8), with: &table)
