@@ -13,13 +13,30 @@ extension JSONParser.Scanner {
     /// or a missing closing quote.
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index + 1
-        if strings != nil, let short = shortPlainText(from: start) {
-            index = start + short.count + 1
-            if let kept = strings?.string(low: short.low, high: short.high) { return kept }
-            let string = decode(from: start, to: start + short.count)
-            strings?.keep(string, low: short.low, high: short.high)
-            return string
-        }
+        if strings != nil, let short = shortPlainText(from: start) { return shortString(short, from: start) }
+        return try parseString(from: start)
+    }
+
+    /// Parses the member name whose opening quote is at `index`, as `parseString`, with a bit
+    /// that tells a short name (`JSONStringTable`) from the object's other short names: two
+    /// such names with different bits differ. 0 for any other name.
+    mutating func parseKey() throws(JSONParseError) -> (key: String, bit: UInt64) {
+        let start = index + 1
+        guard strings != nil, let short = shortPlainText(from: start) else { return (try parseString(from: start), 0) }
+        return (shortString(short, from: start), JSONStringTable.bit(low: short.low, high: short.high))
+    }
+
+    /// The short string `short` from `start`, from the table or made and kept there.
+    private mutating func shortString(_ short: (count: Int, low: UInt64, high: UInt64), from start: Int) -> String {
+        index = start + short.count + 1
+        if let kept = strings?.string(low: short.low, high: short.high) { return kept }
+        let string = decode(from: start, to: start + short.count)
+        strings?.keep(string, low: short.low, high: short.high)
+        return string
+    }
+
+    /// Parses the string from `start`, just past its opening quote, without the table.
+    private mutating func parseString(from start: Int) throws(JSONParseError) -> String {
         let (i, highBits) = scanPlainText(from: start)
         guard i < endIndex else { throw unexpected(at: i) }
         switch bytes[i] {

@@ -162,14 +162,21 @@ extension JSONParser {
             }
             var members: [JSONMember] = []
             members.reserveCapacity(8)  // one allocation for most objects instead of four
-            // Small objects check duplicates by scanning; past 16 keys a set takes over.
+            // Small objects check duplicates by scanning, unless every key so far and this one
+            // are short and this one's bit (`parseKey`) is new; past 16 keys a set takes over.
             var keySet: Set<String> = []
+            var shortKeyBits: UInt64 = 0
+            var allKeysShort = true
             while true {
                 guard index < endIndex, bytes[index] == 0x22 else { throw unexpected(at: index) }
                 let keyOffset = index
-                let key = try parseString()
+                let (key, bit) = try parseKey()
+                allKeysShort = allKeysShort && bit != 0
                 if members.count < 16 {
-                    if members.contains(where: { $0.key == key }) { throw duplicate(key, at: keyOffset) }
+                    if !allKeysShort || shortKeyBits & bit != 0, members.contains(where: { $0.key == key }) {
+                        throw duplicate(key, at: keyOffset)
+                    }
+                    shortKeyBits |= bit
                 } else {
                     if members.count == 16 { keySet = Set(members.map(\.key)) }
                     if !keySet.insert(key).inserted { throw duplicate(key, at: keyOffset) }

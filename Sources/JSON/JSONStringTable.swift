@@ -35,6 +35,7 @@ public struct JSONStringTable: Sendable {
 
     /// The string kept for the bytes packed as (`low`, `high`), or nil. Mutating only to be
     /// called in place: a reader's table looked up through an optional was copied first.
+    @inline(__always)
     mutating func string(low: UInt64, high: UInt64) -> String? {
         guard !slots.isEmpty else { return nil }
         let slot = Self.slot(low: low, high: high)
@@ -49,6 +50,16 @@ public struct JSONStringTable: Sendable {
 
     /// A slot for the packed bytes, from their top bits after mixing.
     private static func slot(low: UInt64, high: UInt64) -> Int {
-        Int(truncatingIfNeeded: ((low ^ high &* 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9) >> 56)
+        Int(truncatingIfNeeded: mixed(low: low, high: high) >> 56)
+    }
+
+    /// One of 64 bits for the packed bytes, from their top bits after mixing: strings with
+    /// different bits differ.
+    static func bit(low: UInt64, high: UInt64) -> UInt64 {
+        1 << (mixed(low: low, high: high) >> 58)
+    }
+
+    private static func mixed(low: UInt64, high: UInt64) -> UInt64 {
+        (low ^ high &* 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
     }
 }

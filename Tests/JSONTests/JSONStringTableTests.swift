@@ -30,11 +30,18 @@ final class JSONStringTableTests: XCTestCase {
         }
     }
 
-    /// Errors inside a string's first 16 bytes are found as the parser finds them.
+    /// Errors inside a string's first 16 bytes, and duplicate keys, are found as the parser
+    /// finds them.
     func testBadStringsFailAsTheParserFails() {
-        let texts = ["[\"ab\u{01}cd\"]", #"["ab\qcd"]"#, #"["abcd"#, #"["ab\u12"]"#, #"{"a":"b","a":"c"}"#].map { Array($0.utf8) }
+        let texts = [
+            "[\"ab\u{01}cd\"]", #"["ab\qcd"]"#, #"["abcd"#, #"["ab\u12"]"#, #"{"a":"b","a":"c"}"#,
+            "{\"K\":1,\"\u{212A}\":2}", "{\"\u{212A}\":1,\"K\":2}",  // the Kelvin sign is, to `String ==`, the letter K
+        ]
+        .map { Array($0.utf8) }
         var table = JSONStringTable()
-        for bytes in texts + [Array(#"["ab"#.utf8) + [0xFF] + Array(#"cd"]"#.utf8)] {
+        // Spaces after each: strings within 16 bytes of the end are read without the table.
+        for raw in texts + [Array(#"["ab"#.utf8) + [0xFF] + Array(#"cd"]"#.utf8)] {
+            let bytes = raw + Array(repeating: 0x20, count: 16)
             let text = String(decoding: bytes, as: UTF8.self)
             let general = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
             let withTable = Result { () throws(JSONParseError) in try read(bytes, with: &table) }
