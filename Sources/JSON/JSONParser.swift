@@ -184,7 +184,9 @@ extension JSONParser {
                 skipWhitespace()
                 try consume(0x3A)  // :
                 skipWhitespace()
-                members.append(JSONMember(key, try parseValue(depth: depth)))
+                // A string value read here: most are, and `parseValue` costs a call around it.
+                let isString = index < endIndex && bytes[index] == 0x22
+                members.append(JSONMember(key, isString ? .string(try parseString()) : try parseValue(depth: depth)))
                 skipWhitespace()
                 guard index < endIndex else { throw unexpected(at: index) }
                 switch bytes[index] {
