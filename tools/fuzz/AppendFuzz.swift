@@ -1,6 +1,7 @@
 // A libFuzzer entry point for an append's way through the server before the writer, built by
 // tools/fuzz.sh (not part of the package): the line read as the dispatcher reads it, the usual
-// shape straight from its bytes (`AppendRequest.read(line:)`) and any line parsed whole, its
+// shape straight from its bytes (`AppendRequest.read(line:)`, its short strings kept from one
+// input to the next as a connection keeps them) and any line parsed whole, its
 // fields read into an `AppendRequest`, then `prepare` (each event's schema check, its record
 // drafted and its content hashed). Every input must end in a value or an error, never a trap,
 // and an append the fast reading returns must be the one the general reading returns.
@@ -8,10 +9,15 @@ import JSON
 import SpoolCore
 import SpoolProtocol
 
+/// One table for every input, as a connection keeps one for all its lines: what an input
+/// reads must not depend on the strings earlier inputs left in it. libFuzzer runs one input
+/// at a time.
+nonisolated(unsafe) private var strings = JSONStringTable()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let line = Array(UnsafeBufferPointer(start: data, count: size))
-    let fast = AppendRequest.read(line: line, maxDepth: 64, maxEvents: AppendRequest.maxEvents)
+    let fast = AppendRequest.read(line: line, maxDepth: 64, maxEvents: AppendRequest.maxEvents, strings: &strings)
     guard case .object(let object)? = try? JSONParser.parse(line, maxDepth: 64) else {
         precondition(fast == nil, "the fast reading took a line that does not parse")
         return 0

@@ -48,12 +48,17 @@ private final class AnswerBox: @unchecked Sendable {
     var bytes: [UInt8] = []  // written by the task before the semaphore, read after it
 }
 
+/// The connection's table of short strings, kept from one input to the next (libFuzzer runs one
+/// input at a time).
+nonisolated(unsafe) private var strings = JSONStringTable()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let line = Array(UnsafeBufferPointer(start: data, count: size))
     let response: [UInt8]
-    switch dispatcher.decode(line, session: session) {
+    switch dispatcher.decode(line, session: session, strings: &strings) {
     case .response(let bytes): response = bytes
+    case .append: return 0  // writes: decoded only
     case .request(let request, _) where !readOnlyOps.contains(request.op): return 0
     case .request: response = answer(to: line, with: dispatcher)
     }
