@@ -66,9 +66,8 @@ extension JSONParser {
         /// Short strings made before, to be handed out again (`JSONStringTable`); nil: none kept.
         var strings: JSONStringTable?
 
-        init(bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int, strings: JSONStringTable? = nil) {
+        init(bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int) {
             self.bytes = bytes
-            self.strings = strings
             index = range?.lowerBound ?? 0
             endIndex = range?.upperBound ?? bytes.count
             self.maxDepth = maxDepth

@@ -20,14 +20,24 @@ public struct JSONReader {
     static let maxOpenContainers = 63
 
     /// A reader at the start of `bytes`; `maxDepth` as for `JSONParser.parse` (0...1,000).
-    /// Short strings it reads come from `strings` when kept there, and are kept there.
-    public init(_ bytes: [UInt8], maxDepth: Int = 64, strings: consuming JSONStringTable? = nil) {
+    public init(_ bytes: [UInt8], maxDepth: Int = 64) {
         precondition((0...1_000).contains(maxDepth), "maxDepth must be in 0...1000: it bounds recursion")
-        scanner = JSONParser.Scanner(bytes: bytes, maxDepth: maxDepth, strings: strings)
+        scanner = JSONParser.Scanner(bytes: bytes, maxDepth: maxDepth)
     }
 
-    /// The string table given to `init`, with the strings kept since; for the next reader.
-    public var strings: JSONStringTable? { scanner.strings }
+    /// Runs `body` with a reader at the start of `bytes` whose short strings come from
+    /// `strings` when kept there, and are kept there (`JSONStringTable`). The table is the
+    /// reader's alone while `body` runs, so it is not copied to be changed, and is handed back
+    /// however `body` ends.
+    public static func withStrings<Result, Failure: Error>(
+        _ bytes: [UInt8], maxDepth: Int = 64, strings: inout JSONStringTable,
+        _ body: (inout JSONReader) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        var reader = JSONReader(bytes, maxDepth: maxDepth)
+        reader.scanner.strings = strings.take()
+        defer { strings = reader.scanner.strings ?? JSONStringTable() }
+        return try body(&reader)
+    }
 
     /// The member names an object may have, matched byte for byte: a key written with an
     /// escape matches none. At most 64.

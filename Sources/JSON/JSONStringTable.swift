@@ -27,7 +27,7 @@ public struct JSONStringTable: Sendable {
 
     /// The table, leaving an empty one in its place: a reader given the table then holds its
     /// only reference, and keeps strings in it without copying its slots first.
-    public mutating func take() -> JSONStringTable {
+    mutating func take() -> JSONStringTable {
         let table = self
         self = JSONStringTable()
         return table

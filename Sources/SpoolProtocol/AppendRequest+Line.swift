@@ -14,8 +14,11 @@ extension AppendRequest {
     public static func read(
         line: [UInt8], maxDepth: Int, maxEvents: Int, strings: inout JSONStringTable
     ) -> (id: JSONValue?, append: AppendRequest)? {
-        var reader = JSONReader(line, maxDepth: maxDepth, strings: strings.take())
-        defer { strings = reader.strings ?? JSONStringTable() }
+        JSONReader.withStrings(line, maxDepth: maxDepth, strings: &strings) { reader in read(&reader, line: line, maxEvents: maxEvents) }
+    }
+
+    /// `read(line:…)` with `reader` at the start of `line`.
+    private static func read(_ reader: inout JSONReader, line: [UInt8], maxEvents: Int) -> (id: JSONValue?, append: AppendRequest)? {
         var id: JSONValue? = nil
         var isAppend = false
         var stream: String? = nil

@@ -7,11 +7,11 @@ import XCTest
 final class JSONStringTableTests: XCTestCase {
     /// Reads `text` whole with a reader holding `table`, handing the table back.
     private func read(_ text: [UInt8], with table: inout JSONStringTable) throws(JSONParseError) -> JSONValue {
-        var reader = JSONReader(text, strings: table.take())
-        defer { table = reader.strings ?? JSONStringTable() }
-        let value = try reader.value()
-        try reader.end()
-        return value
+        try JSONReader.withStrings(text, strings: &table) { (reader) throws(JSONParseError) in
+            let value = try reader.value()
+            try reader.end()
+            return value
+        }
     }
 
     func testStringsOfEveryShapeReadAsTheParserReadsThem() throws {

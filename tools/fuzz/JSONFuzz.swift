@@ -12,10 +12,10 @@ nonisolated(unsafe) private var strings = JSONStringTable()
 
 /// The input read whole by a `JSONReader` with `strings`: it must read what the parser parses.
 private func readWithStrings(_ input: [UInt8]) -> JSONValue? {
-    var reader = JSONReader(input, strings: strings.take())
-    defer { strings = reader.strings ?? JSONStringTable() }
-    guard let value = try? reader.value(), (try? reader.end()) != nil else { return nil }
-    return value
+    JSONReader.withStrings(input, strings: &strings) { reader in
+        guard let value = try? reader.value(), (try? reader.end()) != nil else { return nil }
+        return value
+    }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
