@@ -27,11 +27,7 @@ section_server() {
     for binary in "$load" "$spoold"; do
         [ -x "$binary" ] || { echo "bench.sh: $binary is missing; build it with: swift build -c release --experimental-lto-mode=thin --static-swift-stdlib" >&2; return 1; }
     done
-    if ! command -v redis-server >/dev/null; then
-        [ "$(id -u)" = 0 ] || { echo "bench.sh: redis-server is missing: sudo apt-get install -y redis-server" >&2; return 1; }
-        echo "installing redis-server"
-        apt-get install -y -qq redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
-    fi
+    install_missing redis-server redis-server || return 1
     SERVER_PIDS=()
     trap 'server_stop_all' EXIT
 
@@ -196,11 +192,7 @@ PY
 server_instructions() {
     local load=$1 spoold=$2 events=${INSTRUCTION_EVENTS:-20000} binary dir
     shift 2
-    if ! command -v valgrind >/dev/null; then
-        [ "$(id -u)" = 0 ] || { echo "bench.sh: valgrind is missing: sudo apt-get install -y valgrind" >&2; return 1; }
-        echo "installing valgrind"
-        apt-get install -y -qq valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
-    fi
+    install_missing valgrind valgrind || return 1
     title "server: instructions per append at 64 x 32 ($events appends, callgrind, SHA-256 left out)"
     for binary in ${SPOOLD_BASELINE:-} "$spoold"; do
         dir=$(mktemp -d "$BENCH_DIR/spool-instructions.XXXXXX")
@@ -227,6 +219,16 @@ print(f"{binary}: " + ", ".join(f"{role} {count:,.0f}" for role, count in sorted
 PY
         rm -rf "$dir"
     done
+}
+
+# Installs the Debian package $2 when the command $1 is missing (as root; otherwise says how
+# and fails).
+install_missing() {
+    local command=$1 package=$2
+    command -v "$command" >/dev/null && return 0
+    [ "$(id -u)" = 0 ] || { echo "bench.sh: $command is missing: sudo apt-get install -y $package" >&2; return 1; }
+    echo "installing $package"
+    apt-get install -y -qq "$package" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$package" >/dev/null; }
 }
 
 # Runs spool-load through keep_results; a run that hangs is stopped after 5 minutes.
