@@ -207,7 +207,7 @@ binary, events, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 threads = {}
 for path in files:
     text = open(path, errors="replace").read()
-    role = "writer" if "WriterC6commit" in text else "event loop" if "ConnectionV4read" in text else None
+    role = "writer" if "WriterC6commit" in text else "event loop" if "DispatcherC6decode" in text else None
     if role is None:
         continue
     report = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout

@@ -8,7 +8,7 @@ import SpoolProtocol
 /// Spool's TCP server: the line protocol on one listening socket, run as a `Service`.
 ///
 /// Design: SwiftNIO event loops cut lines and pass each read's lines on together
-/// (`LineFramer`); each connection is a task (`Connection`) that hands lines to the
+/// (`LineFramer`) to the connection's handler (`Connection`), which hands lines to the
 /// `Dispatcher`, which runs blocking engine reads on a thread pool and queues appends in the
 /// writer. Graceful shutdown stops accepting, lets every connection finish the requests it has
 /// read (closing its input), and force-closes what is left after `shutdownGracePeriod`; `run`
@@ -60,7 +60,6 @@ public final class Server: Service, Sendable {
     }
 
     private func serve(on group: MultiThreadedEventLoopGroup) async throws {
-        let maxLineBytes = configuration.maxLineBytes
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -68,10 +67,7 @@ public final class Server: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port) {
                 channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLineBytes))
-                    return try NIOAsyncChannel<[Frame], ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+                channel.eventLoop.makeCompletedFuture { try self.open(channel) }
             }
         let address = listener.channel.localAddress
         let host = address?.ipAddress ?? configuration.host
@@ -99,20 +95,33 @@ public final class Server: Service, Sendable {
         logger.info("all connections closed")
     }
 
-    /// Serves one accepted connection, or turns it away when there are too many.
-    private func accept(_ connection: NIOAsyncChannel<[Frame], ByteBuffer>) async {
-        if let error = registry.register(connection.channel, authenticates: !configuration.tokens.isEmpty) {
-            try? await connection.executeThenClose { _, outbound in
-                try await outbound.write(ByteBuffer(bytes: Response.failure(id: nil, error)))
-                try await connection.channel.writeAndFlush(ByteBuffer()).get()
-            }
-            return
-        }
+    /// An accepted connection: refused, or served until `closed` completes.
+    private enum Accepted: Sendable {
+        case refused(any Channel, SpoolError)
+        case served(any Channel, closed: EventLoopFuture<Void>)
+    }
+
+    /// Sets up an accepted channel, on its event loop, before it reads: a `Connection` serves it,
+    /// unless there are too many connections.
+    private func open(_ channel: any Channel) throws -> Accepted {
+        if let error = registry.register(channel, authenticates: !configuration.tokens.isEmpty) { return .refused(channel, error) }
         let registry = registry
-        await Connection(
-            channel: connection, dispatcher: dispatcher, configuration: configuration, pendingAppendBytes: pendingAppendBytes,
-            logger: logger, onAuthenticated: { registry.authenticated(connection.channel) }
-        ).run()
-        registry.unregister(connection.channel)
+        let connection = Connection(
+            channel: channel, dispatcher: dispatcher, configuration: configuration, pendingAppendBytes: pendingAppendBytes,
+            logger: logger, onAuthenticated: { registry.authenticated(channel) })
+        try channel.pipeline.syncOperations.addHandlers(LineFramer(maxLineBytes: configuration.maxLineBytes), connection)
+        return .served(channel, closed: connection.closed)
+    }
+
+    /// Turns a refused connection away with its error, or waits until a served one is done.
+    private func accept(_ accepted: Accepted) async {
+        switch accepted {
+        case .refused(let channel, let error):
+            try? await channel.writeAndFlush(ByteBuffer(bytes: Response.failure(id: nil, error)))
+            try? await channel.close()
+        case .served(let channel, let closed):
+            try? await closed.get()
+            registry.unregister(channel)
+        }
     }
 }
