@@ -24,7 +24,8 @@ import SpoolProtocol
 /// A request that must wait (for a sequential op's turn, room for its answer, room for its
 /// bytes) waits in a task on the same event loop, which owns the connection's requests until
 /// it is done; the frames behind it wait in `queued`, and the socket is not read meanwhile
-/// (`read` is held back). Every other request starts in the handler's `channelRead`, without
+/// (`read` is held back). The task starts at once: a sequential op whose turn has come runs
+/// without a trip through the loop's queue. Every other request starts in the handler's `channelRead`, without
 /// a task: an append costs no trip through an async sequence, its lock and state machine, or
 /// a task switch.
 /// Rejected: a task reading the frames from an `NIOAsyncChannel` (its inbound stream and the
@@ -58,6 +59,8 @@ final class Connection: ChannelDuplexHandler {
     private var failed = false
     /// A read was asked for while a request waited.
     private var readHeld = false
+    /// `serve` is running (a request it had wait may hand the requests back at once).
+    private var serving = false
     private var context: ChannelHandlerContext?
     private let channel: any Channel
     private let answers: AnswerQueue
@@ -141,20 +144,21 @@ final class Connection: ChannelDuplexHandler {
     /// and a held read is let through, or, at the end of input, the connection ends.
     private func serve() {
         guard var requests = requests.take() else { return }  // a request waits, or `serve` is running
+        serving = true
+        defer { serving = false }
         var frames: [Frame] = []
         swap(&frames, &queued)
-        for index in frames.indices {
-            guard let wait = requests.start(frames[index]) else { continue }
-            queued = Array(frames[(index + 1)...])
-            let connection = NIOLoopBound(self, eventLoop: channel.eventLoop)
-            let waiting = consume requests
-            Task(executorPreference: executor) {
-                var requests = waiting
-                await requests.resume(after: wait)
-                connection.value.requests = requests
-                connection.value.serve()
+        var index = frames.startIndex
+        while index < frames.endIndex {
+            let wait = requests.start(frames[index])
+            index += 1
+            guard let wait else { continue }
+            resume(consume requests, after: wait)
+            guard let handedBack = self.requests.take() else {  // still waiting: the task serves the rest
+                queued = Array(frames[index...])
+                return
             }
-            return
+            requests = handedBack
         }
         requests.startAppends()
         guard !inputEnded else { return end(requests) }
@@ -162,6 +166,22 @@ final class Connection: ChannelDuplexHandler {
         if readHeld, let context {
             readHeld = false
             context.read()
+        }
+    }
+
+    /// Has a task wait for `wait` and go on with the requests. The task starts at once, on
+    /// this thread: when nothing had to wait after all (a `ping` behind answered requests) it
+    /// hands the requests straight back to `serve`; otherwise, once done, it serves the frames
+    /// queued meanwhile.
+    private func resume(_ requests: consuming ConnectionRequests, after wait: ConnectionRequests.Wait) {
+        let connection = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        let waiting = consume requests
+        Task.immediate(executorPreference: executor) {
+            var requests = waiting
+            await requests.resume(after: wait)
+            let handler = connection.value
+            handler.requests = requests
+            if !handler.serving { handler.serve() }
         }
     }
 

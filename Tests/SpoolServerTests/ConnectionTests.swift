@@ -102,11 +102,13 @@ final class ConnectionTests: XCTestCase {
     func testASequentialReadSeesTheAppendsBeforeItAndAnswersKeepTheirOrder() async throws {
         let (channel, _, _) = try await connection()
         let lines = [
-            Self.append("ada", id: 1), Self.append("bob", id: 2), #"{"op":"read","id":3,"stream":"user-ada"}"#, Self.append("cy", id: 4),
+            #"{"op":"ping","id":"first"}"#, Self.append("ada", id: 1), Self.append("bob", id: 2),
+            #"{"op":"read","id":3,"stream":"user-ada"}"#, Self.append("cy", id: 4),
             #"{"op":"ping","id":5}"#, "not json",
         ]
         try await channel.writeInbound(Self.frames(lines))
-        let answers = try await Self.answers(6, from: channel)
+        var answers = try await Self.answers(7, from: channel)
+        XCTAssertEqual(answers.removeFirst()["id"], .string("first"), "a ping with nothing before it, answered without waiting")
         XCTAssertEqual(
             answers.map { $0["id"] }, [.int(1), .int(2), .int(3), .int(4), .int(5), nil], "a line that is not JSON has no id to echo")
         XCTAssertEqual(answers[2]["events"]?.arrayValue?.count, 1, "the read ran after the append before it: \(answers[2])")
