@@ -109,7 +109,13 @@ public final class Server: Service, Sendable {
         let connection = Connection(
             channel: channel, dispatcher: dispatcher, configuration: configuration, pendingAppendBytes: pendingAppendBytes,
             logger: logger, onAuthenticated: { registry.authenticated(channel) })
-        try channel.pipeline.syncOperations.addHandlers(LineFramer(maxLineBytes: configuration.maxLineBytes), connection)
+        do {
+            try channel.pipeline.syncOperations.addHandlers(LineFramer(maxLineBytes: configuration.maxLineBytes), connection)
+        } catch {  // the channel closed first
+            registry.unregister(channel)
+            connection.abandon()
+            throw error
+        }
         return .served(channel, closed: connection.closed)
     }
 
