@@ -58,8 +58,8 @@ final class ConnectionTests: XCTestCase {
     }
 
     /// A connection over a new engine, on an active test channel behind a `ReadCounter`, and
-    /// its `closed`.
-    private func connection(blocking: any BlockingExecutor = InlineExecutor()) async throws -> (
+    /// its `closed`; with `added` false, abandoned instead of added to the channel.
+    private func connection(blocking: any BlockingExecutor = InlineExecutor(), added: Bool = true) async throws -> (
         NIOAsyncTestingChannel, EventLoopFuture<Void>, ReadCounter
     ) {
         let directory = try TemporaryDirectory("connection")
@@ -75,10 +75,10 @@ final class ConnectionTests: XCTestCase {
             let connection = Connection(
                 channel: channel, dispatcher: dispatcher, configuration: configuration,
                 pendingAppendBytes: PendingAppendBytes(capacity: 1 << 20), logger: .init(label: "test"), onAuthenticated: {})
-            try channel.pipeline.syncOperations.addHandlers(counter, connection)
+            if added { try channel.pipeline.syncOperations.addHandlers(counter, connection) } else { connection.abandon() }
             return connection.closed
         }
-        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070))
+        if added { try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070)) }
         return (channel, closed, counter)
     }
 
@@ -139,5 +139,13 @@ final class ConnectionTests: XCTestCase {
         let answers = try await Self.answers(2, from: channel)
         XCTAssertEqual(answers.map { $0["ok"] }, [.bool(true), .bool(true)])
         try await channel.closeFuture.get()
+    }
+
+    /// The server waits on `closed` before it lets the engine close.
+    func testAConnectionWhoseHandlerWasNeverAddedStillCompletesClosed() async throws {
+        let (_, closed, counter) = try await connection(added: false)
+        closed.whenComplete { _ in counter.reads.store(-1, ordering: .relaxed) }  // the counter, unused here, as a flag
+        for _ in 0..<1_000 where counter.reads.load(ordering: .relaxed) != -1 { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertEqual(counter.reads.load(ordering: .relaxed), -1, "closed completed")
     }
 }
