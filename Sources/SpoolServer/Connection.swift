@@ -68,6 +68,8 @@ final class Connection: ChannelDuplexHandler {
     private let executor: EventLoopTaskExecutor
     private let ended: EventLoopPromise<Void>
     private let logger: Logger
+    /// The client's address, for the log.
+    private let remote: String
 
     /// Completes once the connection is closed and every request it started has finished.
     var closed: EventLoopFuture<Void> { ended.futureResult }
@@ -79,6 +81,7 @@ final class Connection: ChannelDuplexHandler {
         self.channel = channel
         self.logger = logger
         let remote = channel.remoteAddress?.description ?? "?"
+        self.remote = remote
         let socket = SocketWriter(channel)
         let answers = AnswerQueue(capacity: configuration.maxPipelinedRequests, maxBytes: configuration.maxOutputBytes, send: socket.send) {
             logger.warning(
@@ -121,7 +124,7 @@ final class Connection: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("connection failed", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")", "error": "\(error)"])
+        logger.debug("connection failed", metadata: ["remote": "\(remote)", "error": "\(error)"])
         failed = true
         queued = []
         answers.fail()
@@ -194,10 +197,9 @@ final class Connection: ChannelDuplexHandler {
     private func end(_ requests: ConnectionRequests) {
         requests.pushes.cancelAll()
         requests.deadline?.cancel()
-        let (answers, socket, channel, ended, logger, failed) = (answers, socket, channel, ended, logger, failed)
+        let (answers, socket, channel, ended, logger, remote, failed) = (answers, socket, channel, ended, logger, remote, failed)
         Task(executorPreference: executor) {
             await answers.finish()  // after a failure: once the requests still running have ended
-            let remote = channel.remoteAddress?.description ?? "?"
             if failed {
                 logger.debug("connection ended", metadata: ["remote": "\(remote)"])
             } else {

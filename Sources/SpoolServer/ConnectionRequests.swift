@@ -22,6 +22,13 @@ struct ConnectionRequests: Sendable {
     enum PendingAppend: Sendable {
         case append(id: JSONValue?, AppendRequest, Operation, slot: Int, lineBytes: Int)
         case request(Request, Operation, slot: Int, lineBytes: Int)
+
+        /// The size of its line, which it takes from the server's budget.
+        var lineBytes: Int {
+            switch self {
+            case .append(_, _, _, _, let lineBytes), .request(_, _, _, let lineBytes): lineBytes
+            }
+        }
     }
 
     let answers: AnswerQueue
@@ -93,9 +100,7 @@ struct ConnectionRequests: Sendable {
                 now = MonotonicMilliseconds.now()
                 next = start(frame, slot: slot)
             case .appendRoom(let pending):
-                switch pending {
-                case .append(_, _, _, _, let lineBytes), .request(_, _, _, let lineBytes): await pendingAppendBytes.take(lineBytes)
-                }
+                await pendingAppendBytes.take(pending.lineBytes)
                 now = MonotonicMilliseconds.now()
                 add(pending)
             case .sequential(let request, let operation, let slot):
