@@ -227,36 +227,22 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: value.description.utf8)
     }
 
-    /// Digits written from the right, two at a time, into space appended first (through one
-    /// mutable span: no uniqueness check per digit), so no temporary is needed.
+    /// Digits worked out from the right into a buffer on the stack, then appended with the
+    /// sign in one go: one capacity check, no uniqueness check per digit.
     private mutating func appendDecimal(_ magnitude: UInt64, negative: Bool) {
-        if negative { bytes.append(0x2D) }  // -
-        if magnitude < 10 { return bytes.append(0x30 + UInt8(truncatingIfNeeded: magnitude)) }
-        let start = bytes.count
-        bytes.append(repeating: 0x30, count: Self.decimalDigitCount(magnitude))
-        var digits = bytes.mutableSpan
-        var position = digits.count - 1
+        var digits = InlineArray<20, UInt8>(repeating: 0)  // UInt64.max has 20
+        var start = digits.count
         var rest = magnitude
-        while rest >= 100 {
-            let (quotient, pair) = rest.quotientAndRemainder(dividingBy: 100)
-            digits[position] = 0x30 + UInt8(truncatingIfNeeded: pair % 10)
-            digits[position - 1] = 0x30 + UInt8(truncatingIfNeeded: pair / 10)
-            position -= 2
+        repeat {
+            let (quotient, digit) = rest.quotientAndRemainder(dividingBy: 10)
+            start -= 1
+            digits[start] = 0x30 + UInt8(truncatingIfNeeded: digit)
             rest = quotient
+        } while rest > 0
+        bytes.append(addingCapacity: digits.count - start + 1) { out in
+            if negative { out.append(0x2D) }  // -
+            for index in start..<digits.count { out.append(digits[index]) }
         }
-        digits[position] = 0x30 + UInt8(truncatingIfNeeded: rest % 10)
-        if rest >= 10 { digits[start] = 0x30 + UInt8(truncatingIfNeeded: rest / 10) }
-    }
-
-    /// The number of decimal digits of `value` (at least 1).
-    private static func decimalDigitCount(_ value: UInt64) -> Int {
-        var count = 1
-        var bound: UInt64 = 10
-        while count < 20 && value >= bound {
-            count += 1
-            bound = bound &* 10
-        }
-        return count
     }
 
     /// Quotes and escapes `string` (see `appendQuoted`).
