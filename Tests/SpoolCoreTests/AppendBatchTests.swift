@@ -35,7 +35,7 @@ final class AppendBatchTests: XCTestCase {
         let store = try Store(directory: directory.path)
         let writer = try Writer(store: store, projectors: [FoldsNothing()])
         var damaged = try AppendRequest(stream: "user-b", events: [userCreated("b")]).prepare(actor: "test")
-        damaged.events[0].record.bytes.append(0)
+        damaged.events.updateEach { $0.record.bytes.append(0) }
         let results = await writer.append(
             [
                 try AppendRequest(stream: "user-a", events: [userCreated("a")]).prepare(actor: "test"), damaged,

@@ -58,12 +58,13 @@ public struct AppendRequest: Sendable {
             throw .badRequest("events: at most \(Self.maxEvents) events per append, got \(events.count)")
         }
         var seenIDs = Set<UUID>()
-        var prepared: [PreparedEvent] = []
-        prepared.reserveCapacity(events.count)
-        for index in events.indices {
+        var prepared = PreparedEvents(
+            first: try Self.prepare(events[0], index: 0, stream: stream, actor: actor, contentDigest: contentDigests, seenIDs: &seenIDs))
+        for index in events.indices.dropFirst() {
             prepared.append(
                 try Self.prepare(
-                    events[index], index: index, stream: stream, actor: actor, contentDigest: contentDigests, seenIDs: &seenIDs))
+                    events[index], index: index, stream: stream, actor: actor, contentDigest: contentDigests, seenIDs: &seenIDs),
+                reservingFor: events.count)
         }
         return PreparedAppend(stream: stream, expectedVersion: expectedVersion, events: prepared)
     }
@@ -141,7 +142,37 @@ public struct PreparedEvent: Sendable {
 public struct PreparedAppend: Sendable {
     public var stream: String
     public var expectedVersion: ExpectedVersion
-    public var events: [PreparedEvent]
+    public var events: PreparedEvents
+}
+
+/// An append's prepared events: the first held in place, any others in an array, so the
+/// usual append of one event allocates no array (one made on the event loop and freed on the
+/// writer per append otherwise).
+public struct PreparedEvents: RandomAccessCollection, Sendable {
+    private var first: PreparedEvent
+    private var rest: [PreparedEvent] = []
+
+    init(first: PreparedEvent) { self.first = first }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { 1 + rest.count }
+    public subscript(position: Int) -> PreparedEvent { position == 0 ? first : rest[position - 1] }
+
+    /// Whether any event carries the client's id (read in place: `contains(where:)` would copy
+    /// each event out).
+    var anyClientID: Bool { first.id != nil || rest.contains { $0.id != nil } }
+
+    /// Appends `event`; room for `total` events in all is reserved with the first one added.
+    mutating func append(_ event: PreparedEvent, reservingFor total: Int) {
+        if rest.isEmpty { rest.reserveCapacity(total - 1) }
+        rest.append(event)
+    }
+
+    /// Runs `body` on each event in order, changed where it lies.
+    mutating func updateEach(_ body: (inout PreparedEvent) throws -> Void) rethrows {
+        try body(&first)
+        for index in rest.indices { try body(&rest[index]) }
+    }
 }
 
 /// Where an append landed.

@@ -90,17 +90,16 @@ public final class WriteContext {
         }
         let time = max(now, batch.state.lastTime)
         var version = head
-        for index in request.events.indices {
+        try request.events.updateEach { event in
             version += 1
             let seq = batch.state.headSeq + 1
-            let clientID = request.events[index].id
-            let id = clientID ?? UUID.version7(at: time)
+            let id = event.id ?? UUID.version7(at: time)
             let hash = EventRecord.seal(
-                &request.events[index].record, seq: seq, id: id, hasClientID: clientID != nil, time: time, version: version,
+                &event.record, seq: seq, id: id, hasClientID: event.id != nil, time: time, version: version,
                 previousHash: batch.state.headHash)
             try write(
-                seq: seq, record: request.events[index].record.bytes, hash: hash, id: id, hasClientID: clientID != nil, time: time,
-                type: request.events[index].eventType, data: request.events[index].parsedData, to: &batch)
+                seq: seq, record: event.record.bytes, hash: hash, id: id, hasClientID: event.id != nil, time: time,
+                type: event.eventType, data: event.parsedData, to: &batch)
         }
         let firstSeq = batch.state.headSeq - UInt64(request.events.count) + 1
         try putStreamEntry(
@@ -165,7 +164,7 @@ public final class WriteContext {
 
     /// The result of an earlier append with the same event ids, or nil when none was seen.
     private func earlierAppend(of request: PreparedAppend) throws -> AppendResult? {
-        guard request.events.contains(where: { $0.id != nil }) else { return nil }
+        guard request.events.anyClientID else { return nil }
         var earlier: [StoredEvent] = []
         for (index, proposed) in request.events.enumerated() {
             guard let id = proposed.id, let seqBytes = try txn.get(store.eventIDs, id.bytes),
