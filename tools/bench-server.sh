@@ -152,17 +152,24 @@ PY
 
 # The target part: issue 4's target (Spool >= Redis at 64 x 32) pair by pair, a fresh spoold
 # then a fresh redis-server SERVER_ROUNDS times (5), so that both see the same background load;
-# the JSON lines go to $OUT/server-target-spool.jsonl and $OUT/server-target-redis.jsonl.
+# the JSON lines go to $OUT/server-target-spool.jsonl and $OUT/server-target-redis.jsonl. The
+# machine's cross-core round trip (`spool-bench cross-core`) is taken before and after each
+# spoold run: on a virtual machine whose host moves its two CPUs apart (~55 ns near, ~340 ns
+# far), spoold's two threads slow down and single-threaded Redis does not, so the summary
+# gives the median of the pairs run near and of those run far as well.
 server_target() {
-    local load=$1 spoold=$2 events=$3 seconds=$4 round section
+    local load=$1 spoold=$2 events=$3 seconds=$4 round section before
     shift 4
     title "server: issue 4's target, spoold and redis-server alternated ${SERVER_ROUNDS:-5} times at 64 x 32"
+    : >"$OUT/server-target-cross-core.txt"
     for round in $(seq "${SERVER_ROUNDS:-5}"); do
         section=server-target-spool  # where keep_results puts the JSON lines
+        before=$(cross_core_round_trip)
         server_start_spoold "$spoold" "$@"
         load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
             --connections 64 --window 32 --events "$events" --seconds "$seconds"
         server_stop_all
+        echo "$before $(cross_core_round_trip)" >>"$OUT/server-target-cross-core.txt"
         section=server-target-redis
         server_start_redis
         load_run "$load" redis-xadd --port "$REDIS_PORT" --server-pid "$REDIS_PID" \
@@ -170,14 +177,22 @@ server_target() {
         server_stop_all
     done
     title "server: target summary"
-    python3 - "$OUT/server-target-spool.jsonl" "$OUT/server-target-redis.jsonl" <<'PY'
+    python3 - "$OUT/server-target-spool.jsonl" "$OUT/server-target-redis.jsonl" "$OUT/server-target-cross-core.txt" <<'PY'
 import json, statistics, sys
-spool, redis = ([json.loads(line) for line in open(path)] for path in sys.argv[1:])
+spool, redis = ([json.loads(line) for line in open(path)] for path in sys.argv[1:3])
+probes = [[int(x) for x in line.split()] for line in open(sys.argv[3])]
 shares = [100 * s["events_per_s"] / r["events_per_s"] for s, r in zip(spool, redis)]
-for s, r, share in zip(spool, redis, shares):
+for s, r, share, probe in zip(spool, redis, shares, probes):
     print(f"spoold {s['events_per_s']:>9,} ({s['server_cpu_us_per_event']:.1f} us/event)   "
-          f"redis {r['events_per_s']:>9,} ({r['server_cpu_us_per_event']:.1f} us/event)   {share:5.1f}%")
+          f"redis {r['events_per_s']:>9,} ({r['server_cpu_us_per_event']:.1f} us/event)   {share:5.1f}%   "
+          f"cross-core {probe[0]}/{probe[1]} ns")
 print(f"median {statistics.median(shares):.1f}% of Redis (target: >= 100%); met in {sum(x >= 100 for x in shares)} of {len(shares)} pairs")
+far = 150  # ns: between the ~55 of CPUs that share a cache and the ~340 of CPUs far apart
+for name, kept in (("near", lambda p: max(p) < far), ("far", lambda p: min(p) >= far)):
+    group = [share for share, probe in zip(shares, probes) if kept(probe)]
+    if group:
+        print(f"  CPUs {name} (cross-core {'<' if name == 'near' else '>='} {far} ns before and after): median "
+              f"{statistics.median(group):.1f}% in {len(group)} pairs, met in {sum(x >= 100 for x in group)}")
 PY
     warn_if_busy "$OUT/server-target-spool.jsonl"
     warn_if_busy "$OUT/server-target-redis.jsonl"
@@ -219,6 +234,11 @@ print(f"{binary}: " + ", ".join(f"{role} {count:,.0f}" for role, count in sorted
 PY
         rm -rf "$dir"
     done
+}
+
+# The machine's cross-core round trip in ns (`spool-bench cross-core`), or -1 if it failed.
+cross_core_round_trip() {
+    "$SPOOL_BENCH" cross-core --round-trips 100000 | python3 -c 'import json, sys; print(json.loads(sys.stdin.read().splitlines()[-1])["round_trip_ns"])' 2>/dev/null || echo -1
 }
 
 # Installs the Debian package $2 when the command $1 is missing (as root; otherwise says how

@@ -36,6 +36,8 @@ let usage = """
                    request line as an event loop handles it (parse, fields, prepare) and for
                    encoding the data alone; no disk  --events N (1000000)
                    --per-append 64  --rounds 5 (the best is reported, the median beside it)
+      cross-core   the round trip of a cache line between the first two CPUs, in ns (on a
+                   virtual machine it changes as the host moves its CPUs)  --round-trips 200000
       append-loop  append forever to --dir D, printing "<seq> <stream> <version>" per durable
                    append (the crash-safety test's child)  --stream-count 8  --tasks 4
 
@@ -50,6 +52,7 @@ func run(_ arguments: Arguments) async throws {
     case "raw": try RawBenchmark.run(arguments)
     case "prepare": try PrepareBenchmark.run(arguments)
     case "append-loop": try await AppendLoop.run(arguments)
+    case "cross-core": try CrossCoreBenchmark.run(arguments)
     case "views": try await ViewsBenchmark.run(arguments)
     case "consume": try await ConsumeBenchmark.run(arguments)
     case "emails": try await EmailBenchmark.run(arguments)
