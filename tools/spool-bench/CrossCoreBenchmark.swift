@@ -8,8 +8,8 @@ import Synchronization
 /// are not visible to Swift).
 ///
 /// Why: on a virtual machine the host decides where the guest's CPUs run, and that can change
-/// from minute to minute. With both near (sharing a cache) a round trip here takes ~55 ns; with
-/// them far apart ~340 ns, and every line spoold's event loop hands its writer (a request's
+/// from minute to minute. With both near (sharing a cache) a round trip here takes ~60 ns; with
+/// them far apart 340–740 ns, and every line spoold's event loop hands its writer (a request's
 /// objects, the memory the writer frees) costs that much more, while a single-threaded server
 /// barely notices. The server benchmark's target part runs this around each spoold run so that
 /// each pair can be read with the machine's state beside it.
