@@ -17,7 +17,8 @@
 # another spoold binary, and SPOOLD alternated COMPARE_ROUNDS times (3) at 64 x 32, a fresh
 # server each run, so that two builds are compared under the same background load; and
 # "target": spoold and Redis alternated SERVER_ROUNDS times (5) at 64 x 32, fresh servers, each
-# pair's ratio and their median; and "instructions": spoold's instructions per append at 64 x
+# pair's ratio and their median (both parts label each spoold run by the machine's cross-core
+# round trip before and after it: `cross_core_mode`); and "instructions": spoold's instructions per append at 64 x
 # 32, counted per thread by valgrind, for SPOOLD_BASELINE when set and SPOOLD).
 section_server() {
     local load=${SPOOL_LOAD:-.build/release/spool-load} spoold=${SPOOLD:-.build/release/spoold}
@@ -116,26 +117,37 @@ PY
 # The compare part: SPOOLD_BASELINE and spoold $2 alternated at 64 x 32, each run on a fresh
 # server; the JSON lines go to $OUT/server-baseline.jsonl and $OUT/server-current.jsonl.
 server_compare() {
-    local load=$1 current=$2 events=$3 seconds=$4 round name binary
+    local load=$1 current=$2 events=$3 seconds=$4 round name binary before
     shift 4
     [ -x "${SPOOLD_BASELINE:-}" ] || { echo "bench.sh: SERVER_PARTS=compare needs SPOOLD_BASELINE, another spoold binary" >&2; return 1; }
     title "server: $SPOOLD_BASELINE (baseline) against $current, alternated at 64 x 32"
+    : >"$OUT/server-compare-cross-core.txt"
     for round in $(seq "${COMPARE_ROUNDS:-3}"); do
         for name in baseline current; do
             binary=$current
             [ "$name" = baseline ] && binary=$SPOOLD_BASELINE
             local section=server-$name  # where keep_results puts the JSON lines
+            before=$(cross_core_round_trip)
             server_start_spoold "$binary" "$@"
             load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
                 --connections 64 --window 32 --events "$events" --seconds "$seconds"
             server_stop_all
+            echo "$name $(cross_core_mode "$before" "$(cross_core_round_trip)")" >>"$OUT/server-compare-cross-core.txt"
         done
     done
     title "server: compare summary"
-    python3 - "$OUT/server-baseline.jsonl" "$OUT/server-current.jsonl" <<'PY'
-import json, sys
-for name, path in zip(("baseline", "current"), sys.argv[1:]):
+    python3 - "$OUT/server-baseline.jsonl" "$OUT/server-current.jsonl" "$OUT/server-compare-cross-core.txt" <<'PY'
+import json, statistics, sys
+modes = {"baseline": [], "current": []}
+for line in open(sys.argv[3]):
+    name, _, _, mode = line.split()
+    modes[name].append(mode)
+for name, path in zip(("baseline", "current"), sys.argv[1:3]):
     rows = [json.loads(line) for line in open(path)]
+    for mode in ("near", "far"):
+        group = [r["events_per_s"] for r, m in zip(rows, modes[name]) if m == mode]
+        if group:
+            print(f"{name:8}  CPUs {mode}: median {statistics.median(group):,.0f} events/s in {len(group)} runs")
     rates = " · ".join(f"{r['events_per_s']:,}" for r in rows)
     cpu = " · ".join(f"{r['server_cpu_us_per_event']:.1f}" for r in rows)
     print(f"{name:8}  events/s {rates}   server CPU us/event {cpu}")
@@ -169,7 +181,7 @@ server_target() {
         load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
             --connections 64 --window 32 --events "$events" --seconds "$seconds"
         server_stop_all
-        echo "$before $(cross_core_round_trip)" >>"$OUT/server-target-cross-core.txt"
+        cross_core_mode "$before" "$(cross_core_round_trip)" >>"$OUT/server-target-cross-core.txt"
         section=server-target-redis
         server_start_redis
         load_run "$load" redis-xadd --port "$REDIS_PORT" --server-pid "$REDIS_PID" \
@@ -180,19 +192,18 @@ server_target() {
     python3 - "$OUT/server-target-spool.jsonl" "$OUT/server-target-redis.jsonl" "$OUT/server-target-cross-core.txt" <<'PY'
 import json, statistics, sys
 spool, redis = ([json.loads(line) for line in open(path)] for path in sys.argv[1:3])
-probes = [[int(x) for x in line.split()] for line in open(sys.argv[3])]
+probes = [line.split() for line in open(sys.argv[3])]  # before, after (ns), mode
 shares = [100 * s["events_per_s"] / r["events_per_s"] for s, r in zip(spool, redis)]
 for s, r, share, probe in zip(spool, redis, shares, probes):
     print(f"spoold {s['events_per_s']:>9,} ({s['server_cpu_us_per_event']:.1f} us/event)   "
           f"redis {r['events_per_s']:>9,} ({r['server_cpu_us_per_event']:.1f} us/event)   {share:5.1f}%   "
           f"cross-core {probe[0]}/{probe[1]} ns")
 print(f"median {statistics.median(shares):.1f}% of Redis (target: >= 100%); met in {sum(x >= 100 for x in shares)} of {len(shares)} pairs")
-far = 150  # ns: between the ~60 of CPUs that share a cache and the 340 and more of CPUs far apart
-for name, kept in (("near", lambda p: min(p) >= 0 and max(p) < far), ("far", lambda p: min(p) >= far)):
-    group = [share for share, probe in zip(shares, probes) if kept(probe)]
+for mode in ("near", "far"):
+    group = [share for share, probe in zip(shares, probes) if probe[2] == mode]
     if group:
-        print(f"  CPUs {name} (cross-core {'<' if name == 'near' else '>='} {far} ns before and after): median "
-              f"{statistics.median(group):.1f}% in {len(group)} pairs, met in {sum(x >= 100 for x in group)}")
+        print(f"  CPUs {mode} (cross_core_mode): median {statistics.median(group):.1f}% in {len(group)} pairs, "
+              f"met in {sum(x >= 100 for x in group)}")
 PY
     warn_if_busy "$OUT/server-target-spool.jsonl"
     warn_if_busy "$OUT/server-target-redis.jsonl"
@@ -239,6 +250,19 @@ PY
 # The machine's cross-core round trip in ns (`spool-bench cross-core`), or -1 if it failed.
 cross_core_round_trip() {
     "$SPOOL_BENCH" cross-core --round-trips 100000 | python3 -c 'import json, sys; print(json.loads(sys.stdin.read().splitlines()[-1])["round_trip_ns"])' 2>/dev/null || echo -1
+}
+
+# Prints "$1 $2 MODE" for a run between cross-core round trips $1 and $2 (ns): near when both
+# are below 150 ns (CPUs sharing a cache take ~60), far when both are 150 or more (340-740 when
+# the host runs them far apart), mixed when the machine changed during the run or a probe failed.
+cross_core_mode() {
+    local mode=mixed
+    if [ "$1" -ge 0 ] && [ "$2" -ge 0 ] && [ "$1" -lt 150 ] && [ "$2" -lt 150 ]; then
+        mode=near
+    elif [ "$1" -ge 150 ] && [ "$2" -ge 150 ]; then
+        mode=far
+    fi
+    echo "$1 $2 $mode"
 }
 
 # Installs the Debian package $2 when the command $1 is missing (as root; otherwise says how
