@@ -8,10 +8,15 @@ extension Array where Element == UInt8 {
     /// Appends `text`'s UTF-8 in one pass into room reserved once: `append(contentsOf:
     /// text.utf8)` takes a short string, held inline, a byte at a time through its iterator
     /// (~160 instructions for a 12-byte member name).
-    public mutating func append(utf8 text: String) {
-        let utf8 = text.utf8.span
-        append(addingCapacity: utf8.count) { out in
-            for index in utf8.indices { out.append(utf8[index]) }
+    public mutating func append(utf8 text: String) { append(span: text.utf8.span) }
+
+    /// Appends `bytes` in one pass into room reserved once: `append(contentsOf:)` of a
+    /// collection other than an array (a string's UTF-8, a NIO buffer's view) goes through its
+    /// iterator or a generic copy, an element at a time with a check each.
+    @inlinable
+    public mutating func append(span bytes: Span<UInt8>) {
+        append(addingCapacity: bytes.count) { out in
+            for index in bytes.indices { out.append(bytes[index]) }
         }
     }
 }

@@ -149,7 +149,7 @@ struct ConnectionRequests: Sendable {
         case .line(let bytes):
             lineBytes = bytes.readableBytes
             if line.capacity > Self.reusedLineBytes { line = [] } else { line.removeAll(keepingCapacity: true) }
-            line.append(contentsOf: bytes.readableBytesView)
+            line.append(span: bytes.readableBytesUInt8Span)  // not `contentsOf:` the view: its copy is a generic loop
             decoded = dispatcher.decode(line, session: session, strings: &strings)
         }
         switch consume decoded {
