@@ -156,19 +156,11 @@ struct ConnectionRequests: Sendable {
         case .response(let response):
             answers.fill(slot, with: response)
         case .append(let id, let append, let operation):
-            guard pendingAppendBytes.tryTake(lineBytes) else {
-                return .appendRoom(.append(id: id, append, operation, slot: slot, lineBytes: lineBytes))
-            }
-            let refused = dispatcher.add(append, id: id, operation, actor: session.actor, slot: slot, to: &appends)
-            added(refused, lineBytes: lineBytes, slot: slot)
+            return addUnlessWaiting(.append(id: id, append, operation, slot: slot, lineBytes: lineBytes))
         case .request(let request, let operation):
             switch operation.scheduling {
             case .pipelined:
-                guard pendingAppendBytes.tryTake(lineBytes) else {
-                    return .appendRoom(.request(request, operation, slot: slot, lineBytes: lineBytes))
-                }
-                // Moved into `add`: passed as is, the request was copied, a reference of each of its fields counted.
-                added(dispatcher.add(consume request, operation, slot: slot, to: &appends), lineBytes: lineBytes, slot: slot)
+                return addUnlessWaiting(.request(request, operation, slot: slot, lineBytes: lineBytes))
             case .immediate:
                 startAppends()
                 // Its effect is in place once `start` returns; the answer slot bounds how many run.
@@ -180,6 +172,14 @@ struct ConnectionRequests: Sendable {
         return nil
     }
 
+    /// Adds `pending` to the batch when the server's budget has room for its line; otherwise
+    /// it waits for that room.
+    private mutating func addUnlessWaiting(_ pending: consuming PendingAppend) -> Wait? {
+        guard pendingAppendBytes.tryTake(pending.lineBytes) else { return .appendRoom(pending) }
+        add(pending)
+        return nil
+    }
+
     /// Adds an append whose bytes are taken to the batch.
     private mutating func add(_ pending: consuming PendingAppend) {
         switch consume pending {
@@ -187,6 +187,7 @@ struct ConnectionRequests: Sendable {
             added(
                 dispatcher.add(append, id: id, operation, actor: session.actor, slot: slot, to: &appends), lineBytes: lineBytes, slot: slot)
         case .request(let request, let operation, let slot, let lineBytes):
+            // Moved into `add`: passed as is, the request was copied, a reference of each of its fields counted.
             added(dispatcher.add(consume request, operation, slot: slot, to: &appends), lineBytes: lineBytes, slot: slot)
         }
     }
