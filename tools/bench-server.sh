@@ -18,8 +18,9 @@
 # server each run, so that two builds are compared under the same background load; and
 # "target": spoold and Redis alternated SERVER_ROUNDS times (5) at 64 x 32, fresh servers, each
 # pair's ratio and their median (both parts label each spoold run by the machine's cross-core
-# round trip before and after it: `cross_core_mode`); and "instructions": spoold's instructions per append at 64 x
-# 32, counted per thread by valgrind, for SPOOLD_BASELINE when set and SPOOLD).
+# round trip before and after it: `cross_core_mode`); "instructions": spoold's instructions per append at 64 x
+# 32, counted per thread by valgrind, for SPOOLD_BASELINE when set and SPOOLD; and "profile":
+# where its time goes, sampled by perf, PROFILE_ROUNDS times (3)).
 section_server() {
     local load=${SPOOL_LOAD:-.build/release/spool-load} spoold=${SPOOLD:-.build/release/spoold}
     local events=${SERVER_EVENTS:-200000} seconds=${SERVER_SECONDS:-20} backlog=${BENCH_BACKLOG:-1000000}
@@ -65,6 +66,9 @@ section_server() {
     fi
     if [[ $parts == *" instructions "* ]]; then
         server_instructions "$load" "$spoold" $flags
+    fi
+    if [[ $parts == *" profile "* ]]; then
+        server_profile "$load" "$spoold" "$events" "$seconds" $flags
     fi
     if [[ $parts == *" consume "* || $parts == *" latency "* ]]; then
         server_start_spoold "$spoold" $flags
@@ -243,6 +247,51 @@ for path in files:
     threads[role] = threads.get(role, 0) + (total - sha) / events
 print(f"{binary}: " + ", ".join(f"{role} {count:,.0f}" for role, count in sorted(threads.items())) + " instructions per append")
 PY
+        rm -rf "$dir"
+    done
+}
+
+# The profile part: where spoold's time goes at 64 x 32, sampled by `perf record` (CPU clock,
+# 2,000 samples a second) over PROFILE_ROUNDS runs (3) of a fresh server, each labelled by the
+# cross-core probe: per thread, its share of the samples, the kernel's part of it and the
+# functions above 1.5% of all samples. Time where `instructions` counts instructions: it shows
+# the kernel's work (socket and page cache copies) and stalls, which swing with the machine
+# (BENCHMARKS.md, "twenty-seventh session").
+server_profile() {
+    local load=$1 spoold=$2 events=$3 seconds=$4 round before dir perf_pid
+    shift 4
+    command -v perf >/dev/null || { echo "bench.sh: SERVER_PARTS=profile needs perf (apt-get install linux-perf)" >&2; return 1; }
+    title "server: where spoold's time goes at 64 x 32 (perf, ${PROFILE_ROUNDS:-3} runs)"
+    for round in $(seq "${PROFILE_ROUNDS:-3}"); do
+        local section=server-profile  # where keep_results puts the JSON lines
+        before=$(cross_core_round_trip)
+        server_start_spoold "$spoold" "$@"
+        dir=$(mktemp -d "$BENCH_DIR/spool-profile.XXXXXX")
+        perf record -F 2000 -p "$SPOOLD_PID" -o "$dir/perf.data" >/dev/null 2>&1 &
+        perf_pid=$!
+        load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
+            --connections 64 --window 32 --events "$events" --seconds "$seconds"
+        kill -INT "$perf_pid" 2>/dev/null || true
+        wait "$perf_pid" 2>/dev/null || true  # perf stopped by a signal
+        server_stop_all
+        echo "run $round, cross-core $(cross_core_mode "$before" "$(cross_core_round_trip)")"
+        perf report -i "$dir/perf.data" --sort comm,dso,sym --stdio 2>/dev/null | python3 -c '
+import re, subprocess, sys
+rows = [m.groups() for line in sys.stdin if (m := re.match(r"\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[(.)\]\s+(.+)", line))]
+names = subprocess.run(["swift-demangle", "--simplified", "--compact"], input="\n".join(r[4] for r in rows),
+                       capture_output=True, text=True).stdout.splitlines() if rows else []
+threads = {}
+for (share, thread, _, space, _), name in zip(rows, names):
+    entry = threads.setdefault(thread, [0.0, 0.0, []])
+    entry[0] += float(share)
+    entry[1] += float(share) if space == "k" else 0.0
+    if float(share) >= 1.5:
+        entry[2].append(f"    {float(share):5.1f}%  {name[:110]}")
+for thread, (total, kernel, top) in sorted(threads.items(), key=lambda item: -item[1][0]):
+    if total >= 1:
+        print(f"  {thread}: {total:.1f}% of the samples, {kernel:.1f}% in the kernel")
+        print("\n".join(top))
+'
         rm -rf "$dir"
     done
 }
