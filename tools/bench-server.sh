@@ -278,8 +278,13 @@ server_profile() {
         perf report -i "$dir/perf.data" --sort comm,dso,sym --stdio 2>/dev/null | python3 -c '
 import re, subprocess, sys
 rows = [m.groups() for line in sys.stdin if (m := re.match(r"\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[(.)\]\s+(.+)", line))]
-names = subprocess.run(["swift-demangle", "--simplified", "--compact"], input="\n".join(r[4] for r in rows),
-                       capture_output=True, text=True).stdout.splitlines() if rows else []
+names = [r[4] for r in rows]
+try:  # Swift names demangled when the toolchain is on the PATH
+    demangled = subprocess.run(["swift-demangle", "--simplified", "--compact"], input="\n".join(names),
+                               capture_output=True, text=True).stdout.splitlines()
+    names = demangled if len(demangled) == len(names) else names
+except OSError:
+    pass
 threads = {}
 for (share, thread, _, space, _), name in zip(rows, names):
     entry = threads.setdefault(thread, [0.0, 0.0, []])
