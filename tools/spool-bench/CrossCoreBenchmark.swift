@@ -11,8 +11,8 @@ import Synchronization
 /// from minute to minute. With both near (sharing a cache) a round trip here takes ~60 ns; with
 /// them far apart 340–740 ns, and every line spoold's event loop hands its writer (a request's
 /// objects, the memory the writer frees) costs that much more, while a single-threaded server
-/// barely notices. The server benchmark's target and compare parts run this around each spoold
-/// run so that each run can be read with the machine's state beside it.
+/// barely notices. The server benchmark's target, compare and profile parts run this around
+/// each spoold run so that each run can be read with the machine's state beside it.
 enum CrossCoreBenchmark {
     static let options: Set<String> = ["round-trips"]
 
