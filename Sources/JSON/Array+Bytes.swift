@@ -20,3 +20,12 @@ extension Array where Element == UInt8 {
         }
     }
 }
+
+extension Span where Element == UInt8 {
+    /// Whether the bytes at `range` are those of `other` at `otherRange`.
+    public func bytes(_ range: Range<Int>, equal other: Span<UInt8>, _ otherRange: Range<Int>) -> Bool {
+        guard range.count == otherRange.count else { return false }
+        for offset in 0..<range.count where self[range.lowerBound + offset] != other[otherRange.lowerBound + offset] { return false }
+        return true
+    }
+}

@@ -37,6 +37,30 @@ extension JSONParser.Scanner {
 
     /// Parses the string from `start`, just past its opening quote, without the table.
     private mutating func parseString(from start: Int) throws(JSONParseError) -> String {
+        let (stop, escaped) = try plainTextEnd(from: start)
+        if escaped { return try parseEscapedString(start: start, firstEscape: stop) }
+        index = stop + 1
+        return decode(from: start, to: stop)
+    }
+
+    /// Skips the string whose opening quote is at `index`, checked as `parseString` checks it,
+    /// and returns its text between the quotes. A string with an escape is decoded (and is
+    /// not canonical text); any other makes no string.
+    mutating func skipString() throws(JSONParseError) -> (text: Range<Int>, escaped: Bool) {
+        let start = index + 1
+        let (stop, escaped) = try plainTextEnd(from: start)
+        guard escaped else {
+            index = stop + 1
+            return (start..<stop, false)
+        }
+        canonical = false
+        _ = try parseEscapedString(start: start, firstEscape: stop)
+        return (start..<index - 1, true)
+    }
+
+    /// Where the plain text from `start` stops: at the closing quote (its UTF-8 checked), or
+    /// at a backslash (`escaped`). Throws on a control byte or the end of the input.
+    func plainTextEnd(from start: Int) throws(JSONParseError) -> (stop: Int, escaped: Bool) {
         let (i, highBits) = scanPlainText(from: start)
         guard i < endIndex else { throw unexpected(at: i) }
         switch bytes[i] {
@@ -44,12 +68,9 @@ extension JSONParser.Scanner {
             if highBits >= 0x80, let bad = firstInvalidUTF8(from: start, to: i) {
                 throw JSONParseError(offset: bad, reason: "invalid UTF-8 in string")
             }
-            index = i + 1
-            return decode(from: start, to: i)
-        case 0x5C:  // \
-            return try parseEscapedString(start: start, firstEscape: i)
-        default:
-            throw controlCharacter(at: i)
+            return (i, false)
+        case 0x5C: return (i, true)  // \
+        default: throw controlCharacter(at: i)
         }
     }
 
@@ -110,7 +131,7 @@ extension JSONParser.Scanner {
     }
 
     /// The eight bytes from `start`, little-endian (the eight loads combine into one).
-    private static func word(_ span: Span<UInt8>, at start: Int) -> UInt64 {
+    static func word(_ span: Span<UInt8>, at start: Int) -> UInt64 {
         let eight = span.extracting(start..<start + 8)
         var word: UInt64 = 0
         for k in 0..<8 { word |= UInt64(eight[k]) << (8 * k) }
@@ -120,7 +141,7 @@ extension JSONParser.Scanner {
     /// The top bit of each of the 8 bytes of `word` that is `"`, `\` or below 0x20, exact up to
     /// and including the lowest set (the classic zero-byte test, `(v - 0x01…) & ~v & 0x80…`,
     /// can set bits above a match, never below one).
-    private static func stopBits(_ word: UInt64) -> UInt64 {
+    static func stopBits(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = word ^ (ones &* 0x22)

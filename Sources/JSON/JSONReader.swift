@@ -42,7 +42,7 @@ public struct JSONReader {
     /// The member names an object may have, matched byte for byte: a key written with an
     /// escape matches none. At most 64.
     public struct Names: Sendable {
-        fileprivate let names: [[UInt8]]
+        let names: [[UInt8]]
 
         public init(_ names: [String]) {
             precondition(names.count <= 64, "at most 64 names: they are tracked in one word")
@@ -50,7 +50,7 @@ public struct JSONReader {
         }
 
         /// The index of the name whose bytes are `key`'s.
-        fileprivate func index(of key: Span<UInt8>) -> Int? {
+        func index(of key: Span<UInt8>) -> Int? {
             names.firstIndex { name in
                 guard name.count == key.count else { return false }
                 for offset in 0..<key.count where name[offset] != key[offset] { return false }
@@ -82,6 +82,34 @@ public struct JSONReader {
         return index
     }
 
+    /// `nextMember(_:seen:)` where a member whose name is not among `names` is allowed: its
+    /// index is then `names.count`, and `others` (empty when the object opens) keeps its name,
+    /// to refuse one given twice. A name with an escape, which might be one of `names`
+    /// written otherwise, throws `mismatch`.
+    public mutating func nextMember(_ names: Names, seen: inout UInt64, others: inout JSONKeySet) throws(JSONParseError) -> Int? {
+        guard try next(closing: 0x7D) else { return nil }
+        try expect(0x22)
+        let keyOffset = scanner.index
+        let (name, end) = key(from: scanner.index + 1, among: names)
+        guard end < scanner.endIndex, scanner.bytes[end] == 0x22 else { throw mismatch() }
+        let index: Int
+        if let name {
+            guard seen & 1 << UInt64(name) == 0 else { throw mismatch() }
+            seen |= 1 << UInt64(name)
+            index = name
+        } else {
+            _ = try scanner.plainTextEnd(from: keyOffset + 1)  // refuses a control byte, invalid UTF-8
+            try others.insert(keyOffset + 1..<end, at: keyOffset, of: scanner)
+            index = names.names.count
+        }
+        scanner.index = end + 1
+        scanner.skipWhitespace()
+        try expect(0x3A)  // :
+        scanner.index += 1
+        scanner.skipWhitespace()
+        return index
+    }
+
     /// Moves to the next element of the open array, which the caller must read next; false
     /// once the array closes.
     public mutating func nextElement() throws(JSONParseError) -> Bool { try next(closing: 0x5D) }
@@ -104,10 +132,48 @@ public struct JSONReader {
 
     /// Reads any value whole, as `JSONParser.parse` builds it (an object's `canonicalText`
     /// refers to the reader's input).
-    public mutating func value() throws(JSONParseError) -> JSONValue {
-        scanner.canonical = true
-        return try scanner.parseValue(depth: depth)
+    public mutating func value() throws(JSONParseError) -> JSONValue { try scanner.parseValue(depth: depth) }
+
+    /// Checks the value at the cursor (after any whitespace) as `value()` reads it, without
+    /// building it: its text, and its number of members or elements (0 for a scalar).
+    public mutating func skip() throws(JSONParseError) -> (text: Range<Int>, count: Int) {
+        scanner.skipWhitespace()
+        let start = scanner.index
+        let count = try scanner.skipValue(depth: depth)
+        return (start..<scanner.index, count)
     }
+
+    /// Reads a string value without escapes, making no string: the text between its quotes
+    /// (valid UTF-8). Throws `mismatch` for any other value, and for a string with an escape.
+    public mutating func plainString() throws(JSONParseError) -> Range<Int> {
+        try expect(0x22)
+        let start = scanner.index + 1
+        let (stop, escaped) = try scanner.plainTextEnd(from: start)
+        guard !escaped else { throw mismatch() }
+        scanner.index = stop + 1
+        return start..<stop
+    }
+
+    /// Where the cursor is in the input.
+    public var offset: Int { scanner.index }
+
+    /// The byte that starts the next value or token, after any whitespace; nil at the end.
+    public mutating func peek() -> UInt8? {
+        scanner.skipWhitespace()
+        return scanner.index < scanner.endIndex ? scanner.bytes[scanner.index] : nil
+    }
+
+    /// Starts noting whether the text read from here on, after any whitespace, is canonical
+    /// (see `JSONObject.canonicalText(in:)`): the position where it starts, for
+    /// `canonicalText(from:)`.
+    public mutating func startCanonicalText() -> Int {
+        scanner.skipWhitespace()
+        scanner.canonical = true
+        return scanner.index
+    }
+
+    /// The text from `start` (`startCanonicalText()`) to the cursor, when all of it is canonical.
+    public func canonicalText(from start: Int) -> Range<Int>? { scanner.canonical ? start..<scanner.index : nil }
 
     /// Checks that only whitespace follows.
     public mutating func end() throws(JSONParseError) {

@@ -72,17 +72,20 @@ extension AppendRequest {
         return events
     }
 
-    /// One event object at the reader (`ProposedEvent.read`'s fields), or nil.
+    /// One event object at the reader (`ProposedEvent.read`'s fields), or nil. Data that
+    /// follows its type is checked as text where it lies (`EventValidator.check`), and no tree
+    /// is built for it; it must then be canonical, so that the record can copy it.
     private static func readEvent(_ reader: inout JSONReader, line: [UInt8]) throws(JSONParseError) -> ProposedEvent? {
-        var type: String? = nil
+        var type: EventType? = nil
         var id: UUID? = nil
         var data: JSONValue? = nil
+        var checked: (text: Range<Int>, userID: String)? = nil
         var metadata = JSONObject()
         var seen: UInt64 = 0
         try reader.beginObject()
         while let member = try reader.nextMember(eventNames, seen: &seen) {
             switch member {
-            case 0: type = eventTypes[try reader.string(among: eventTypeNames)].rawValue
+            case 0: type = eventTypes[try reader.string(among: eventTypeNames)]
             case 1:
                 switch try reader.value() {
                 case .null: break
@@ -92,8 +95,13 @@ extension AppendRequest {
                 default: return nil
                 }
             case 2:
-                data = try reader.value().nonNull
-                if data == nil { return nil }
+                if let type {
+                    guard let data = try EventValidator.check(&reader, in: line, as: type) else { return nil }
+                    checked = data
+                } else {
+                    data = try reader.value().nonNull
+                    if data == nil { return nil }
+                }
             default:
                 switch try reader.value() {
                 case .null: break
@@ -102,9 +110,13 @@ extension AppendRequest {
                 }
             }
         }
-        guard let type, let data else { return nil }
+        guard let type else { return nil }
+        if let checked {
+            return ProposedEvent(id: id, type: type, checkedData: line[checked.text], userID: checked.userID, metadata: metadata)
+        }
+        guard let data else { return nil }
         let canonicalData = data.objectValue?.canonicalText(in: line)
-        return ProposedEvent(id: id, type: type, data: data, metadata: metadata, canonicalData: canonicalData)
+        return ProposedEvent(id: id, type: type.rawValue, data: data, metadata: metadata, canonicalData: canonicalData)
     }
 }
 

@@ -89,7 +89,7 @@ final class JSONFuzzTests: XCTestCase {
     func testRandomValuesRoundTrip() throws {
         var random = SplitMix64(seed: 0x5EED_0004)
         for _ in 0..<2_000 {
-            let value = randomValue(&random, depth: 0)
+            let value = JSONTestValues.randomValue(&random, depth: 0)
             let encoded = value.jsonBytes
             let again = try JSONParser.parse(encoded)
             XCTAssertEqual(again, value, String(decoding: encoded, as: UTF8.self))
@@ -110,46 +110,33 @@ final class JSONFuzzTests: XCTestCase {
 
     // MARK: Helpers
 
-    private func randomValue(_ random: inout SplitMix64, depth: Int) -> JSONValue {
-        switch random.next(below: depth >= 5 ? 6 : 8) {
-        case 0: return .null
-        case 1: return .bool(random.next(below: 2) == 0)
-        case 2: return .int(Int64(bitPattern: random.next() >> random.next(below: 64)))
-        case 3:
-            let double = Double(bitPattern: random.next())
-            return .double(double.isFinite ? double : Double(random.next(below: 1000)) / 8)
-        case 4, 5: return .string(randomString(&random))
-        case 6: return .array((0..<random.next(below: 5)).map { _ in randomValue(&random, depth: depth + 1) })
-        default:
-            let members = (0..<random.next(below: 5)).map { i in
-                JSONMember("k\(i)_" + randomString(&random), randomValue(&random, depth: depth + 1))
-            }
-            return .object(JSONObject(members))
-        }
-    }
-
-    private func randomString(_ random: inout SplitMix64) -> String {
-        let ranges: [ClosedRange<UInt32>] = [
-            0...0x7F, 0x20...0x7E, 0xA0...0x2FF, 0x300...0x36F, 0x4E00...0x9FFF, 0x1F600...0x1F64F, 0xFFF0...0x10FFFF,
-        ]
-        var string = ""
-        for _ in 0..<random.next(below: 12) {
-            let range = ranges[random.next(below: ranges.count)]
-            let value = range.lowerBound + UInt32(random.next(below: Int(range.upperBound - range.lowerBound + 1)))
-            if let scalar = Unicode.Scalar(value) { string.unicodeScalars.append(scalar) }
-        }
-        return string
-    }
-
     private func check(_ input: [UInt8]) {
         let value: JSONValue
+        let skipped = Result { () throws(JSONParseError) in
+            var reader = JSONReader(input)
+            let start = reader.startCanonicalText()
+            let text = try reader.skip().text
+            let canonical = reader.canonicalText(from: start) != nil
+            try reader.end()
+            return (text: text, canonical: canonical)
+        }
         do {
             value = try JSONParser.parse(input)
         } catch {
             if !(0...input.count).contains(error.offset) || error.reason.isEmpty {
                 XCTFail("bad error \(error) for \(input)")
             }
+            if case .success = skipped { XCTFail("skipped what the parser refuses: \(input)") }
             return
+        }
+        // Skipped as parsed, and called canonical only where the text is what the writer writes.
+        switch skipped {
+        case .success(let skipped):
+            if skipped.canonical && Array(input[skipped.text]) != value.jsonBytes { XCTFail("not canonical: \(input)") }
+            if !skipped.canonical && input == value.jsonBytes && !input.contains(0x5C) && !Self.holdsADouble(value) {
+                XCTFail("canonical: \(input)")
+            }
+        case .failure(let error): XCTFail("skip refused what the parser reads: \(input): \(error)")
         }
         // Where the parser calls an object's input canonical, the writer writes exactly that.
         forEachObject(in: value) { object in

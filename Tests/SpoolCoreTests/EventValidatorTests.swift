@@ -206,4 +206,62 @@ final class EventValidatorTests: XCTestCase {
             type: "UserCreated", data: ["user_id": "1", "email": "a\u{2003}b@c"], stream: "user-1",
             messageContains: ["'email'"])
     }
+
+    /// `check`, the validation of data read as text, against `validate`: on every example, on
+    /// edges of the string rules, and on random edits of the valid examples' text, it accepts
+    /// exactly what `validate` accepts, with the same user id, but for what it leaves to the tree
+    /// (text that is not canonical, a segment list of more than 16 names).
+    func testTheTextCheckAgreesWithValidate() throws {
+        var datas = try loadExamples("valid").map { ($0.type, $0.data.jsonBytes) }
+        let validCount = datas.count
+        datas += try loadExamples("invalid").map { ($0.type, $0.data.jsonBytes) }
+        let segments = (0..<17).map { JSONValue.string("s\($0)") }
+        let edges: [JSONValue] = [
+            .string(String(repeating: "é", count: 256)), .string(String(repeating: "é", count: 257)), "zoë@例え.jp", "a@b\u{A0}c", "a@b@c",
+            .array(Array(segments.prefix(16))), .array(segments), ["a", "a"], ["a", "b c"], [], .object(["k": 1]), "", "x", 1, true, .null,
+        ]
+        for field in ["email", "first_name", "segments", "attributes"] {
+            for edge in edges {
+                datas.append(("UserCreated", JSONValue.object(["user_id": "1", "email": "a@b", field: edge]).jsonBytes))
+                datas.append(("UserProfileUpdated", JSONValue.object(["user_id": "1", field: edge]).jsonBytes))
+            }
+        }
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[]:,"\ 0123456789-.@tfnulsx"#.utf8) + [0xC3, 0xA9]
+        for _ in 0..<20_000 {
+            var (type, bytes) = datas[Int.random(in: 0..<validCount, using: &random)]
+            for _ in 0..<Int.random(in: 1...2, using: &random) where !bytes.isEmpty {
+                let at = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes.remove(at: at)
+                case 1: bytes.insert(alphabet.randomElement(using: &random) ?? 0x20, at: at)
+                default: bytes[at] = alphabet.randomElement(using: &random) ?? 0x20
+                }
+            }
+            datas.append((type, bytes))
+        }
+        var (checked, leftToTheTree) = (0, 0)
+        for (type, bytes) in datas {
+            guard let eventType = EventType(rawValue: type), let data = try? JSONParser.parse(bytes) else { continue }
+            var reader = JSONReader(bytes)
+            let start = reader.startCanonicalText()
+            let canonical = (try? reader.skip()) != nil && reader.canonicalText(from: start) != nil
+            let userID = data["user_id"]?.stringValue ?? "?"
+            let stream = "\(eventType.streamCategory)-\(userID)"
+            let validated = try? EventValidator.validate(type: type, data: data, stream: stream, index: 0)
+            let name = String(decoding: bytes, as: UTF8.self)
+            reader = JSONReader(bytes)
+            if let result = (try? EventValidator.check(&reader, in: bytes, as: eventType)) ?? nil {
+                XCTAssertEqual(result.userID, userID, name)
+                XCTAssertEqual(Array(bytes[result.text]), data.jsonBytes, name)
+                XCTAssertEqual(validated, eventType, name)
+                checked += 1
+            } else if validated != nil && canonical {
+                XCTAssertGreaterThan(data["segments"]?.arrayValue?.count ?? 0, 16, "left to the tree: \(name)")
+                leftToTheTree += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 1_000, "few data passed the text check: the comparison says little")
+        XCTAssertEqual(leftToTheTree, 1, "the UserCreated with 17 segments")
+    }
 }

@@ -72,7 +72,7 @@ final class ViewTests: XCTestCase {
         XCTAssertEqual(ada.email, "ada@example.com")
         XCTAssertEqual(ada.firstName, "Ada")
         XCTAssertEqual(ada.lastName, "Lovelace")
-        XCTAssertEqual(ada.attributes, ["plan": "pro"])
+        XCTAssertEqual(ada.attributes.object, ["plan": "pro"])
         XCTAssertEqual(ada.segments, ["vip"])
         XCTAssertFalse(ada.marketing)
         XCTAssertFalse(ada.deleted)
@@ -148,7 +148,7 @@ final class ViewTests: XCTestCase {
         var full = UserView(userID: "u-1", createdAt: Timestamp(milliseconds: 1_764_000_000_123))
         full.email = "a\"b@example.com"
         full.firstName = "Zoë\n"
-        full.attributes = ["plan": "pro", "seats": 3, "tags": ["a", .null], "ratio": 0.5]
+        full.attributes = JSONObjectText(["plan": "pro", "seats": 3, "tags": ["a", .null], "ratio": 0.5])
         full.segments = ["seg-01", "vip"]
         full.marketing = false
         full.deleted = true
@@ -160,6 +160,29 @@ final class ViewTests: XCTestCase {
             XCTAssertEqual(String(decoding: user.jsonBytes, as: UTF8.self), user.json.jsonString)
             XCTAssertEqual(UserView(json: user.jsonBytes), user)
         }
+    }
+
+    /// New users and profile updates are folded from the record's text: fields wherever they
+    /// stand, others passed over, escapes decoded, `null` removing, attributes patched in place.
+    func testUsersAreFoldedFromTheDataAsWritten() async throws {
+        let e = try OpenEngine()
+        defer { e.close() }
+        try await e.user(
+            "9", "UserCreated",
+            [
+                "attributes": ["a": 1, "b": ["x": [1, nil]]], "email": "z@x", "note": ["first_name": "no"], "first_name": "Zoë \"Z\"",
+                "segments": ["b", "a"],
+            ])
+        var user = try e.engine.queries.user("9")
+        XCTAssertEqual(user.firstName, "Zoë \"Z\"")
+        XCTAssertEqual(user.segments, ["a", "b"])
+        try await e.user(
+            "9", "UserProfileUpdated", ["attributes": ["b": nil, "c": "new", "a": 2], "first_name": nil, "x": [1, 2], "last_name": "L\n"])
+        user = try e.engine.queries.user("9")
+        XCTAssertEqual(user.email, "z@x")
+        XCTAssertNil(user.firstName)
+        XCTAssertEqual(user.lastName, "L\n")
+        XCTAssertEqual(String(decoding: user.attributes.bytes, as: UTF8.self), #"{"a":2,"c":"new"}"#)
     }
 
     func testSegmentPagingNow() async throws {

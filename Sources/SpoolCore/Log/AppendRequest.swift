@@ -6,20 +6,51 @@ public struct ProposedEvent: Sendable {
     /// The client's id for the event; a retry with the same id is idempotent.
     public var id: UUID?
     public var type: String
-    public private(set) var data: JSONValue
     public var metadata: JSONObject
-    /// `data` in canonical JSON as the client sent it, when it was so already: the record
-    /// copies it instead of writing `data` again.
-    public private(set) var canonicalData: ArraySlice<UInt8>?
+    fileprivate let content: Content
+
+    /// The data, as parsed or as checked text.
+    fileprivate enum Content: Sendable {
+        /// `canonical`, when given, is the data's text as the client sent it, canonical already:
+        /// the record copies it instead of writing the tree again.
+        case parsed(JSONValue, canonical: ArraySlice<UInt8>?)
+        /// Canonical text that passed `EventValidator.check` as `type`, about `userID`.
+        case checked(ArraySlice<UInt8>, type: EventType, userID: String)
+    }
 
     /// `canonicalData`, when given, must be the canonical text of `data`
     /// (`JSONObject.canonicalText(in:)` of the bytes `data` was parsed from).
     public init(id: UUID? = nil, type: String, data: JSONValue, metadata: JSONObject = [:], canonicalData: ArraySlice<UInt8>? = nil) {
         self.id = id
         self.type = type
-        self.data = data
         self.metadata = metadata
-        self.canonicalData = canonicalData
+        content = .parsed(data, canonical: canonicalData)
+    }
+
+    /// An event whose data is `text`, canonical JSON that `EventValidator.check` found valid
+    /// as `type` and whose `user_id` it found to be `userID`: no tree is built for it.
+    public init(id: UUID? = nil, type: EventType, checkedData text: ArraySlice<UInt8>, userID: String, metadata: JSONObject = [:]) {
+        self.id = id
+        self.type = type.rawValue
+        self.metadata = metadata
+        content = .checked(text, type: type, userID: userID)
+    }
+
+    /// The data's canonical text as the client sent it, which the record copies; nil when the
+    /// record writes `data` instead.
+    public var canonicalData: ArraySlice<UInt8>? {
+        switch content {
+        case .parsed(_, let text): text
+        case .checked(let text, _, _): text
+        }
+    }
+
+    /// The data (parsed here when it came as checked text).
+    public var data: JSONValue {
+        switch content {
+        case .parsed(let data, _): data
+        case .checked(let text, _, _): (try? JSONParser.parse(text)) ?? .null
+        }
     }
 }
 
@@ -78,7 +109,16 @@ public struct AppendRequest: Sendable {
         if let id = event.id, !seenIDs.insert(id).inserted {
             throw .badRequest("events[\(index)].id: \(id.lowercasedString) appears twice in this append")
         }
-        let eventType = try EventValidator.validate(type: event.type, data: event.data, stream: stream, index: index)
+        let (eventType, userID, parsed): (EventType, String, JSONObject?)
+        switch event.content {
+        case .parsed(let data, _):
+            eventType = try EventValidator.validate(type: event.type, data: data, stream: stream, index: index)
+            parsed = data.objectValue ?? [:]
+            userID = parsed?["user_id"]?.stringValue ?? ""
+        case .checked(_, let type, let checkedUserID):
+            try EventValidator.check(stream: stream, of: type, userID: checkedUserID, index: index)
+            (eventType, userID, parsed) = (type, checkedUserID, nil)
+        }
         for key in stringMetadata {
             if let value = event.metadata[key], value.stringValue == nil {
                 throw .badRequest("events[\(index)].metadata.\(key): expected a string, got \(value.typeName)")
@@ -102,7 +142,7 @@ public struct AppendRequest: Sendable {
                     JSONWriter.appending(to: &bytes) { $0.write(event.data) }
                 }
             })
-        return PreparedEvent(id: event.id, eventType: eventType, record: record, parsedData: event.data.objectValue ?? [:])
+        return PreparedEvent(id: event.id, eventType: eventType, userID: userID, record: record, parsedData: parsed)
     }
 }
 
@@ -128,12 +168,16 @@ public struct PreparedEvent: Sendable {
     public var id: UUID?
     /// The event's type as validation found it, so the writer does not look the name up again.
     public var eventType: EventType
+    /// The data's `user_id` (every type's schema requires one).
+    public var userID: String
     /// The event's record without its position (`EventRecord.draft`), encoded and its
     /// content hashed off the writer thread; the writer seals it where it lies.
     var record: DraftRecord
-    /// The data as the request parsed it (an object, as every type's schema requires): the
-    /// views fold it without parsing the stored bytes again.
-    public var parsedData: JSONObject
+    /// The data as the request parsed it (an object, as every type's schema requires), so
+    /// the views fold it without parsing the stored bytes again; nil when the request's data
+    /// was checked as text (`ProposedEvent(type:checkedData:userID:)`), and the views read the
+    /// record's text.
+    public var parsedData: JSONObject?
 }
 
 /// An append that passed validation; only the writer can still refuse it (expected version,

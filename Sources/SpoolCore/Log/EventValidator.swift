@@ -3,7 +3,7 @@ import JSON
 /// Checks an event before anything is written: its type is known, its data follows the type's
 /// schema, and it is appended to the stream its `user_id` names.
 ///
-/// Design: one small field table per type (`fields(of:)`), mirroring `schemas/events/<Type>.json` rule
+/// Design: one small field table per type (`table(of:)`), mirroring `schemas/events/<Type>.json` rule
 /// for rule. `tools/check_schemas.py` runs `schemas/events/examples.json` through the schemas and
 /// `EventValidatorTests` runs the same file through this code, so the two cannot drift apart
 /// unnoticed. Each pattern in the schemas is one character class, checked here by hand over the
@@ -43,7 +43,7 @@ public enum EventValidator {
         var userID: String? = nil
         var otherFieldsPresent = 0
         var next = 0
-        for field in fields(of: eventType) {
+        for field in table(of: eventType).fields {
             guard let value = object.value(of: field.name, hint: &next) else {
                 if field.isRequired { throw .invalidEvent("\(event): field '\(field.name)' is required") }
                 continue
@@ -59,20 +59,26 @@ public enum EventValidator {
             throw .invalidEvent("\(event): a profile update needs at least one of \(names)")
         }
         guard let userID else { throw .invalidEvent("\(event): field 'user_id' is required") }
-        guard eventType.isStream(stream, of: userID) else {
-            throw .invalidEvent("\(event): data.user_id '\(userID)' does not match stream '\(stream)'")
-        }
+        try check(stream: stream, of: eventType, userID: userID, index: index)
         return eventType
+    }
+
+    /// Throws `invalid_event` unless `stream` is the stream of the user `userID` for an event of
+    /// type `type`, element `index` of its append.
+    public static func check(stream: String, of type: EventType, userID: String, index: Int) throws(SpoolError) {
+        guard type.isStream(stream, of: userID) else {
+            throw .invalidEvent("event \(index) (\(type.rawValue)): data.user_id '\(userID)' does not match stream '\(stream)'")
+        }
     }
 
     /// The fields of which a UserProfileUpdated must carry at least one (the schema's `anyOf`):
     /// all of its table's but `user_id`.
-    static let profileFields = fields(of: .userProfileUpdated).map(\.name).filter { $0 != "user_id" }
+    static let profileFields = table(of: .userProfileUpdated).fields.map(\.name).filter { $0 != "user_id" }
 
     /// Every type's fixed fields, as in `schemas/events/<Type>.json`. A `switch`: the compiler
     /// checks that every type has its table, and finding one hashes nothing (a dictionary
     /// lookup was a tenth of a check).
-    static func fields(of type: EventType) -> [Field] {
+    static func table(of type: EventType) -> Table {
         switch type {
         case .userCreated: Tables.userCreated
         case .userProfileUpdated: Tables.userProfileUpdated
@@ -94,27 +100,38 @@ public enum EventValidator {
         static let body = Kind.string(minLength: 0, maxLength: 1_048_576)
         static let reason = Kind.string(minLength: 0, maxLength: 1024)
 
-        static let userCreated: [Field] = [
+        static let userCreated = Table([
             userID, .required("email", .email), .optional("first_name", name),
             .optional("last_name", name), .optional("segments", .segments), .optional("attributes", .object),
-        ]
-        static let userProfileUpdated: [Field] = [
+        ])
+        static let userProfileUpdated = Table([
             userID, .nullable("email", .email), .nullable("first_name", name), .nullable("last_name", name),
             .optional("attributes", .object),
-        ]
-        static let segmentChange: [Field] = [userID, .required("segment", .segment)]
-        static let emailPreferences: [Field] = [userID, .required("marketing", .boolean)]
-        static let userDeleted: [Field] = [userID, .optional("reason", reason)]
-        static let emailGenerated: [Field] = [
+        ])
+        static let segmentChange = Table([userID, .required("segment", .segment)])
+        static let emailPreferences = Table([userID, .required("marketing", .boolean)])
+        static let userDeleted = Table([userID, .optional("reason", reason)])
+        static let emailGenerated = Table([
             emailID, userID, .required("template", .string(minLength: 1, maxLength: 256)),
             .required("category", .category), .required("to", .email),
             .required("subject", .string(minLength: 0, maxLength: 1024)), .required("text", body),
             .optional("html", body),
-        ]
-        static let emailSent: [Field] = [emailID, userID, .optional("provider_id", .string(minLength: 1, maxLength: 256))]
-        static let emailBounced: [Field] = [emailID, userID, .optional("reason", reason)]
-        static let emailOpened: [Field] = [emailID, userID]
-        static let emailClicked: [Field] = [emailID, userID, .optional("url", .string(minLength: 1, maxLength: 2048))]
+        ])
+        static let emailSent = Table([emailID, userID, .optional("provider_id", .string(minLength: 1, maxLength: 256))])
+        static let emailBounced = Table([emailID, userID, .optional("reason", reason)])
+        static let emailOpened = Table([emailID, userID])
+        static let emailClicked = Table([emailID, userID, .optional("url", .string(minLength: 1, maxLength: 2048))])
+    }
+
+    /// A type's fields, with their names as the text check matches them.
+    struct Table: Sendable {
+        let fields: [Field]
+        let names: JSONReader.Names
+
+        init(_ fields: [Field]) {
+            self.fields = fields
+            names = JSONReader.Names(fields.map(\.name))
+        }
     }
 
     /// One row of a type's field table.
@@ -167,39 +184,45 @@ public enum EventValidator {
             case (.object, _): expected = "an object"
             case (.segments, .array(let items)): return Kind.segmentsProblem(items)
             case (.segments, _): expected = "an array of segment names"
-            case (_, .string(let string)): return stringProblem(string)
+            case (_, .string(let string)): return stringProblem(string.utf8.span, string)
             case (_, _): expected = "a string"
             }
             return "must be \(expected)\(nullable ? " or null" : ""), got \(value.typeName)"
         }
 
-        private func stringProblem(_ string: String) -> String? {
+        /// `problem(with:)` of a string, given as its UTF-8 `bytes` and, made only when the check
+        /// needs it, as `string` (an email address that is not all ASCII).
+        func stringProblem(_ bytes: Span<UInt8>, _ string: @autoclosure () -> String) -> String? {
             switch self {
             case .userID:
-                Kind.isName(string, maxLength: 128, allowingAt: true)
+                Kind.isName(bytes, maxLength: 128, allowingAt: true)
                     ? nil : "must be 1-128 characters of A-Z a-z 0-9 . _ : @ - (no spaces)"
             case .emailID:
-                Kind.isName(string, maxLength: 256, allowingAt: true)
+                Kind.isName(bytes, maxLength: 256, allowingAt: true)
                     ? nil : "must be 1-256 characters of A-Z a-z 0-9 . _ : @ - (no spaces)"
             case .segment:
-                Kind.isName(string, maxLength: EventValidator.longestSegmentName, allowingAt: false) ? nil : Kind.segmentRule
+                Kind.isName(bytes, maxLength: EventValidator.longestSegmentName, allowingAt: false) ? nil : Kind.segmentRule
             case .email:
-                Kind.isEmail(string)
+                Kind.isEmail(bytes, string())
                     ? nil : "must be an email address: one '@' with text both sides, no spaces, at most 320 characters"
             case .string(let minLength, let maxLength):
-                if string.isEmpty && minLength > 0 {
+                if bytes.isEmpty && minLength > 0 {
                     "must not be empty"
-                } else if !Kind.fits(string, maxLength: maxLength) {
+                } else if !Kind.fits(bytes, maxLength: maxLength) {
                     "must be at most \(maxLength) characters"
                 } else {
                     nil
                 }
             case .category:
-                string == "transactional" || string == "marketing"
+                Kind.equals(bytes, "transactional") || Kind.equals(bytes, "marketing")
                     ? nil : "must be 'transactional' or 'marketing'"
             case .segments, .boolean, .object:
                 nil  // not string kinds; `problem(with:)` handles them
             }
+        }
+
+        private static func equals(_ bytes: Span<UInt8>, _ word: String) -> Bool {
+            bytes.bytes(bytes.indices, equal: word.utf8.span, 0..<word.utf8.count)
         }
 
         private static let segmentRule = "must be a segment name: 1-128 characters of A-Z a-z 0-9 . _ : -"
@@ -212,7 +235,7 @@ public enum EventValidator {
             guard items.count <= maxMembers else { return "must name at most \(maxMembers) segments, got \(items.count)" }
             var seen = Set<String>()
             for (position, item) in items.enumerated() {
-                guard case .string(let segment) = item, isName(segment, maxLength: 128, allowingAt: false) else {
+                guard case .string(let segment) = item, isName(segment.utf8.span, maxLength: 128, allowingAt: false) else {
                     return "item \(position): \(segmentRule)"
                 }
                 if !seen.insert(segment).inserted { return "must name each segment once; '\(segment)' repeats" }
@@ -222,8 +245,7 @@ public enum EventValidator {
 
         /// 1-`maxLength` bytes, each one of A-Z a-z 0-9 . _ : - (and @ when `allowingAt`). All
         /// ASCII, so bytes and characters count the same.
-        private static func isName(_ string: String, maxLength: Int, allowingAt: Bool) -> Bool {
-            let bytes = string.utf8.span
+        static func isName(_ bytes: Span<UInt8>, maxLength: Int, allowingAt: Bool) -> Bool {
             guard (1...maxLength).contains(bytes.count) else { return false }
             for index in bytes.indices {
                 switch bytes[index] {
@@ -241,12 +263,11 @@ public enum EventValidator {
         /// Exactly one `@`, something before and after it, no whitespace (Unicode White_Space, as
         /// the schema's `\s`), at most 320 characters. ASCII text is checked byte by byte, read
         /// where it lies; other text scalar by scalar (`isEmailScalars`).
-        private static func isEmail(_ string: String) -> Bool {
-            let bytes = string.utf8.span
+        private static func isEmail(_ bytes: Span<UInt8>, _ string: @autoclosure () -> String) -> Bool {
             var at: Int? = nil
             for index in bytes.indices {
                 let byte = bytes[index]
-                if byte >= 0x80 { return isEmailScalars(string) }
+                if byte >= 0x80 { return isEmailScalars(string()) }
                 if byte == UInt8(ascii: "@") {
                     guard at == nil else { return false }
                     at = index
@@ -260,7 +281,7 @@ public enum EventValidator {
 
         /// `isEmail` of text that is not all ASCII.
         private static func isEmailScalars(_ string: String) -> Bool {
-            guard fits(string, maxLength: 320) else { return false }
+            guard fits(string.utf8.span, maxLength: 320) else { return false }
             var atCount = 0
             var localCount = 0
             var domainCount = 0
@@ -284,9 +305,13 @@ public enum EventValidator {
             scalar == " " || (0x09...0x0D).contains(scalar.value)
         }
 
-        /// At most `maxLength` Unicode scalars; the UTF-8 byte count (O(1)) decides most cases.
-        private static func fits(_ string: String, maxLength: Int) -> Bool {
-            string.utf8.count <= maxLength || string.unicodeScalars.count <= maxLength
+        /// At most `maxLength` Unicode scalars in the valid UTF-8 `bytes`: the byte count decides
+        /// most cases, else the bytes that start a scalar are counted.
+        private static func fits(_ bytes: Span<UInt8>, maxLength: Int) -> Bool {
+            guard bytes.count > maxLength else { return true }
+            var scalars = 0
+            for index in bytes.indices where bytes[index] & 0xC0 != 0x80 { scalars += 1 }
+            return scalars <= maxLength
         }
     }
 }

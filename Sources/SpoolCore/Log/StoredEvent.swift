@@ -60,6 +60,8 @@ public struct StoredEvent: Sendable {
     public var previousHash: ArraySlice<UInt8> { bytes[layout.dataEnd..<layout.hashStart] }
     public var hash: ArraySlice<UInt8> { bytes[layout.hashStart...] }
 
+    /// `data` as text to read where it lies.
+    var dataText: JSONText { JSONText(written: bytes, in: layout.metadataEnd..<layout.dataEnd) }
     /// `data` parsed where it lies.
     public func parsedData() throws(JSONParseError) -> JSONValue { try JSONParser.parse(bytes, in: layout.metadataEnd..<layout.dataEnd) }
 

@@ -99,7 +99,7 @@ public final class WriteContext {
                 previousHash: batch.state.headHash)
             try write(
                 seq: seq, record: event.record.bytes, hash: hash, id: id, hasClientID: event.id != nil, time: time,
-                type: event.eventType, data: event.parsedData, to: &batch)
+                type: event.eventType, userID: event.userID, data: event.parsedData, to: &batch)
         }
         let firstSeq = batch.state.headSeq - UInt64(request.events.count) + 1
         try putStreamEntry(
@@ -107,15 +107,15 @@ public final class WriteContext {
         return AppendResult(firstSeq: firstSeq, lastSeq: batch.state.headSeq, version: version, duplicate: false)
     }
 
-    /// Puts the event `record` (at `seq`, ending in `hash`, of `type`, its data parsed as
-    /// `data`) into `events` and, for a client id, `event_ids`; then moves the log's end (seq,
+    /// Puts the event `record` (at `seq`, ending in `hash`, of `type` about `userID`, its data
+    /// parsed as `data` or nil when it was checked as text) into `events` and, for a client id, `event_ids`; then moves the log's end (seq,
     /// hash, time) past it and, when projectors fold this batch, queues it for them (`data` is
     /// read only then: a log without projectors need not touch it, which was ~5% of its
     /// writer's time). The caller has checked that it continues the log, and indexes it in
     /// `streams` (`putStreamEntry`).
     private func write(
         seq: UInt64, record: [UInt8], hash: RecordHash, id: UUID, hasClientID: Bool, time: Timestamp, type: EventType,
-        data: @autoclosure () -> JSONObject, to batch: inout Batch
+        userID: String, data: @autoclosure () -> JSONObject?, to batch: inout Batch
     ) throws {
         try txn.put(store.events, key: seq, record, flags: .append)
         if hasClientID { try txn.put(store.eventIDs, id.bytes, BigEndian.bytes(seq), flags: .noOverwrite) }
@@ -123,7 +123,9 @@ public final class WriteContext {
         batch.state.headHash = hash
         batch.state.lastTime = time
         batch.appendedCount += 1
-        if keepsAppended { batch.appended.append(try DecodedEvent(StoredEvent(seq: seq, record), type: type, data: data())) }
+        if keepsAppended {
+            batch.appended.append(DecodedEvent(try StoredEvent(seq: seq, record), type: type, userID: userID, data: data()))
+        }
     }
 
     /// Indexes `count` events just written to `stream`, which took consecutive versions from
@@ -151,7 +153,9 @@ public final class WriteContext {
         stream: String, version: UInt64, data: JSONObject
     ) throws {
         let pending = batch.pendingRunIndex[stream]
-        try write(seq: seq, record: record, hash: hash, id: id, hasClientID: hasClientID, time: time, type: type, data: data, to: &batch)
+        try write(
+            seq: seq, record: record, hash: hash, id: id, hasClientID: hasClientID, time: time, type: type,
+            userID: data["user_id"]?.stringValue ?? "", data: data, to: &batch)
         try putStreamEntry(stream, pending: pending, fromVersion: version, firstSeq: seq, count: 1, in: &batch)
     }
 

@@ -9,7 +9,8 @@ public struct UserView: Sendable, Equatable {
     public var email: String?
     public var firstName: String?
     public var lastName: String?
-    public var attributes: JSONObject = [:]
+    /// Held as text: a profile update patches it, and the row writes it, as it lies.
+    public var attributes = JSONObjectText()
     /// Segment names, sorted.
     public var segments: [String] = []
     /// False once the user opted out of marketing email.
@@ -38,33 +39,47 @@ public struct UserView: Sendable, Equatable {
         return user
     }
 
-    /// `fold`, in place: for a user held in a dictionary, changed where it lies.
+    /// `fold`, in place: for a user held in a dictionary, changed where it lies. A new user and
+    /// a profile update are read from the data's text: no tree of values is made for the
+    /// attributes, nor for the event (`DecodedEvent.dataText`).
     public mutating func fold(_ decoded: DecodedEvent) {
-        let data = decoded.data
         switch decoded.type {
         case .userCreated:
             self = UserView(userID: userID, createdAt: decoded.time)
-            email = data["email"]?.stringValue
-            firstName = data["first_name"]?.stringValue
-            lastName = data["last_name"]?.stringValue
-            attributes = data["attributes"]?.objectValue ?? [:]
-            segments = Array(Set((data["segments"]?.arrayValue ?? []).compactMap(\.stringValue))).sorted()
+            let text = decoded.dataText
+            for member in text.members {
+                switch text.index(of: member.key, among: Self.dataNames) {
+                case 0: email = text.string(member.value)
+                case 1: firstName = text.string(member.value)
+                case 2: lastName = text.string(member.value)
+                case 3: attributes = JSONObjectText(text.text(of: member.value))
+                case 4: segments = Array(Set(text.text(of: member.value).elements.compactMap(text.string))).sorted()
+                default: continue
+                }
+            }
         case .userProfileUpdated:
-            // Looked for in the order they are usually written, after `user_id`.
-            var next = 1
-            if let value = data.value(of: "email", hint: &next) { email = value.stringValue }
-            if let value = data.value(of: "first_name", hint: &next) { firstName = value.stringValue }
-            if let value = data.value(of: "last_name", hint: &next) { lastName = value.stringValue }
-            if let patch = data.value(of: "attributes", hint: &next)?.objectValue { attributes.apply(patch: patch) }
+            let text = decoded.dataText
+            var members = text.members
+            while let key = members.nextKey() {
+                switch text.index(of: key, among: Self.dataNames) {
+                case 0: email = text.string(members.skipValue())
+                case 1: firstName = text.string(members.skipValue())
+                case 2: lastName = text.string(members.skipValue())
+                case 3 where text.kind(of: members.position..<text.range.upperBound) == UInt8(ascii: "{"):
+                    // Read once, as the patch, which says where it ends.
+                    members.resume(after: attributes.apply(patch: text.text(of: members.position..<text.range.upperBound)))
+                default: _ = members.skipValue()
+                }
+            }
         case .userJoinedSegment:
-            if let segment = data["segment"]?.stringValue, !segments.contains(segment) {
+            if let segment = decoded.data["segment"]?.stringValue, !segments.contains(segment) {
                 segments.append(segment)
                 segments.sort()
             }
         case .userLeftSegment:
-            if let segment = data["segment"]?.stringValue { segments.removeAll { $0 == segment } }
+            if let segment = decoded.data["segment"]?.stringValue { segments.removeAll { $0 == segment } }
         case .userEmailPreferencesChanged:
-            if let marketing = data["marketing"]?.boolValue { self.marketing = marketing }
+            if let marketing = decoded.data["marketing"]?.boolValue { self.marketing = marketing }
         case .userDeleted:
             deleted = true
             segments = []
@@ -75,6 +90,9 @@ public struct UserView: Sendable, Equatable {
         updatedAt = decoded.time
         lastSeq = decoded.seq
     }
+
+    /// The data members a new user or a profile update sets.
+    private static let dataNames = JSONReader.Names(["email", "first_name", "last_name", "attributes", "segments"])
 
     /// The wire form, `U` in the protocol, as values (for templates); `jsonBytes` is its text.
     public var json: JSONValue { (try? JSONParser.parse(jsonBytes)) ?? .null }
@@ -97,7 +115,7 @@ public struct UserView: Sendable, Equatable {
         Self.write(Keys.firstName, firstName, to: &writer)
         Self.write(Keys.lastName, lastName, to: &writer)
         writer.key(Keys.attributes)
-        writer.writeObject(attributes)
+        writer.writeRaw(attributes.bytes[...])
         writer.key(Keys.segments)
         writer.beginArray()
         for segment in segments { writer.writeString(segment) }
@@ -150,7 +168,7 @@ public struct UserView: Sendable, Equatable {
         email = object["email"]?.stringValue
         firstName = object["first_name"]?.stringValue
         lastName = object["last_name"]?.stringValue
-        attributes = object["attributes"]?.objectValue ?? [:]
+        attributes = JSONObjectText(object["attributes"]?.objectValue ?? [:])
         segments = (object["segments"]?.arrayValue ?? []).compactMap(\.stringValue)
         marketing = object["marketing"]?.boolValue ?? true
         deleted = object["deleted"]?.boolValue ?? false
