@@ -68,7 +68,7 @@ extension JSONParser.Scanner {
                 canonical = false
                 return object.objectValue?.count ?? 0
             }
-            try keys.insert(key, at: keyOffset, of: self)
+            guard keys.insert(key, in: bytes) else { throw duplicate(String(decoding: bytes[key], as: UTF8.self), at: keyOffset) }
             skipWhitespace()
             try consume(0x3A)  // :
             skipWhitespace()
@@ -98,23 +98,18 @@ public struct JSONKeySet {
 
     public init() {}
 
-    /// Notes `key`, an unescaped key's text in `scanner`'s input that starts at `offset`, or
-    /// throws the parser's error for a duplicate key.
-    mutating func insert(_ key: Range<Int>, at offset: Int, of scanner: JSONParser.Scanner) throws(JSONParseError) {
-        if contains(key, in: scanner.bytes) { throw scanner.duplicate(String(decoding: scanner.bytes[key], as: UTF8.self), at: offset) }
-        if count < 16 {
-            first[count] = key
-        } else {
-            if count == 16 { for position in 0..<16 { more.insert(scanner.bytes[first[position]]) } }
-            more.insert(scanner.bytes[key])
+    /// Notes `key`, an unescaped key's text in `bytes`: false, and nothing noted, when the set
+    /// has it already.
+    mutating func insert(_ key: Range<Int>, in bytes: [UInt8]) -> Bool {
+        guard count < 16 else {
+            if count == 16 { for position in 0..<16 { more.insert(bytes[first[position]]) } }
+            count += 1
+            return more.insert(bytes[key]).inserted
         }
-        count += 1
-    }
-
-    private func contains(_ key: Range<Int>, in bytes: [UInt8]) -> Bool {
-        guard count <= 16 else { return more.contains(bytes[key]) }
         let span = bytes.span
-        for position in 0..<count where span.bytes(first[position], equal: span, key) { return true }
-        return false
+        for position in 0..<count where span.bytes(first[position], equal: span, key) { return false }
+        first[count] = key
+        count += 1
+        return true
     }
 }

@@ -99,7 +99,7 @@ public struct JSONReader {
             index = name
         } else {
             _ = try scanner.plainTextEnd(from: keyOffset + 1)  // refuses a control byte, invalid UTF-8
-            try others.insert(keyOffset + 1..<end, at: keyOffset, of: scanner)
+            guard others.insert(keyOffset + 1..<end, in: scanner.bytes) else { throw mismatch() }
             index = names.names.count
         }
         scanner.index = end + 1
