@@ -108,11 +108,11 @@ public final class WriteContext {
     }
 
     /// Puts the event `record` (at `seq`, ending in `hash`, of `type` about `userID`, its data
-    /// parsed as `data` or nil when it was checked as text) into `events` and, for a client id, `event_ids`; then moves the log's end (seq,
-    /// hash, time) past it and, when projectors fold this batch, queues it for them (`data` is
-    /// read only then: a log without projectors need not touch it, which was ~5% of its
-    /// writer's time). The caller has checked that it continues the log, and indexes it in
-    /// `streams` (`putStreamEntry`).
+    /// parsed as `data`, nil when it was checked as text) into `events` and, for a client id,
+    /// `event_ids`; then moves the log's end (seq, hash, time) past it and, when projectors fold
+    /// this batch, queues it for them (`data` is read only then: a log without projectors need
+    /// not touch it, which was ~5% of its writer's time). The caller has checked that it
+    /// continues the log, and indexes it in `streams` (`putStreamEntry`).
     private func write(
         seq: UInt64, record: [UInt8], hash: RecordHash, id: UUID, hasClientID: Bool, time: Timestamp, type: EventType,
         userID: String, data: @autoclosure () -> JSONObject?, to batch: inout Batch
