@@ -4,7 +4,8 @@
 // input to the next as a connection keeps them) and any line parsed whole, its
 // fields read into an `AppendRequest`, then `prepare` (each event's schema check, its record
 // drafted and its content hashed). Every input must end in a value or an error, never a trap,
-// and an append the fast reading returns must be the one the general reading returns.
+// and an append the fast reading returns must be the one the general reading returns, and
+// prepare alike (its data checked as text, the other's as a tree: the same verdict and words).
 import JSON
 import SpoolCore
 import SpoolProtocol
@@ -27,11 +28,17 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(fast == nil, "the fast reading took an append the general reading refuses")
         return 0
     }
+    let prepared = Result { () throws(SpoolError) in try append.prepare(actor: "fuzz") }
     if let fast {
         precondition(object["op"] == "append" && fast.id == object["id"], "the fast reading's op or id differs")
         precondition(same(fast.append, append), "the fast reading's append differs")
+        switch (Result { () throws(SpoolError) in try fast.append.prepare(actor: "fuzz") }, prepared) {
+        case (.success(let a), .success(let b)):
+            precondition(a.events.map(\.userID) == b.events.map(\.userID), "the fast reading prepared other users")
+        case (.failure(let a), .failure(let b)): precondition(a.message == b.message, "the fast reading's error differs")
+        default: preconditionFailure("the fast reading prepared what the general reading refuses, or the other way")
+        }
     }
-    _ = try? append.prepare(actor: "fuzz")
     return 0
 }
 
