@@ -91,15 +91,15 @@ public struct JSONReader {
         try expect(0x22)
         let keyOffset = scanner.index
         let (name, end) = key(from: scanner.index + 1, among: names)
-        guard end < scanner.endIndex, scanner.bytes[end] == 0x22 else { throw mismatch() }
         let index: Int
         if let name {
             guard seen & 1 << UInt64(name) == 0 else { throw mismatch() }
             seen |= 1 << UInt64(name)
             index = name
         } else {
-            _ = try scanner.plainTextEnd(from: keyOffset + 1)  // refuses a control byte, invalid UTF-8
-            guard others.insert(keyOffset + 1..<end, in: scanner.bytes) else { throw mismatch() }
+            // Not one of `names`, unless written with an escape.
+            guard try !scanner.plainTextEnd(from: keyOffset + 1).escaped, others.insert(keyOffset + 1..<end, in: scanner.bytes)
+            else { throw mismatch() }
             index = names.names.count
         }
         scanner.index = end + 1
