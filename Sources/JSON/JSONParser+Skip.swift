@@ -22,40 +22,19 @@ extension JSONParser.Scanner {
 
     private mutating func skipArray(depth: Int) throws(JSONParseError) -> Int {
         guard depth <= maxDepth else { throw tooDeep() }
-        index += 1  // [
-        skipWhitespace()
-        if index < endIndex, bytes[index] == 0x5D {  // ]
-            index += 1
-            return 0
-        }
+        if opensEmpty(closing: 0x5D) { return 0 }
         var count = 0
         while true {
             _ = try skipValue(depth: depth)
             count += 1
-            skipWhitespace()
-            guard index < endIndex else { throw unexpected(at: index) }
-            switch bytes[index] {
-            case 0x2C:  // ,
-                index += 1
-                skipWhitespace()
-            case 0x5D:  // ]
-                index += 1
-                return count
-            default:
-                throw unexpected(at: index)
-            }
+            if try closes(0x5D) { return count }
         }
     }
 
     private mutating func skipObject(depth: Int) throws(JSONParseError) -> Int {
         guard depth <= maxDepth else { throw tooDeep() }
         let start = index
-        index += 1  // {
-        skipWhitespace()
-        if index < endIndex, bytes[index] == 0x7D {  // }
-            index += 1
-            return 0
-        }
+        if opensEmpty(closing: 0x7D) { return 0 }
         var keys = JSONKeySet()
         while true {
             guard index < endIndex, bytes[index] == 0x22 else { throw unexpected(at: index) }
@@ -73,18 +52,7 @@ extension JSONParser.Scanner {
             try consume(0x3A)  // :
             skipWhitespace()
             _ = try skipValue(depth: depth)
-            skipWhitespace()
-            guard index < endIndex else { throw unexpected(at: index) }
-            switch bytes[index] {
-            case 0x2C:  // ,
-                index += 1
-                skipWhitespace()
-            case 0x7D:  // }
-                index += 1
-                return keys.count
-            default:
-                throw unexpected(at: index)
-            }
+            if try closes(0x7D) { return keys.count }
         }
     }
 }

@@ -123,28 +123,12 @@ extension JSONParser {
 
         mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth <= maxDepth else { throw tooDeep() }
-            index += 1  // [
-            skipWhitespace()
-            if index < endIndex, bytes[index] == 0x5D {  // ]
-                index += 1
-                return .array([])
-            }
+            if opensEmpty(closing: 0x5D) { return .array([]) }
             var elements: [JSONValue] = []
             elements.reserveCapacity(4)
             while true {
                 elements.append(try parseValue(depth: depth))
-                skipWhitespace()
-                guard index < endIndex else { throw unexpected(at: index) }
-                switch bytes[index] {
-                case 0x2C:  // ,
-                    index += 1
-                    skipWhitespace()
-                case 0x5D:  // ]
-                    index += 1
-                    return .array(elements)
-                default:
-                    throw unexpected(at: index)
-                }
+                if try closes(0x5D) { return .array(elements) }
             }
         }
 
@@ -153,12 +137,7 @@ extension JSONParser {
             let start = index
             let enclosing = canonical
             canonical = true
-            index += 1  // {
-            skipWhitespace()
-            if index < endIndex, bytes[index] == 0x7D {  // }
-                index += 1
-                return object([], from: start, enclosing: enclosing)
-            }
+            if opensEmpty(closing: 0x7D) { return object([], from: start, enclosing: enclosing) }
             var members: [JSONMember] = []
             members.reserveCapacity(8)  // one allocation for most objects instead of four
             // Small objects check duplicates by scanning, unless every key so far and this one
@@ -186,18 +165,7 @@ extension JSONParser {
                 // A string value read here: most are, and `parseValue` costs a call around it.
                 let isString = index < endIndex && bytes[index] == 0x22
                 members.append(JSONMember(key, isString ? .string(try parseString()) : try parseValue(depth: depth)))
-                skipWhitespace()
-                guard index < endIndex else { throw unexpected(at: index) }
-                switch bytes[index] {
-                case 0x2C:  // ,
-                    index += 1
-                    skipWhitespace()
-                case 0x7D:  // }
-                    index += 1
-                    return object(members, from: start, enclosing: enclosing)
-                default:
-                    throw unexpected(at: index)
-                }
+                if try closes(0x7D) { return object(members, from: start, enclosing: enclosing) }
             }
         }
 
@@ -212,6 +180,36 @@ extension JSONParser {
             }
             canonical = canonical && enclosing
             return .object(object)
+        }
+
+        /// Moves past the bracket at `index` and any whitespace; true, and past `closing` too,
+        /// when the container is empty. Shared by `parse…` and `skip…`.
+        @inline(__always)
+        mutating func opensEmpty(closing: UInt8) -> Bool {
+            index += 1
+            skipWhitespace()
+            guard index < endIndex, bytes[index] == closing else { return false }
+            index += 1
+            return true
+        }
+
+        /// After an item of an open container: past the comma and any whitespace before the
+        /// next item (false), or past `closing` (true); throws on anything else.
+        @inline(__always)
+        mutating func closes(_ closing: UInt8) throws(JSONParseError) -> Bool {
+            skipWhitespace()
+            guard index < endIndex else { throw unexpected(at: index) }
+            switch bytes[index] {
+            case 0x2C:  // ,
+                index += 1
+                skipWhitespace()
+                return false
+            case closing:
+                index += 1
+                return true
+            default:
+                throw unexpected(at: index)
+            }
         }
 
         /// Skips the four RFC 8259 whitespace bytes: space, tab, LF, CR. Inlined: canonical

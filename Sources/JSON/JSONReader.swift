@@ -74,11 +74,7 @@ public struct JSONReader {
         let (name, end) = key(from: scanner.index + 1, among: names)
         guard let index = name, seen & 1 << UInt64(index) == 0 else { throw mismatch() }
         seen |= 1 << UInt64(index)
-        scanner.index = end + 1
-        scanner.skipWhitespace()
-        try expect(0x3A)  // :
-        scanner.index += 1
-        scanner.skipWhitespace()
+        try enterValue(afterKeyEndingAt: end)
         return index
     }
 
@@ -102,12 +98,18 @@ public struct JSONReader {
             else { throw mismatch() }
             index = names.names.count
         }
+        try enterValue(afterKeyEndingAt: end)
+        return index
+    }
+
+    /// Moves past a member's key, whose closing quote is at `end`, and its colon, to its value.
+    @inline(__always)
+    private mutating func enterValue(afterKeyEndingAt end: Int) throws(JSONParseError) {
         scanner.index = end + 1
         scanner.skipWhitespace()
         try expect(0x3A)  // :
         scanner.index += 1
         scanner.skipWhitespace()
-        return index
     }
 
     /// Moves to the next element of the open array, which the caller must read next; false

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import SpoolCore
+import SpoolTestSupport
 import XCTest
 
 /// Runs `schemas/events/examples.json` — the file `tools/check_schemas.py` runs through the JSON
@@ -229,16 +230,8 @@ final class EventValidatorTests: XCTestCase {
         var random = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[]:,"\ 0123456789-.@tfnulsx"#.utf8) + [0xC3, 0xA9]
         for _ in 0..<20_000 {
-            var (type, bytes) = datas[Int.random(in: 0..<validCount, using: &random)]
-            for _ in 0..<Int.random(in: 1...2, using: &random) where !bytes.isEmpty {
-                let at = Int.random(in: 0..<bytes.count, using: &random)
-                switch Int.random(in: 0..<3, using: &random) {
-                case 0: bytes.remove(at: at)
-                case 1: bytes.insert(alphabet.randomElement(using: &random) ?? 0x20, at: at)
-                default: bytes[at] = alphabet.randomElement(using: &random) ?? 0x20
-                }
-            }
-            datas.append((type, bytes))
+            let (type, bytes) = datas[Int.random(in: 0..<validCount, using: &random)]
+            datas.append((type, randomlyEdited(bytes, edits: 1...2, alphabet: alphabet, using: &random)))
         }
         var (checked, leftToTheTree) = (0, 0)
         for (type, bytes) in datas {

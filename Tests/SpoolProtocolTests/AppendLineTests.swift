@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import SpoolCore
+import SpoolTestSupport
 import XCTest
 
 @testable import SpoolProtocol
@@ -98,15 +99,7 @@ final class AppendLineTests: XCTestCase {
         var random = SystemRandomNumberGenerator()
         var (fast, checked) = (0, 0)
         for _ in 0..<20_000 {
-            var line = seeds.randomElement(using: &random) ?? []
-            for _ in 0..<Int.random(in: 1...3, using: &random) where !line.isEmpty {
-                let at = Int.random(in: 0..<line.count, using: &random)
-                switch Int.random(in: 0..<3, using: &random) {
-                case 0: line.remove(at: at)
-                case 1: line.insert(alphabet.randomElement(using: &random) ?? 0x20, at: at)
-                default: line[at] = alphabet.randomElement(using: &random) ?? 0x20
-                }
-            }
+            let line = randomlyEdited(seeds.randomElement(using: &random) ?? [], edits: 1...3, alphabet: alphabet, using: &random)
             guard let read = AppendRequest.read(line: line, maxDepth: 64, maxEvents: Self.maxEvents, strings: &strings) else { continue }
             fast += 1
             let text = String(decoding: line, as: UTF8.self)
