@@ -59,6 +59,10 @@ public struct JSONObjectText: Sendable {
         while let change = reading.next() { changes.append(change) }
         defer { spare.changes = changes }
         guard !changes.isEmpty else { return reading.position }
+        if replacesEveryMember(with: changes, of: patch) {
+            replaceAll(with: changes, of: patch, ending: reading.position)
+            return reading.position
+        }
         let index: [ArraySlice<UInt8>: Int]? =
             members.count * changes.count > 64
             ? Dictionary(changes.indices.map { (patch.bytes[changes[$0].key], $0) }, uniquingKeysWith: { a, _ in a }) : nil
@@ -85,11 +89,7 @@ public struct JSONObjectText: Sendable {
                 flush()
                 run = (fromPatch, start, member.value.upperBound, result.count + (result.count > 1 ? 1 : 0))
             }
-            let shift = (run?.at ?? 0) - (run?.start ?? 0)
-            resultMembers.append(
-                JSONText.Member(
-                    key: member.key.lowerBound + shift..<member.key.upperBound + shift,
-                    value: member.value.lowerBound + shift..<member.value.upperBound + shift))
+            resultMembers.append(member.shifted(by: (run?.at ?? 0) - (run?.start ?? 0)))
         }
         var next = 0
         for member in members {
@@ -112,6 +112,31 @@ public struct JSONObjectText: Sendable {
         spare.members = resultMembers
         spare.applied = applied
         return reading.position
+    }
+
+    /// Whether `changes` (members of `patch`) name every member's key, in the same order, none
+    /// with `null`: then the patched object is the patch itself, as the usual update of a
+    /// whole set of attributes sends it.
+    private func replacesEveryMember(with changes: [JSONText.Member], of patch: JSONText) -> Bool {
+        guard changes.count == members.count else { return false }
+        let (span, patchSpan) = (bytes.span, patch.bytes.span)
+        for (member, change) in zip(members, changes) {
+            guard span.bytes(member.key, equal: patchSpan, change.key), patch.kind(of: change.value) != 0x6E else { return false }
+        }
+        return true
+    }
+
+    /// Becomes `patch`'s object, which ends at `end` and whose members are `changes`.
+    private mutating func replaceAll(with changes: [JSONText.Member], of patch: JSONText, ending end: Int) {
+        let start = patch.range.lowerBound
+        var result = Self.emptied(&spare.bytes)
+        result.append(span: patch.bytes.span.extracting(start..<end))
+        var resultMembers = Self.emptied(&spare.members)
+        for change in changes { resultMembers.append(change.shifted(by: -start)) }
+        swap(&bytes, &result)
+        swap(&members, &resultMembers)
+        spare.bytes = result
+        spare.members = resultMembers
     }
 
     /// `buffer`, emptied, leaving an empty one in its place (so that it is not shared while it

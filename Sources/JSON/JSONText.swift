@@ -22,6 +22,11 @@ public struct JSONText: Sendable {
     public struct Member: Sendable {
         public let key: Range<Int>
         public let value: Range<Int>
+
+        /// The same member in a text whose bytes lie `shift` further on.
+        func shifted(by shift: Int) -> Member {
+            Member(key: key.lowerBound + shift..<key.upperBound + shift, value: value.lowerBound + shift..<value.upperBound + shift)
+        }
     }
 
     /// The object's members in order; none when the text is not an object.

@@ -64,7 +64,9 @@ final class JSONTextTests: XCTestCase {
     }
 
     /// Random objects and patches (small and large, keys with escapes, in the object's order or
-    /// not): the text patched is the tree patched, written.
+    /// not, or every key of the object in its order), three in turn on one text, each patch read
+    /// from within a record's data as the fold reads it: the text patched is the tree patched,
+    /// written.
     func testRandomPatchesAsText() {
         var random = SplitMix64(seed: 0x7E47_0003)
         let keys = (0..<80).map { $0 % 7 == 0 ? "k\($0)\n\"é" : "k\($0)" }
@@ -72,16 +74,26 @@ final class JSONTextTests: XCTestCase {
             let large = random.next(below: 4) == 0
             let count = random.next(below: large ? 80 : 10)
             var object = JSONObject((0..<count).map { JSONMember(keys[$0], JSONTestValues.randomValue(&random, depth: 3)) })
-            var patch = JSONObject()
-            for _ in 0..<random.next(below: large ? 40 : 8) {
-                let key = keys[random.next(below: large ? 80 : 14)]
-                patch[key] = random.next(below: 3) == 0 ? .null : JSONTestValues.randomValue(&random, depth: 3)
-            }
             var text = JSONObjectText(object)
-            let patchBytes = JSONValue.object(patch).jsonBytes
-            text.apply(patch: JSONText(written: patchBytes, in: patchBytes.indices))
-            object.apply(patch: patch)
-            XCTAssertEqual(text.bytes, JSONValue.object(object).jsonBytes)
+            for _ in 0..<3 {
+                var patch = JSONObject()
+                if random.next(below: 3) == 0 {  // every key, in order
+                    for member in object.members {
+                        patch[member.key] = random.next(below: 12) == 0 ? .null : JSONTestValues.randomValue(&random, depth: 3)
+                    }
+                } else {
+                    for _ in 0..<random.next(below: large ? 40 : 8) {
+                        let key = keys[random.next(below: large ? 80 : 14)]
+                        patch[key] = random.next(below: 3) == 0 ? .null : JSONTestValues.randomValue(&random, depth: 3)
+                    }
+                }
+                let data = Array(#"{"user_id":"u","attributes":"#.utf8) + JSONValue.object(patch).jsonBytes + Array(#","x":1}"#.utf8)
+                let start = 28
+                XCTAssertEqual(
+                    text.apply(patch: JSONText(written: data, in: start..<data.count)), data.count - 7, "where the patch ends")
+                object.apply(patch: patch)
+                XCTAssertEqual(text.bytes, JSONValue.object(object).jsonBytes)
+            }
         }
     }
 
