@@ -127,18 +127,26 @@ final class AnswerQueue: Sendable {
     }
 
     /// Under the lock: every filled answer at the head, in order, marking the caller as the
-    /// sender; nil (and no sender) when the head is not ready. Wakes reservers for the room.
+    /// sender; nil (and no sender) when none is ready, or when those ready are all empty (the
+    /// appends whose lines went with a neighbour's: `Dispatcher.start(_:answer:)`), which
+    /// leave the queue without being sent. Wakes reservers for the room.
     private static func takeBatch(_ state: inout State) -> (Batch?, Waiters) {
-        let answers = state.failed ? [] : state.slots.prefix { $0 != nil }.compactMap { $0 }
-        guard !answers.isEmpty else {
-            state.sending = false
-            return (nil, drained(&state))
+        let ready = state.failed ? 0 : state.slots.prefix { $0 != nil }.count
+        var batch = Batch(answers: [], bytes: 0)
+        for case let answer? in state.slots.prefix(ready) where !answer.isEmpty {
+            batch.answers.append(answer)
+            batch.bytes += answer.count
         }
-        state.slots.removeFirst(answers.count)
-        state.firstIndex += answers.count
-        state.sending = true
-        defer { state.readers = [] }
-        return (Batch(answers: answers, bytes: answers.reduce(0) { $0 + $1.count }), Waiters(readers: state.readers))
+        state.slots.removeFirst(ready)
+        state.firstIndex += ready
+        var waiters = Waiters()
+        if ready > 0 { swap(&waiters.readers, &state.readers) }
+        state.sending = !batch.answers.isEmpty
+        guard state.sending else {
+            waiters.drained = drained(&state).drained
+            return (nil, waiters)
+        }
+        return (batch, waiters)
     }
 
     /// Reader: no more slots will be reserved. Returns once every answer is handed to `send`

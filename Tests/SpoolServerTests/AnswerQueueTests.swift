@@ -54,6 +54,27 @@ final class AnswerQueueTests: XCTestCase {
         await queue.finish()
     }
 
+    /// Empty answers (appends whose lines went with the first of their run) leave the queue
+    /// with the ready ones around them and make room, but are never sent on their own.
+    func testEmptyAnswersMakeRoomWithoutBeingSent() async {
+        let sink = Sink()
+        let queue = AnswerQueue(capacity: 3, send: sink.send)
+        var slots: [Int] = []
+        for _ in 0..<3 { slots.append(await queue.reserve()) }
+        queue.fill(slots, with: [Array("ab".utf8), [], []])
+        XCTAssertEqual(sink.sent, ["ab"])
+        sink.complete()
+        let empty = [await queue.reserve(), await queue.reserve()]
+        queue.fill(empty, with: [[], []])
+        XCTAssertEqual(sink.sent, ["ab"], "nothing to send")
+        let last = [await queue.reserve(), await queue.reserve(), await queue.reserve()]
+        XCTAssertEqual(last, [5, 6, 7], "the empty ones made room")
+        queue.fill(last, with: [[], Array("c".utf8), []])
+        XCTAssertEqual(sink.sent, ["ab", "c"])
+        sink.complete()
+        await queue.finish()
+    }
+
     /// Filled together past the byte bound, the queue fails once and still counts every one
     /// of them as finished.
     func testAnswersFilledTogetherPastTheBoundFailTheQueue() async {
