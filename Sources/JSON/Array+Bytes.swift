@@ -23,9 +23,16 @@ extension Array where Element == UInt8 {
 
 extension Span where Element == UInt8 {
     /// Whether the bytes at `range` are those of `other` at `otherRange`.
+    /// Eight bytes at a time while eight remain.
     public func bytes(_ range: Range<Int>, equal other: Span<UInt8>, _ otherRange: Range<Int>) -> Bool {
         guard range.count == otherRange.count else { return false }
-        for offset in 0..<range.count where self[range.lowerBound + offset] != other[otherRange.lowerBound + offset] { return false }
+        var offset = 0
+        while offset + 8 <= range.count {
+            let (start, otherStart) = (range.lowerBound + offset, otherRange.lowerBound + offset)
+            guard JSONParser.Scanner.word(self, at: start) == JSONParser.Scanner.word(other, at: otherStart) else { return false }
+            offset += 8
+        }
+        for offset in offset..<range.count where self[range.lowerBound + offset] != other[otherRange.lowerBound + offset] { return false }
         return true
     }
 }

@@ -54,6 +54,7 @@ public struct JSONObjectText: Sendable {
     /// Returns where the patch ends: `patch` may run on past it (the rest of a record's data).
     @discardableResult
     public mutating func apply(patch: JSONText) -> Int {
+        if isRepeated(by: patch) { return patch.range.lowerBound + bytes.count }
         var changes = Self.emptied(&spare.changes)
         var reading = patch.members
         while let change = reading.next() { changes.append(change) }
@@ -137,6 +138,15 @@ public struct JSONObjectText: Sendable {
         swap(&members, &resultMembers)
         spare.bytes = result
         spare.members = resultMembers
+    }
+
+    /// Whether `patch` is this object's own text, none of its members `null`: a patch that
+    /// changes nothing, as a profile update that sends every attribute again does. (A text that
+    /// starts with a whole object's text is that object: an object ends where its braces close.)
+    private func isRepeated(by patch: JSONText) -> Bool {
+        patch.range.count >= bytes.count
+            && patch.bytes.span.bytes(patch.range.lowerBound..<patch.range.lowerBound + bytes.count, equal: bytes.span, bytes.indices)
+            && !members.contains { bytes[$0.value.lowerBound] == 0x6E }
     }
 
     /// `buffer`, emptied, leaving an empty one in its place (so that it is not shared while it

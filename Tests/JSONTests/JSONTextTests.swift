@@ -64,9 +64,9 @@ final class JSONTextTests: XCTestCase {
     }
 
     /// Random objects and patches (small and large, keys with escapes, in the object's order or
-    /// not, or every key of the object in its order), three in turn on one text, each patch read
-    /// from within a record's data as the fold reads it: the text patched is the tree patched,
-    /// written.
+    /// not, every key of the object in its order, or the object itself), three in turn on one
+    /// text, each patch read from within a record's data as the fold reads it: the text patched
+    /// is the tree patched, written.
     func testRandomPatchesAsText() {
         var random = SplitMix64(seed: 0x7E47_0003)
         let keys = (0..<80).map { $0 % 7 == 0 ? "k\($0)\n\"é" : "k\($0)" }
@@ -77,7 +77,9 @@ final class JSONTextTests: XCTestCase {
             var text = JSONObjectText(object)
             for _ in 0..<3 {
                 var patch = JSONObject()
-                if random.next(below: 3) == 0 {  // every key, in order
+                if random.next(below: 6) == 0 {  // the object again
+                    patch = object
+                } else if random.next(below: 3) == 0 {  // every key, in order
                     for member in object.members {
                         patch[member.key] = random.next(below: 12) == 0 ? .null : JSONTestValues.randomValue(&random, depth: 3)
                     }
@@ -93,6 +95,27 @@ final class JSONTextTests: XCTestCase {
                     text.apply(patch: JSONText(written: data, in: start..<data.count)), data.count - 7, "where the patch ends")
                 object.apply(patch: patch)
                 XCTAssertEqual(text.bytes, JSONValue.object(object).jsonBytes)
+            }
+        }
+    }
+
+    /// Byte ranges compare as their arrays do, whatever their length and offsets (eight bytes at
+    /// a time, then one by one), a difference found at any position.
+    func testByteRangesCompareAsTheirBytes() {
+        var random = SplitMix64(seed: 0xB17E_0001)
+        let bytes = (0..<128).map { _ in UInt8(random.next(below: 4)) }
+        for count in 0..<40 {
+            let (start, otherStart) = (random.next(below: 20), 40 + random.next(below: 20))
+            var other = bytes
+            other.replaceSubrange(otherStart..<otherStart + count, with: bytes[start..<start + count])
+            let range = start..<start + count
+            XCTAssertTrue(bytes.span.bytes(range, equal: other.span, otherStart..<otherStart + count))
+            XCTAssertEqual(bytes.span.bytes(range, equal: other.span, otherStart..<otherStart + count + 1), false)
+            for position in 0..<count {
+                var changed = other
+                changed[otherStart + position] &+= 1
+                XCTAssertFalse(
+                    bytes.span.bytes(range, equal: changed.span, otherStart..<otherStart + count), "count \(count) at \(position)")
             }
         }
     }
