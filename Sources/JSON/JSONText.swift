@@ -83,7 +83,8 @@ public struct JSONText: Sendable {
             let bytes = text.bytes
             let span = bytes.span
             guard position < end, span[position] == 0x22 else {
-                if position < end, span[position] == 0x7D { position += 1 }  // an empty object's }
+                // An empty object's }: past any other object's, the last value's end moved on.
+                if position == text.range.lowerBound + 1, position < end, span[position] == 0x7D { position += 1 }
                 return nil
             }
             let keyEnd = JSONText.stringEnd(span, from: position + 1, to: end)
