@@ -185,6 +185,24 @@ final class ViewTests: XCTestCase {
         XCTAssertEqual(String(decoding: user.attributes.bytes, as: UTF8.self), #"{"a":2,"c":"new"}"#)
     }
 
+    /// Attributes as the data's last member, restated unchanged, then every key changed, then
+    /// a key removed: each row holds the patched object exactly.
+    func testAttributesLastRestatedAndChangedFoldAsTheirPatches() async throws {
+        let e = try OpenEngine()
+        defer { e.close() }
+        try await e.user("7", "UserCreated", ["email": "a@x", "attributes": ["plan": "pro", "n": 1]])
+        let steps: [(JSONValue, String)] = [
+            (["plan": "pro", "n": 1], #"{"plan":"pro","n":1}"#), (["plan": "pro", "n": 1], #"{"plan":"pro","n":1}"#),
+            (["plan": "team", "n": 2], #"{"plan":"team","n":2}"#), (["plan": nil, "n": 2], #"{"n":2}"#),
+        ]
+        for (attributes, expected) in steps {
+            try await e.user("7", "UserProfileUpdated", ["user_id": "7", "last_name": "L", "attributes": attributes])
+            let user = try e.engine.queries.user("7")
+            XCTAssertEqual(String(decoding: user.attributes.bytes, as: UTF8.self), expected)
+            XCTAssertEqual(user.lastName, "L")
+        }
+    }
+
     func testSegmentPagingNow() async throws {
         let e = try OpenEngine()
         defer { e.close() }
