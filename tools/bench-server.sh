@@ -18,7 +18,8 @@
 # server each run, so that two builds are compared under the same background load; and
 # "target": spoold and Redis alternated SERVER_ROUNDS times (5) at 64 x 32, fresh servers, each
 # pair's ratio and their median (both parts label each spoold run by the machine's cross-core
-# round trip before and after it: `cross_core_mode`); "instructions": spoold's instructions per append at 64 x
+# round trip before and after it: `cross_core_mode`; SERVER_LOAD_FLAGS, more `spool-load` options
+# for both parts' runs, e.g. --changing-attributes); "instructions": spoold's instructions per append at 64 x
 # 32, counted per thread by valgrind, for SPOOLD_BASELINE when set and SPOOLD; and "profile":
 # where its time goes, sampled by perf, PROFILE_ROUNDS times (3)).
 section_server() {
@@ -134,7 +135,7 @@ server_compare() {
             before=$(cross_core_round_trip)
             server_start_spoold "$binary" "$@"
             load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
-                --connections 64 --window 32 --events "$events" --seconds "$seconds"
+                --connections 64 --window 32 --events "$events" --seconds "$seconds" ${SERVER_LOAD_FLAGS:-}
             server_stop_all
             echo "$name $(cross_core_mode "$before" "$(cross_core_round_trip)")" >>"$OUT/server-compare-cross-core.txt"
         done
@@ -183,13 +184,13 @@ server_target() {
         before=$(cross_core_round_trip)
         server_start_spoold "$spoold" "$@"
         load_run "$load" spool-append --port "$SPOOLD_PORT" --server-pid "$SPOOLD_PID" \
-            --connections 64 --window 32 --events "$events" --seconds "$seconds"
+            --connections 64 --window 32 --events "$events" --seconds "$seconds" ${SERVER_LOAD_FLAGS:-}
         server_stop_all
         cross_core_mode "$before" "$(cross_core_round_trip)" >>"$OUT/server-target-cross-core.txt"
         section=server-target-redis
         server_start_redis
         load_run "$load" redis-xadd --port "$REDIS_PORT" --server-pid "$REDIS_PID" \
-            --connections 64 --window 32 --events "$events" --seconds "$seconds"
+            --connections 64 --window 32 --events "$events" --seconds "$seconds" ${SERVER_LOAD_FLAGS:-}
         server_stop_all
     done
     title "server: target summary"

@@ -16,7 +16,7 @@ enum AppendLoad {
 
     static let options: Set<String> = [
         "host", "port", "connections", "window", "events", "seconds", "server-pid", "threads", "key", "data-size",
-        "streams-per-connection", "per-append",
+        "streams-per-connection", "per-append", "changing-attributes",
     ]
 
     /// Runs every connections × window configuration and prints a row and a JSON line for each.
@@ -32,7 +32,8 @@ enum AppendLoad {
         let key = arguments.string("key") ?? "spool-load"
         let load = LoadEvents(
             dataSize: try arguments.integer("data-size", default: 250),
-            streamsPerConnection: try arguments.integer("streams-per-connection", default: 4))
+            streamsPerConnection: try arguments.integer("streams-per-connection", default: 4),
+            changingAttributes: arguments.flag("changing-attributes"))
         let runner = LoadRunner(host: arguments.string("host") ?? "127.0.0.1", port: try arguments.port(), group: group)
         let serverPID = try arguments.serverPID()
 

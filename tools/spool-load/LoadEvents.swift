@@ -11,15 +11,20 @@ import JSON
 struct LoadEvents: Sendable {
     let dataSize: Int
     let streamsPerConnection: Int
+    /// Whether each event's attributes differ from the one before on its stream (`plan` names
+    /// the variant), so that the server patches them rather than finding them restated.
+    let changingAttributes: Bool
     private let filler: String
 
     /// The number of distinct events per stream (first names `Ada0` … `Ada9`).
     static let variants = 10
 
-    init(dataSize: Int = 250, streamsPerConnection: Int = 4) {
+    init(dataSize: Int = 250, streamsPerConnection: Int = 4, changingAttributes: Bool = false) {
         self.dataSize = dataSize
         self.streamsPerConnection = streamsPerConnection
-        let bare = Self.data(userID: Self.userID(connection: 0, stream: 0), variant: 0, note: "").jsonBytes.count
+        self.changingAttributes = changingAttributes
+        let bare = Self.data(userID: Self.userID(connection: 0, stream: 0), variant: 0, note: "", changingAttributes: changingAttributes)
+            .jsonBytes.count
         filler = String(repeating: "x", count: max(0, dataSize - bare))
     }
 
@@ -30,7 +35,10 @@ struct LoadEvents: Sendable {
 
     /// The data JSON of one event.
     func data(connection: Int, stream: Int, variant: Int) -> [UInt8] {
-        Self.data(userID: Self.userID(connection: connection, stream: stream), variant: variant, note: filler).jsonBytes
+        Self.data(
+            userID: Self.userID(connection: connection, stream: stream), variant: variant, note: filler,
+            changingAttributes: changingAttributes
+        ).jsonBytes
     }
 
     /// Spool `append` lines (with their `\n`) of `eventsPerAppend` events each, for every
@@ -38,7 +46,8 @@ struct LoadEvents: Sendable {
     func spoolAppends(connection: Int, eventsPerAppend: Int = 1) -> [[UInt8]] {
         requests(connection: connection) { stream, variant in
             let userID = Self.userID(connection: connection, stream: stream)
-            let event: JSONValue = ["type": "UserProfileUpdated", "data": Self.data(userID: userID, variant: variant, note: filler)]
+            let data = Self.data(userID: userID, variant: variant, note: filler, changingAttributes: changingAttributes)
+            let event: JSONValue = ["type": "UserProfileUpdated", "data": data]
             let request: JSONValue = [
                 "op": "append", "stream": .string("user-" + userID), "events": .array(Array(repeating: event, count: eventsPerAppend)),
             ]
@@ -72,14 +81,14 @@ struct LoadEvents: Sendable {
         return lines
     }
 
-    private static func data(userID: String, variant: Int, note: String) -> JSONValue {
+    private static func data(userID: String, variant: Int, note: String, changingAttributes: Bool) -> JSONValue {
         [
             "user_id": .string(userID),
             "email": .string(userID + "@example.com"),
             "first_name": .string("Ada\(variant % 10)"),
             "last_name": "Lovelace",
             "attributes": [
-                "plan": "pro", "city": "London", "company": "Analytical Engines Ltd",
+                "plan": .string(changingAttributes ? "pro\(variant % 10)" : "pro"), "city": "London", "company": "Analytical Engines Ltd",
                 "referrer": "newsletter-2026-11", "note": .string(note),
             ],
         ]

@@ -12,6 +12,8 @@ let usage = """
                      --seconds T (20, per configuration)  --key K (spool-load, redis)
                      --data-size 250  --streams-per-connection 4  --per-append 1 (events per
                      request: one append of P events, or P XADDs in MULTI/EXEC)
+                     --changing-attributes (each event's attributes differ from the last on its
+                     stream; by default a stream's events restate the same attributes)
       spool-consume  consume a backlog with fetch + ack, one fresh subscription per batch size
       redis-consume  the same with XREADGROUP + XACK, one fresh consumer group per batch size
                      --batch 100,1000  --connections 1[,4]  --preload N (1000000; 0: use what is there)
