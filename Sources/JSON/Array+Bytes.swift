@@ -22,8 +22,8 @@ extension Array where Element == UInt8 {
 }
 
 extension Span where Element == UInt8 {
-    /// Whether the bytes at `range` are those of `other` at `otherRange`.
-    /// Eight bytes at a time while eight remain.
+    /// Whether the bytes at `range` are those of `other` at `otherRange`, compared eight at a
+    /// time while eight remain.
     public func bytes(_ range: Range<Int>, equal other: Span<UInt8>, _ otherRange: Range<Int>) -> Bool {
         guard range.count == otherRange.count else { return false }
         var offset = 0
