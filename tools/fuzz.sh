@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing with libFuzzer and AddressSanitizer. Usage: tools/fuzz.sh TARGET [SECONDS]
-#   json    the JSON codec: no trap, round trip, canonical text as written (tools/fuzz/JSONFuzz.swift)
+#   json    the JSON codec: no trap, round trip, canonical text as written, attributes patched
+#           as text as the tree is (tools/fuzz/JSONFuzz.swift)
 #   append  an append line up to its drafted records (tools/fuzz/AppendFuzz.swift)
 #   request any request line: decoded, and run when its op only reads (tools/fuzz/RequestFuzz.swift)
 # Runs SECONDS (default 60) and stops by itself: exit 0 when nothing broke; otherwise libFuzzer
@@ -63,6 +64,10 @@ for path in glob.glob("schemas/protocol/*.request.json"):
     open(f"{sys.argv[1]}/{os.path.basename(path)}", "w").write(json.dumps(request))
 PY
 printf '%s' '{"a":"\u00e9\ud83d\ude00\n","b":[1.5e3,-0,12345678901234567890,1E400,true,null]}' >"$corpus/edges"
+# Attributes and a patch (JSONFuzz.swift): every key again in order, restated, one removed.
+printf '%s' '{"attributes":{"plan":"pro","n":1},"patch":{"plan":"team","n":2}}' >"$corpus/patch-every"
+printf '%s' '[{"plan":"pro","n":1},{"plan":"pro","n":1}]' >"$corpus/patch-restated"
+printf '%s' '{"attributes":{"plan":"pro","q\"":[1,{}]},"patch":{"plan":null,"new":"x"}}' >"$corpus/patch-some"
 cd "$out"
 # Swift's own crash reporter would catch the trap first and hold the run; libFuzzer reports it.
 SWIFT_BACKTRACE=enable=no "./$target-fuzz" -max_total_time="$seconds" -max_len=2048 -print_final_stats=1 "corpus-$target"

@@ -4,6 +4,10 @@
 // text that the parser marked canonical is exactly what the writer makes of it (appends keep
 // a client's event data as sent on that promise, and the hash chain covers those bytes); and a
 // reader keeping short strings in a table (`JSONStringTable`) reads what the parser parses.
+// Two objects, as an array's two elements or an object's two members, are also a row's
+// attributes and a patch: the patch applied as text (`JSONObjectText`, read from within the
+// written input as the users-by-id fold reads it from a record's data, where a `]` or a `}`
+// follows it), then again, then the result restated, is the tree patched the same way.
 import JSON
 
 /// Short strings kept from one input to the next, as a connection keeps them (libFuzzer runs
@@ -37,5 +41,35 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if case .object(let object) = value, let text = object.canonicalText(in: input) {
         precondition(Array(text) == written, "text marked canonical differs from the writer's")
     }
+    switch value {
+    case .array(let pair) where pair.count == 2:
+        if case .object(let object) = pair[0], case .object(let patch) = pair[1] {
+            checkPatch(object, patch, written: written, start: 2 + pair[0].jsonBytes.count)  // past `[`, it and `,`
+        }
+    case .object(let pair) where pair.count == 2:
+        let (first, second) = (pair.members[0], pair.members[1])
+        if case .object(let object) = first.value, case .object(let patch) = second.value {
+            let before = JSONValue.object(JSONObject([first, JSONMember(second.key, .null)])).jsonBytes.count - 5  // `null}`
+            checkPatch(object, patch, written: written, start: before)
+        }
+    default: break
+    }
     return 0
+}
+
+/// `patch` applied to `object` as text, twice, then the result restated, against the trees.
+/// `written` holds the patch's text from `start` on, followed by one closing bracket.
+private func checkPatch(_ object: JSONObject, _ patch: JSONObject, written: [UInt8], start: Int) {
+    var text = JSONObjectText(object)
+    var tree = object
+    for _ in 0..<2 {
+        let end = text.apply(patch: JSONText(written: written, in: start..<written.count))
+        precondition(end == written.count - 1, "the patch's end is misplaced")
+        tree.apply(patch: patch)
+        precondition(text.bytes == JSONValue.object(tree).jsonBytes, "the text patched differs from the tree patched")
+    }
+    let restated = text.bytes
+    text.apply(patch: JSONText(written: restated, in: restated.indices))
+    tree.apply(patch: tree)
+    precondition(text.bytes == JSONValue.object(tree).jsonBytes, "the restated patch differs from the tree's")
 }
