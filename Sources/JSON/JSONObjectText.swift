@@ -107,10 +107,7 @@ public struct JSONObjectText: Sendable {
         }
         flush()
         result.append(0x7D)
-        swap(&bytes, &result)
-        swap(&members, &resultMembers)
-        spare.bytes = result
-        spare.members = resultMembers
+        adopt(&result, &resultMembers)
         spare.applied = applied
         return reading.position
     }
@@ -134,6 +131,12 @@ public struct JSONObjectText: Sendable {
         result.append(span: patch.bytes.span.extracting(start..<end))
         var resultMembers = Self.emptied(&spare.members)
         for change in changes { resultMembers.append(change.shifted(by: -start)) }
+        adopt(&result, &resultMembers)
+    }
+
+    /// Makes `result` the text and `resultMembers` its index; the old ones' buffers are kept as
+    /// the spares the next patch fills.
+    private mutating func adopt(_ result: inout [UInt8], _ resultMembers: inout [JSONText.Member]) {
         swap(&bytes, &result)
         swap(&members, &resultMembers)
         spare.bytes = result
